@@ -1,0 +1,47 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Gatehouse } from '../core/gatehouse.ts';
+import { guard, type RouteAuth } from '../core/guard.ts';
+import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
+import type { Principal } from '../core/principal.ts';
+import { errorResponse } from '../core/response.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The verified caller, set by `authenticate()`; `null` for anonymous callers of optional routes. */
+    principal?: Principal | null;
+  }
+}
+
+const realms = new WeakMap<Request, string>();
+
+/** Copies the core's answer onto the response; the adapter decides nothing itself. */
+export function sendError(res: Response, error: unknown, realm?: string): void {
+  const response = errorResponse(error, realm);
+  res.status(response.status).set(response.headers).send(JSON.stringify(response.body));
+}
+
+/** Verifies the bearer token (and optional requirements) and sets `req.principal`. */
+export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    realms.set(req, gatehouse.options.realm);
+    guard(gatehouse, req, route).then(
+      (principal) => {
+        req.principal = principal;
+        next();
+      },
+      (error: unknown) => sendError(res, error, gatehouse.options.realm),
+    );
+  };
+}
+
+/** Checks requirements against `req.principal` set earlier by `authenticate()`. */
+export function authorize(...requirements: Requirement[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    try {
+      authorizePrincipal(req.principal, requirements);
+      next();
+    } catch (error) {
+      sendError(res, error, realms.get(req));
+    }
+  };
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
+import { guard, type RouteAuth } from '../core/guard.ts';
+import type { GatehouseOptions } from '../core/options.ts';
+import type { Principal } from '../core/principal.ts';
+import { errorResponse } from '../core/response.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller; `null` on public routes and for anonymous callers of optional routes. */
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    gatehouse: Gatehouse;
+  }
+  interface FastifyContextConfig {
+    /** Protects the route: `{ require: [...], optional?: boolean }`. Routes without it are public. */
+    gatehouse?: RouteAuth;
+  }
+}
+
+/** Either a ready `Gatehouse` (shared with `/ready` checks, say) or the options to build one. */
+export type GatehousePluginOptions = { gatehouse: Gatehouse } | GatehouseOptions;
+
+/** Copies the core's answer onto the reply; the adapter decides nothing itself. */
+export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  const response = errorResponse(error, reply.server.gatehouse?.options.realm);
+  return reply.code(response.status).headers(response.headers).send(response.body);
+}
+
+async function check(request: FastifyRequest, reply: FastifyReply, route: RouteAuth): Promise<void> {
+  try {
+    request.principal = await guard(request.server.gatehouse, request.raw, route);
+  } catch (error) {
+    await sendError(reply, error);
+  }
+}
+
+/** A route-level hook, for routes that prefer `onRequest: protect({...})` to `config.gatehouse`. */
+export function protect(route: RouteAuth = {}): onRequestHookHandler {
+  return async function gatehouseProtect(request, reply) {
+    await check(request, reply, route);
+  };
+}
+
+async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePluginOptions): Promise<void> {
+  const owned = !('gatehouse' in options);
+  const gatehouse = 'gatehouse' in options ? options.gatehouse : createGatehouse({ logger: fastify.log, ...options });
+  fastify.decorate('gatehouse', gatehouse);
+  fastify.decorateRequest('principal', null);
+  fastify.addHook('onRequest', async (request, reply) => {
+    const route = request.routeOptions.config.gatehouse;
+    if (route !== undefined) await check(request, reply, route);
+  });
+  if (owned) {
+    fastify.addHook('onReady', async () => gatehouse.start());
+    fastify.addHook('onClose', async () => gatehouse.close());
+  }
+}
+
+export const gatehouse = fp(gatehousePlugin, { fastify: '5.x', name: 'gatehouse' });
+export default gatehouse;

@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gatehouse } from '../core/gatehouse.ts';
+import { guard, type RouteAuth } from '../core/guard.ts';
+import type { Principal } from '../core/principal.ts';
+import { errorResponse } from '../core/response.ts';
+
+export type ProtectedHandler = (req: IncomingMessage, res: ServerResponse, principal: Principal | null) => unknown;
+
+/** Writes the core's answer; the adapter decides nothing itself. */
+export function sendError(res: ServerResponse, error: unknown, realm?: string): void {
+  const response = errorResponse(error, realm);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(response.status, response.headers).end(JSON.stringify(response.body));
+}
+
+/**
+ * Authenticates a request; on failure answers it and returns `undefined`, so a handler writes
+ * `const principal = await authenticate(gh, req, res); if (principal === undefined) return;`.
+ */
+export async function authenticate(
+  gatehouse: Gatehouse,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: RouteAuth = {},
+): Promise<Principal | null | undefined> {
+  try {
+    return await guard(gatehouse, req, route);
+  } catch (error) {
+    sendError(res, error, gatehouse.options.realm);
+    return undefined;
+  }
+}
+
+/** Wraps a `node:http` handler so it only runs for callers that pass `route`. */
+export function protect(gatehouse: Gatehouse, route: RouteAuth, handler: ProtectedHandler) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    authenticate(gatehouse, req, res, route).then(
+      (principal) => {
+        if (principal !== undefined) return handler(req, res, principal);
+      },
+      (error: unknown) => sendError(res, error, gatehouse.options.realm),
+    ).catch((error: unknown) => sendError(res, error, gatehouse.options.realm));
+  };
+}

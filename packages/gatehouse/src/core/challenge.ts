@@ -1,0 +1,38 @@
+import type { GatehouseError } from './errors.ts';
+
+export interface ChallengeParams {
+  realm?: string | undefined;
+  error?: string | undefined;
+  description?: string | undefined;
+  scope?: readonly string[] | undefined;
+}
+
+/**
+ * RFC 7230 quoted-string: backslash-escape `\` and `"`. Control characters (CR/LF above all)
+ * are dropped, since they would let a value split the header.
+ */
+export function quote(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  const printable = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return `"${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Builds an RFC 6750 §3 `WWW-Authenticate: Bearer ...` value. */
+export function bearerChallenge(params: ChallengeParams): string {
+  const parts: string[] = [];
+  if (params.realm) parts.push(`realm=${quote(params.realm)}`);
+  if (params.error) parts.push(`error=${quote(params.error)}`);
+  if (params.error && params.description) parts.push(`error_description=${quote(params.description)}`);
+  if (params.scope && params.scope.length > 0) parts.push(`scope=${quote(params.scope.join(' '))}`);
+  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+}
+
+export function challengeFor(error: GatehouseError, realm: string | undefined): string | undefined {
+  if (error.status !== 401 && error.status !== 403 && error.status !== 400) return undefined;
+  return bearerChallenge({
+    realm,
+    error: error.bearerError,
+    description: error.description,
+    scope: error.status === 403 ? error.scope : undefined,
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * Every failure that crosses a module boundary is a `GatehouseError` with a stable `code`.
+ * The message and `description` are for people; `code` is the contract callers switch on.
+ *
+ * `description` is safe to send to a client (short, no URLs, keys or token text);
+ * `detail` is for the operator's log and says exactly why.
+ */
+
+export type GatehouseErrorCode =
+  | 'ERR_TOKEN_MISSING'
+  | 'ERR_REQUEST_INVALID'
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_SIGNATURE'
+  | 'ERR_TOKEN_ALGORITHM'
+  | 'ERR_TOKEN_TYPE'
+  | 'ERR_TOKEN_UNKNOWN_KEY'
+  | 'ERR_TOKEN_WEAK_KEY'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_TOKEN_ISSUER'
+  | 'ERR_TOKEN_AUDIENCE'
+  | 'ERR_TOKEN_CLAIM'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_KEYS_UNAVAILABLE'
+  | 'ERR_CONFIGURATION';
+
+/** The OAuth 2.0 bearer-token error codes of RFC 6750 §3.1. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+export interface GatehouseErrorInit {
+  description?: string;
+  detail?: string;
+  cause?: unknown;
+  claim?: string;
+  expected?: unknown;
+  actual?: unknown;
+  scope?: readonly string[];
+  retryAfter?: number;
+}
+
+export class GatehouseError extends Error {
+  readonly code: GatehouseErrorCode;
+  readonly status: number;
+  /** RFC 6750 error code for the `WWW-Authenticate` challenge, when one applies. */
+  readonly bearerError: BearerErrorCode | undefined;
+  /** Safe for clients: goes into `error_description` and the problem body. */
+  readonly description: string;
+  /** For the operator's log only. */
+  readonly detail: string;
+  readonly claim: string | undefined;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  readonly scope: readonly string[] | undefined;
+  /** Seconds a client should wait before retrying (503). */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    code: GatehouseErrorCode,
+    status: number,
+    bearerError: BearerErrorCode | undefined,
+    init: GatehouseErrorInit & { description: string },
+  ) {
+    super(init.detail ?? init.description, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.bearerError = bearerError;
+    this.description = init.description;
+    this.detail = init.detail ?? init.description;
+    this.claim = init.claim;
+    this.expected = init.expected;
+    this.actual = init.actual;
+    this.scope = init.scope;
+    this.retryAfter = init.retryAfter;
+  }
+}
+
+/** No bearer token was sent: 401 with a bare `Bearer` challenge. */
+export class MissingTokenError extends GatehouseError {
+  constructor(init: GatehouseErrorInit = {}) {
+    super('ERR_TOKEN_MISSING', 401, undefined, { description: 'Authentication required', ...init });
+  }
+}
+
+/** The request itself is malformed (e.g. two Authorization headers): 400 `invalid_request`. */
+export class InvalidRequestError extends GatehouseError {
+  constructor(init: GatehouseErrorInit & { description: string }) {
+    super('ERR_REQUEST_INVALID', 400, 'invalid_request', init);
+  }
+}
+
+export type InvalidTokenCode = Extract<
+  GatehouseErrorCode,
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_SIGNATURE'
+  | 'ERR_TOKEN_ALGORITHM'
+  | 'ERR_TOKEN_TYPE'
+  | 'ERR_TOKEN_UNKNOWN_KEY'
+  | 'ERR_TOKEN_WEAK_KEY'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_TOKEN_ISSUER'
+  | 'ERR_TOKEN_AUDIENCE'
+  | 'ERR_TOKEN_CLAIM'
+>;
+
+/** Anything in the Bearer slot that is not a valid token: 401 `invalid_token`. */
+export class InvalidTokenError extends GatehouseError {
+  declare readonly code: InvalidTokenCode;
+  constructor(code: InvalidTokenCode, init: GatehouseErrorInit & { description: string }) {
+    super(code, 401, 'invalid_token', init);
+  }
+}
+
+/** A valid token without the scope or app permission the route needs: 403 `insufficient_scope`. */
+export class InsufficientScopeError extends GatehouseError {
+  constructor(init: GatehouseErrorInit & { scope: readonly string[] }) {
+    super('ERR_INSUFFICIENT_SCOPE', 403, 'insufficient_scope', {
+      description: 'The token does not grant the required scope or permission',
+      ...init,
+    });
+  }
+}
+
+/** A valid token whose claims fail a route's claim requirement: 403. */
+export class ForbiddenError extends GatehouseError {
+  constructor(init: GatehouseErrorInit & { description: string }) {
+    super('ERR_FORBIDDEN', 403, 'insufficient_scope', init);
+  }
+}
+
+/** Signing keys cannot be had (issuer unreachable, never loaded): 503 + `Retry-After`, never 401. */
+export class KeysUnavailableError extends GatehouseError {
+  constructor(init: GatehouseErrorInit = {}) {
+    super('ERR_KEYS_UNAVAILABLE', 503, undefined, {
+      description: 'Token signing keys are temporarily unavailable',
+      retryAfter: 10,
+      ...init,
+    });
+  }
+}
+
+/** Invalid options, thrown at construction so a bad deployment fails at start-up. */
+export class ConfigurationError extends GatehouseError {
+  constructor(path: string, message: string) {
+    super('ERR_CONFIGURATION', 500, undefined, { description: `gatehouse: ${path} ${message}` });
+  }
+}
+
+export function isGatehouseError(value: unknown): value is GatehouseError {
+  return value instanceof GatehouseError;
+}

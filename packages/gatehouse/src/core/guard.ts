@@ -1,0 +1,20 @@
+import type { RequestLike } from './extract.ts';
+import type { Gatehouse } from './gatehouse.ts';
+import type { Requirement } from './policy.ts';
+import type { Principal } from './principal.ts';
+
+/** What a route asks of its caller; every adapter takes this same shape. */
+export interface RouteAuth {
+  /** Requirements a caller with a token must meet (scopes, app permissions, claims). */
+  require?: readonly Requirement[];
+  /** Anonymous callers pass as `null` and skip `require`; a present but invalid token is still refused. */
+  optional?: boolean;
+}
+
+/** Authenticates, then authorizes: the one decision every adapter delegates. Throws a `GatehouseError`. */
+export async function guard(gatehouse: Gatehouse, request: RequestLike, route: RouteAuth = {}): Promise<Principal | null> {
+  const principal = await gatehouse.authenticate(request, { optional: route.optional === true });
+  if (principal === null) return null;
+  if (route.require && route.require.length > 0) gatehouse.authorize(principal, route.require);
+  return principal;
+}

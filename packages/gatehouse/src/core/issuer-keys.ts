@@ -1,0 +1,171 @@
+import { IssuerMetadataSource } from './metadata-source.ts';
+import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
+import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
+import { KeyStore, type StoredKey } from './key-store.ts';
+import { Refreshing } from './refreshing.ts';
+import type { Logger } from './logger.ts';
+
+export interface KeySetPolicy extends FetchJsonOptions {
+  /** Milliseconds between refetches caused by unknown `kid`s (at most 30 s). */
+  cooldown: number;
+  /** Milliseconds a key set is fresh before a background refresh. */
+  maxAge: number;
+  /** Milliseconds between retries while fetches fail. */
+  retryInterval: number;
+}
+
+/** A portable copy of what was fetched, so a new process can verify before the issuer answers. */
+export interface KeySetSnapshot {
+  version: 1;
+  issuer: string;
+  jwksUri: string;
+  fetchedAt: number;
+  jwks: { keys: Record<string, unknown>[] };
+}
+
+export interface KeySetStatus {
+  ready: boolean;
+  issuer: string | undefined;
+  jwksUri: string | undefined;
+  keysLoadedAt: string | undefined;
+  keyCount: number;
+  fetches: number;
+  lastError: string | undefined;
+}
+
+/**
+ * The signing keys of one issuer: metadata and JWKS, both cached with stale-if-error, a JWKS
+ * refetch for an unknown `kid` at most once per cooldown, and concurrent fetches coalesced.
+ */
+export class IssuerKeys {
+  readonly metadata: IssuerMetadataSource;
+  readonly #keys: Refreshing<KeyStore>;
+  readonly #policy: KeySetPolicy;
+  readonly #now: () => number;
+
+  constructor(metadata: IssuerMetadataSource, policy: KeySetPolicy, now: () => number, logger: Logger) {
+    this.metadata = metadata;
+    this.#policy = policy;
+    this.#now = now;
+    this.#keys = new Refreshing(
+      async () => {
+        const { jwks_uri } = await metadata.get();
+        return KeyStore.fromJwksOrFail(await fetchJsonObject(jwks_uri, policy), jwks_uri, logger);
+      },
+      policy,
+      now,
+      {
+        onError: (error, hasValue) =>
+          logger.warn?.(
+            { err: message(error), stale: hasValue },
+            hasValue ? 'gatehouse: key set refresh failed; serving the last good keys' : 'gatehouse: key set unavailable',
+          ),
+      },
+    );
+  }
+
+  get ready(): boolean {
+    return this.#keys.value !== undefined;
+  }
+
+  start(): void {
+    this.metadata.start();
+    this.#keys.start();
+  }
+
+  stop(): void {
+    this.metadata.stop();
+    this.#keys.stop();
+  }
+
+  /** The issuer tokens must name, from configuration or the metadata document; 503 if unknown. */
+  async issuer(): Promise<string> {
+    try {
+      return (await this.metadata.get()).issuer;
+    } catch (error) {
+      throw new KeysUnavailableError({
+        detail: `issuer metadata could not be loaded: ${message(error)}`,
+        retryAfter: Math.ceil(this.#policy.retryInterval / 1000),
+        cause: error,
+      });
+    }
+  }
+
+  /** The key set, loading it if none was ever loaded; 503 if it cannot be had. */
+  async store(): Promise<KeyStore> {
+    try {
+      return await this.#keys.get();
+    } catch (error) {
+      throw new KeysUnavailableError({
+        detail: `signing keys could not be loaded: ${message(error)}`,
+        retryAfter: Math.ceil(this.#policy.retryInterval / 1000),
+        cause: error,
+      });
+    }
+  }
+
+  /** Keys that may have signed a token with this header; refetches once per cooldown for an unknown `kid`. */
+  async candidates(header: { alg: string; kid?: string; x5t?: string }): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
+    let store = await this.store();
+    let match = store.match(header);
+    if (match.kind === 'none' && (this.#keys.loading || this.#now() - this.#keys.attemptedAt >= this.#policy.cooldown)) {
+      try {
+        store = await this.#keys.reload();
+      } catch {
+        // stale-if-error: the last good set stays; the token is judged against it.
+      }
+      match = store.match(header);
+    }
+    if (match.kind === 'found') return { store, keys: match.keys };
+    if (match.kind === 'refused') {
+      throw new InvalidTokenError('ERR_TOKEN_WEAK_KEY', {
+        description: 'The token was signed with a key this API does not accept',
+        detail: `key ${header.kid ?? header.x5t ?? '(no kid)'}: ${match.reason}`,
+      });
+    }
+    const age = Math.round((this.#now() - this.#keys.loadedAt) / 1000);
+    throw new InvalidTokenError('ERR_TOKEN_UNKNOWN_KEY', {
+      description: 'The token was signed with an unknown key',
+      detail:
+        `no ${header.alg} key ${header.kid ? `with kid "${header.kid}"` : 'matching the token header'} in the issuer's key set ` +
+        `(fetched ${age} s ago; known kids: ${store.kids.join(', ') || 'none'})`,
+    });
+  }
+
+  snapshot(): KeySetSnapshot | undefined {
+    const metadata = this.metadata.current;
+    const store = this.#keys.value;
+    if (!metadata || !store) return undefined;
+    return {
+      version: 1,
+      issuer: metadata.issuer,
+      jwksUri: metadata.jwks_uri,
+      fetchedAt: this.#keys.loadedAt,
+      jwks: store.toJwks() as KeySetSnapshot['jwks'],
+    };
+  }
+
+  restore(snapshot: KeySetSnapshot, logger: Logger): void {
+    this.metadata.seed({ issuer: snapshot.issuer, jwks_uri: snapshot.jwksUri }, snapshot.fetchedAt);
+    this.#keys.seed(KeyStore.fromJwksOrFail(snapshot.jwks, 'snapshot', logger), snapshot.fetchedAt);
+  }
+
+  status(): KeySetStatus {
+    const metadata = this.metadata.current;
+    const store = this.#keys.value;
+    const lastError = this.#keys.lastError ?? this.metadata.lastError;
+    return {
+      ready: store !== undefined,
+      issuer: metadata?.issuer,
+      jwksUri: metadata?.jwks_uri,
+      keysLoadedAt: store ? new Date(this.#keys.loadedAt).toISOString() : undefined,
+      keyCount: store?.keys.length ?? 0,
+      fetches: this.#keys.loadCount,
+      lastError: lastError === undefined ? undefined : message(lastError),
+    };
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

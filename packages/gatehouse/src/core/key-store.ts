@@ -1,0 +1,166 @@
+import { importJWK, type JWK } from 'jose';
+import type { Logger } from './logger.ts';
+
+/** Asymmetric JWS algorithms only: `none` and HMAC can never be configured. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+export const MIN_RSA_BITS = 2048;
+
+/** One public key from a key set, imported lazily once per algorithm. */
+export interface StoredKey {
+  readonly kid: string | undefined;
+  readonly x5t: string | undefined;
+  readonly jwk: Readonly<JWK>;
+  /** Why this key may not be used, if it may not (e.g. RSA under 2048 bits). */
+  readonly refused: string | undefined;
+}
+
+export type KeyMatch =
+  | { kind: 'found'; keys: readonly StoredKey[] }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'none' };
+
+const PUBLIC_MEMBERS = ['kty', 'kid', 'use', 'alg', 'key_ops', 'n', 'e', 'crv', 'x', 'y', 'x5t', 'x5c'] as const;
+
+function curveFor(alg: string): string | undefined {
+  switch (alg) {
+    case 'ES256':
+      return 'P-256';
+    case 'ES384':
+      return 'P-384';
+    case 'ES512':
+      return 'P-521';
+    case 'Ed25519':
+      return 'Ed25519';
+    default:
+      return undefined;
+  }
+}
+
+function fitsAlgorithm(jwk: JWK, alg: string): boolean {
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return jwk.kty === 'RSA';
+  if (alg.startsWith('ES')) return jwk.kty === 'EC' && jwk.crv === curveFor(alg);
+  if (alg === 'EdDSA' || alg === 'Ed25519') return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
+  return false;
+}
+
+function rsaBits(n: string): number {
+  const bytes = Buffer.from(n, 'base64url');
+  let first = 0;
+  while (first < bytes.length && bytes[first] === 0) first++;
+  if (first === bytes.length) return 0;
+  return (bytes.length - first - 1) * 8 + (32 - Math.clz32(bytes[first]!));
+}
+
+function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
+  const kty = raw.kty;
+  if (kty !== 'RSA' && kty !== 'EC' && kty !== 'OKP') return undefined; // `oct` (HMAC) never
+  if (raw.use !== undefined && raw.use !== 'sig') return undefined;
+  if (Array.isArray(raw.key_ops) && !raw.key_ops.includes('verify')) return undefined;
+  // Copy public members only: a private `d` published by mistake must never be imported.
+  const jwk: Record<string, unknown> = {};
+  for (const name of PUBLIC_MEMBERS) if (raw[name] !== undefined) jwk[name] = raw[name];
+  let refused: string | undefined;
+  if (kty === 'RSA') {
+    if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') return undefined;
+    const bits = rsaBits(jwk.n);
+    if (bits < MIN_RSA_BITS) refused = `RSA key of ${bits} bits is under the ${MIN_RSA_BITS}-bit minimum`;
+  } else if (typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') {
+    return undefined;
+  }
+  return {
+    kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
+    x5t: typeof jwk.x5t === 'string' ? jwk.x5t : undefined,
+    jwk: jwk as JWK,
+    refused,
+  };
+}
+
+/** An immutable, validated view of one JWKS document. */
+export class KeyStore {
+  readonly keys: readonly StoredKey[];
+  readonly #imported = new Map<string, Promise<CryptoKey>>();
+
+  constructor(keys: readonly StoredKey[]) {
+    this.keys = keys;
+  }
+
+  /** Parses a JWKS document, dropping keys that cannot verify signatures. Throws on a non-JWKS. */
+  static fromJwks(document: unknown): KeyStore {
+    const keys = (document as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) throw new TypeError('JWKS document has no "keys" array');
+    const stored: StoredKey[] = [];
+    for (const raw of keys) {
+      if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+        const key = toStoredKey(raw as Record<string, unknown>);
+        if (key) stored.push(key);
+      }
+    }
+    return new KeyStore(stored);
+  }
+
+  /** As `fromJwks`, logging refused keys and failing on a set with no usable key (so the last good set stays). */
+  static fromJwksOrFail(document: unknown, source: string, logger: Logger): KeyStore {
+    const store = KeyStore.fromJwks(document);
+    for (const key of store.keys) {
+      if (key.refused) logger.warn?.({ kid: key.kid, source }, `gatehouse: key refused: ${key.refused}`);
+    }
+    if (!store.keys.some((k) => k.refused === undefined)) {
+      throw new TypeError(`key set from ${source} holds no usable signing key`);
+    }
+    return store;
+  }
+
+  /** The public JWKS this store was built from, for snapshots. */
+  toJwks(): { keys: JWK[] } {
+    return { keys: this.keys.map((k) => ({ ...k.jwk })) };
+  }
+
+  get kids(): string[] {
+    return this.keys.flatMap((k) => (k.kid === undefined ? [] : [k.kid]));
+  }
+
+  /**
+   * Selects candidate keys the way the token header allows: by `kid`; without one, by `x5t`
+   * (2014-era Entra tokens) or by being the only key that fits the algorithm.
+   */
+  match(header: { alg: string; kid?: string | undefined; x5t?: string | undefined }): KeyMatch {
+    let candidates: StoredKey[];
+    if (header.kid !== undefined) candidates = this.keys.filter((k) => k.kid === header.kid);
+    else if (header.x5t !== undefined) candidates = this.keys.filter((k) => k.x5t === header.x5t);
+    else candidates = [...this.keys];
+    const fitting = candidates.filter((k) => fitsAlgorithm(k.jwk, header.alg));
+    const usable = fitting.filter((k) => k.refused === undefined);
+    if (usable.length > 0) return { kind: 'found', keys: usable };
+    const refused = fitting.find((k) => k.refused !== undefined);
+    if (refused) return { kind: 'refused', reason: refused.refused! };
+    return { kind: 'none' };
+  }
+
+  /** The WebCrypto key for `alg`, imported once per key and algorithm. */
+  cryptoKey(key: StoredKey, alg: string): Promise<CryptoKey> {
+    const id = `${this.keys.indexOf(key)}:${alg}`;
+    let imported = this.#imported.get(id);
+    if (!imported) {
+      imported = importJWK({ ...key.jwk, ext: true }, alg) as Promise<CryptoKey>;
+      this.#imported.set(id, imported);
+      // A key that fails to import must not be cached as a rejected promise forever.
+      imported.catch(() => this.#imported.delete(id));
+    }
+    return imported;
+  }
+}

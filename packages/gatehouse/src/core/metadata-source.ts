@@ -1,0 +1,63 @@
+import { fetchMetadata, type IssuerMetadata } from './discovery.ts';
+import type { FetchJsonOptions } from './fetch-json.ts';
+import type { Logger } from './logger.ts';
+import { type RefreshPolicy, Refreshing } from './refreshing.ts';
+
+/**
+ * Where an issuer's metadata comes from: a discovery document (refreshed, stale-if-error), or
+ * fixed values when the JWKS URL and issuer were configured directly.
+ */
+export class IssuerMetadataSource {
+  readonly #fixed: IssuerMetadata | undefined;
+  readonly #remote: Refreshing<IssuerMetadata> | undefined;
+
+  private constructor(fixed: IssuerMetadata | undefined, remote: Refreshing<IssuerMetadata> | undefined) {
+    this.#fixed = fixed;
+    this.#remote = remote;
+  }
+
+  static fixed(issuer: string, jwksUri: string): IssuerMetadataSource {
+    return new IssuerMetadataSource({ issuer, jwks_uri: jwksUri }, undefined);
+  }
+
+  static discovered(
+    url: string,
+    expectedIssuer: string | undefined,
+    options: FetchJsonOptions & RefreshPolicy,
+    now: () => number,
+    logger: Logger,
+  ): IssuerMetadataSource {
+    const remote = new Refreshing(() => fetchMetadata(url, expectedIssuer, options), options, now, {
+      onError: (error, stale) =>
+        logger.warn?.(
+          { err: error instanceof Error ? error.message : String(error), stale },
+          stale ? 'gatehouse: metadata refresh failed; serving the last good document' : 'gatehouse: metadata unavailable',
+        ),
+    });
+    return new IssuerMetadataSource(undefined, remote);
+  }
+
+  get current(): IssuerMetadata | undefined {
+    return this.#fixed ?? this.#remote?.value;
+  }
+
+  get lastError(): unknown {
+    return this.#remote?.lastError;
+  }
+
+  get(): Promise<IssuerMetadata> {
+    return this.#fixed ? Promise.resolve(this.#fixed) : this.#remote!.get();
+  }
+
+  start(): void {
+    this.#remote?.start();
+  }
+
+  stop(): void {
+    this.#remote?.stop();
+  }
+
+  seed(metadata: IssuerMetadata, loadedAt: number): void {
+    this.#remote?.seed(metadata, loadedAt);
+  }
+}

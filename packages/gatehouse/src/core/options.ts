@@ -1,0 +1,139 @@
+import { ConfigurationError } from './errors.ts';
+import type { KeySetSnapshot } from './issuer-keys.ts';
+import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
+import type { Logger } from './logger.ts';
+import type { ClaimMapping } from './principal.ts';
+import { secureUrl } from './url-policy.ts';
+
+export interface GatehouseOptions {
+  /**
+   * The OIDC issuer. Alone, metadata is discovered at `${issuer}/.well-known/openid-configuration`;
+   * tokens must carry exactly this `iss`.
+   */
+  issuer?: string;
+  /** An explicit metadata document URL (e.g. an Azure AD B2C policy URL with `?p=`). */
+  metadataUrl?: string;
+  /** An explicit JWKS URL; requires `issuer`, and skips discovery. */
+  jwksUri?: string;
+  /** Accepted `aud` values; a token must carry at least one. */
+  audience: string | readonly string[];
+  /** Accepted signature algorithms (asymmetric only). @default every asymmetric JWS algorithm */
+  algorithms?: readonly AsymmetricAlgorithm[];
+  /** Seconds of clock skew allowed on `exp` and `nbf`. @default 60 */
+  clockTolerance?: number;
+  /** Header `typ` rules. @default { strict: false } (accepts `JWT`, `at+jwt` or none; strict demands `at+jwt`) */
+  tokenType?: { strict: boolean };
+  /** The `realm` in `WWW-Authenticate` challenges. @default 'api' */
+  realm?: string;
+  /** Fetching and caching of metadata and keys (milliseconds). */
+  keys?: {
+    /** @default 5000 */ timeout?: number;
+    /** Minimum gap between refetches caused by unknown `kid`s; at most 30000. @default 30000 */ cooldown?: number;
+    /** Key set freshness; refreshed in the background at 80%. @default 600000 */ maxAge?: number;
+    /** Metadata freshness. @default 86400000 */ metadataMaxAge?: number;
+    /** Retry interval while fetches fail; at most 10000. @default 10000 */ retryInterval?: number;
+    /** @default 524288 */ maxBytes?: number;
+  };
+  /** Keys exported by `exportSnapshot()` in an earlier process, for a cold start without the issuer. */
+  snapshot?: KeySetSnapshot;
+  /** How claims map onto the principal (provider presets set this). */
+  claims?: Partial<ClaimMapping>;
+  logger?: Logger;
+  /** Milliseconds since the epoch; tests inject a clock. @default Date.now */
+  clock?: () => number;
+  /** Replaces global fetch for metadata and JWKS requests. */
+  fetch?: typeof fetch;
+}
+
+export interface ResolvedOptions {
+  source:
+    | { kind: 'discovery'; metadataUrl: string; issuer: string }
+    | { kind: 'metadata'; metadataUrl: string; issuer: string | undefined }
+    | { kind: 'jwks'; jwksUri: string; issuer: string };
+  audience: readonly string[];
+  algorithms: readonly AsymmetricAlgorithm[];
+  clockTolerance: number;
+  strictType: boolean;
+  realm: string;
+  keys: { timeout: number; cooldown: number; maxAge: number; metadataMaxAge: number; retryInterval: number; maxBytes: number };
+}
+
+export const defaults = {
+  algorithms: ASYMMETRIC_ALGORITHMS,
+  clockTolerance: 60,
+  realm: 'api',
+  keys: { timeout: 5000, cooldown: 30_000, maxAge: 600_000, metadataMaxAge: 86_400_000, retryInterval: 10_000, maxBytes: 512 * 1024 },
+} as const;
+
+const KNOWN = new Set([
+  'issuer', 'metadataUrl', 'jwksUri', 'audience', 'algorithms', 'clockTolerance', 'tokenType', 'realm',
+  'keys', 'snapshot', 'claims', 'logger', 'clock', 'fetch',
+]);
+
+function number(value: unknown, path: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigurationError(path, `must be a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function source(options: GatehouseOptions): ResolvedOptions['source'] {
+  const issuer = options.issuer;
+  // The issuer is compared byte for byte with `iss`, so keep it as written; only check its scheme.
+  if (issuer !== undefined) secureUrl(issuer, 'issuer');
+  if (options.metadataUrl !== undefined && options.jwksUri !== undefined) {
+    throw new ConfigurationError('metadataUrl', 'and jwksUri are exclusive: give one');
+  }
+  if (options.metadataUrl !== undefined) {
+    return { kind: 'metadata', metadataUrl: secureUrl(options.metadataUrl, 'metadataUrl').href, issuer };
+  }
+  if (options.jwksUri !== undefined) {
+    if (!issuer) throw new ConfigurationError('issuer', 'is required with jwksUri (tokens must name their issuer)');
+    return { kind: 'jwks', jwksUri: secureUrl(options.jwksUri, 'jwksUri').href, issuer };
+  }
+  if (!issuer) throw new ConfigurationError('issuer', 'is required (or metadataUrl, or jwksUri with issuer)');
+  const base = issuer.replace(/\/+$/, '');
+  return { kind: 'discovery', metadataUrl: `${base}/.well-known/openid-configuration`, issuer };
+}
+
+/** Validates options once, at construction, so a bad deployment fails at start-up with the option's path. */
+export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new ConfigurationError(key, 'is not a known option');
+  const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
+  if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => typeof a !== 'string' || a.length === 0)) {
+    throw new ConfigurationError('audience', 'must be a non-empty string or array of non-empty strings');
+  }
+  const algorithms = options.algorithms ?? defaults.algorithms;
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new ConfigurationError('algorithms', 'must be a non-empty array');
+  for (const alg of algorithms) {
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigurationError('algorithms', `contains ${JSON.stringify(alg)}; only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) are allowed`);
+    }
+  }
+  if (options.tokenType !== undefined && typeof options.tokenType?.strict !== 'boolean') {
+    throw new ConfigurationError('tokenType.strict', 'must be a boolean');
+  }
+  if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm.length === 0)) {
+    throw new ConfigurationError('realm', 'must be a non-empty string');
+  }
+  const keys = options.keys ?? {};
+  const d = defaults.keys;
+  return {
+    source: source(options),
+    audience: Object.freeze([...audience]),
+    algorithms: Object.freeze([...algorithms]),
+    clockTolerance: number(options.clockTolerance, 'clockTolerance', 0, 300, defaults.clockTolerance),
+    strictType: options.tokenType?.strict ?? false,
+    realm: options.realm ?? defaults.realm,
+    keys: {
+      timeout: number(keys.timeout, 'keys.timeout', 100, 30_000, d.timeout),
+      cooldown: number(keys.cooldown, 'keys.cooldown', 0, 30_000, d.cooldown),
+      maxAge: number(keys.maxAge, 'keys.maxAge', 1000, 7 * 86_400_000, d.maxAge),
+      metadataMaxAge: number(keys.metadataMaxAge, 'keys.metadataMaxAge', 1000, 30 * 86_400_000, d.metadataMaxAge),
+      retryInterval: number(keys.retryInterval, 'keys.retryInterval', 10, 10_000, d.retryInterval),
+      maxBytes: number(keys.maxBytes, 'keys.maxBytes', 1024, 16 * 1024 * 1024, d.maxBytes),
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { JWTPayload } from 'jose';
+import { InvalidTokenError } from './errors.ts';
+
+/** Who is calling, as the rest of the application sees it. */
+export interface Principal {
+  /** Stable user or app id: `oid` (Entra), else `sub`. Use it as the data owner. */
+  readonly subject: string;
+  readonly issuer: string;
+  /** `tid`, when the issuer has tenants. */
+  readonly tenant: string | undefined;
+  /** The calling application: `azp`, `appid` or `client_id`. */
+  readonly clientId: string | undefined;
+  /** Delegated scopes (`scp` or `scope`, string or array). */
+  readonly scopes: readonly string[];
+  /** App permissions or roles (`roles`). */
+  readonly roles: readonly string[];
+  /** True for an application acting as itself (client credentials), not on behalf of a user. */
+  readonly isApp: boolean;
+  /** Seconds since the epoch. */
+  readonly expiresAt: number;
+  /** Every verified claim, untouched. */
+  readonly claims: Readonly<JWTPayload>;
+}
+
+/** How claims become principal fields; provider presets replace parts of it. */
+export interface ClaimMapping {
+  subject(claims: JWTPayload): string | undefined;
+  tenant(claims: JWTPayload): string | undefined;
+  clientId(claims: JWTPayload): string | undefined;
+  scopes(claims: JWTPayload): string[];
+  roles(claims: JWTPayload): string[];
+  isApp(claims: JWTPayload, scopes: readonly string[], roles: readonly string[]): boolean;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** A space-separated string or an array of strings, as issuers variously send scope lists. */
+export function stringList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(' ').filter((s) => s.length > 0);
+  if (Array.isArray(value)) return value.filter((s): s is string => typeof s === 'string' && s.length > 0);
+  return [];
+}
+
+export const defaultClaimMapping: ClaimMapping = {
+  subject: (c) => text(c.oid) ?? text(c.sub),
+  tenant: (c) => text(c.tid),
+  clientId: (c) => text(c.azp) ?? text(c.appid) ?? text(c.client_id),
+  scopes: (c) => stringList(c.scp ?? c.scope),
+  roles: (c) => stringList(c.roles),
+  isApp: (c, scopes, roles) => c.idtyp === 'app' || (scopes.length === 0 && roles.length > 0),
+};
+
+export function buildPrincipal(claims: JWTPayload, issuer: string, mapping: ClaimMapping = defaultClaimMapping): Principal {
+  const subject = mapping.subject(claims);
+  if (subject === undefined) {
+    throw new InvalidTokenError('ERR_TOKEN_CLAIM', {
+      description: 'The token has no subject',
+      detail: 'token has neither "oid" nor "sub"',
+      claim: 'sub',
+    });
+  }
+  const scopes = Object.freeze(mapping.scopes(claims));
+  const roles = Object.freeze(mapping.roles(claims));
+  return Object.freeze({
+    subject,
+    issuer,
+    tenant: mapping.tenant(claims),
+    clientId: mapping.clientId(claims),
+    scopes,
+    roles,
+    isApp: mapping.isApp(claims, scopes, roles),
+    expiresAt: Number(claims.exp),
+    claims: Object.freeze(claims),
+  });
+}

@@ -1,0 +1,50 @@
+import { challengeFor } from './challenge.ts';
+import { type GatehouseError, isGatehouseError } from './errors.ts';
+
+/** A framework-neutral HTTP answer that every adapter copies verbatim. */
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: ProblemDetails;
+}
+
+/** RFC 9457 problem details, with Gatehouse's stable `code` as an extension member. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Turns any error into the answer a client gets; unknown errors become an opaque 500. */
+export function errorResponse(error: unknown, realm?: string): ErrorResponse {
+  if (!isGatehouseError(error) || error.code === 'ERR_CONFIGURATION') {
+    return problem(500, 'ERR_INTERNAL', 'Internal error', {});
+  }
+  return gatehouseResponse(error, realm);
+}
+
+function gatehouseResponse(error: GatehouseError, realm: string | undefined): ErrorResponse {
+  const headers: Record<string, string> = {};
+  const challenge = challengeFor(error, realm);
+  if (challenge) headers['www-authenticate'] = challenge;
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
+  return problem(error.status, error.code, error.description, headers);
+}
+
+function problem(status: number, code: string, detail: string, headers: Record<string, string>): ErrorResponse {
+  return {
+    status,
+    headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code },
+  };
+}

@@ -1,0 +1,31 @@
+export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
+export {
+  type BearerErrorCode,
+  ConfigurationError,
+  ForbiddenError,
+  GatehouseError,
+  type GatehouseErrorCode,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isGatehouseError,
+  KeysUnavailableError,
+  MissingTokenError,
+} from './core/errors.ts';
+export { extractBearerToken, type HeadersLike, MAX_TOKEN_LENGTH, type RequestLike } from './core/extract.ts';
+export { type AuthenticateOptions, createGatehouse, type Gatehouse } from './core/gatehouse.ts';
+export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
+export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
+export type { Logger } from './core/logger.ts';
+export { type GatehouseOptions, type ResolvedOptions, defaults } from './core/options.ts';
+export {
+  authorize,
+  type Match,
+  type Requirement,
+  requireAppPermissions,
+  requireClaim,
+  requireScopeOrAppPermission,
+  requireScopes,
+} from './core/policy.ts';
+export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
+export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
