@@ -24,10 +24,9 @@ export interface SignOptions {
 
 let counter = 0;
 
-export async function makeKey(alg: TestKey['alg'], kid?: string, options: { modulusLength?: number } = {}): Promise<TestKey> {
+export async function makeKey(alg: TestKey['alg'], kid?: string): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, {
     extractable: true,
-    ...(options.modulusLength ? { modulusLength: options.modulusLength } : {}),
     ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
   });
   const publicJwk = await exportJWK(publicKey);
