@@ -1,0 +1,94 @@
+/**
+ * Builds the Fastify application from its parts; listens nowhere, so tests use `inject()`.
+ * Hook order on every request: CORS -> rate limit (anonymous / refused IPs) -> Gatehouse
+ * (authenticate + authorize the route) -> rate limit (per caller) -> parse -> validate -> handler.
+ */
+import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Gatehouse } from 'gatehouse';
+import gatehousePlugin from 'gatehouse/fastify';
+import type { Config } from './config.ts';
+import { registerOpenApi } from './openapi.ts';
+import { errorHandler, notFoundHandler } from './problems.ts';
+import { createRateLimit, type Limiter } from './rate-limit.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { TODOS_PATH, todoRoutes } from './routes/todos.ts';
+import { problemSchema, todoSchema } from './schemas.ts';
+import type { TodoStore } from './store/types.ts';
+
+export interface BuildAppOptions {
+  config: Config;
+  store: TodoStore;
+  gatehouse: Gatehouse;
+  /** A pino logger; no logging when absent. */
+  logger?: FastifyBaseLogger;
+  /** Replaces the in-memory rate limiter (tests; Redis later). */
+  limiter?: Limiter;
+}
+
+/** Probes are never rate limited. */
+const UNLIMITED_PATHS = ['/health', '/ready'];
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, store, gatehouse } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: config.bodyLimit,
+    // Strict input: no type coercion, no silent removal of unknown members.
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addSchema(todoSchema);
+  app.addSchema(problemSchema);
+  // JSON Merge Patch bodies are plain JSON objects here.
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    exposedHeaders: [
+      'Location',
+      'Link',
+      'Retry-After',
+      'WWW-Authenticate',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
+    maxAge: 600,
+  });
+
+  const rateLimit = createRateLimit({
+    config: config.rateLimit,
+    identify: (request) => {
+      const p = request.principal;
+      return p ? `${p.tenant ?? '-'}:${p.subject}` : null;
+    },
+    exempt: UNLIMITED_PATHS,
+    ...(options.limiter ? { limiter: options.limiter } : {}),
+  });
+  if (rateLimit) app.addHook('onRequest', rateLimit.beforeAuth);
+  await app.register(gatehousePlugin, { gatehouse });
+  if (rateLimit) {
+    app.addHook('onRequest', rateLimit.afterAuth);
+    app.addHook('onResponse', rateLimit.onResponse);
+  }
+
+  await registerOpenApi(app, config, gatehouse);
+  await app.register(metaRoutes, { config, store, gatehouse });
+  await app.register(todoRoutes, { prefix: TODOS_PATH, store });
+  return app;
+}

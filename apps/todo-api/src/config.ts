@@ -1,0 +1,243 @@
+/**
+ * The todo-api's whole configuration, read once from the environment at start-up.
+ * Every variable has its default in `DEFAULTS`; a bad value throws a `ConfigError` naming the
+ * variable, which the process entry prints as one line before exiting with code 1.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+export const DEFAULTS = {
+  /** TCP port the API listens on (`0` = any free port). */
+  PORT: '3000',
+  /** Interface to listen on; loopback unless told otherwise. */
+  HOST: '127.0.0.1',
+  /** Comma-separated audiences a token must carry (any one). */
+  AUTH_AUDIENCE: 'api://todo',
+  /** Directory for local data when `DATABASE_URL` is not given. */
+  DATA_DIR: './data',
+  /** `<points>/<seconds>` per caller, or `off`. */
+  RATE_LIMIT: '600/60',
+  /** Comma-separated origins allowed to call the API from a browser; empty = none. */
+  CORS_ORIGINS: '',
+  /** pino level. */
+  LOG_LEVEL: 'info',
+} as const;
+
+/** Largest request body accepted, in bytes; larger ones get 413. */
+export const BODY_LIMIT = 64 * 1024;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string; url: string };
+
+export type RateLimitConfig = { enabled: false } | { enabled: true; points: number; durationSeconds: number };
+
+export interface AuthConfig {
+  issuer: string | undefined;
+  metadataUrl: string | undefined;
+  audience: string[];
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  auth: AuthConfig;
+  database: DatabaseConfig;
+  /** Accepted for forward compatibility; shared rate-limit state is not implemented yet. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  /** Externally visible base URL (e.g. behind a proxy); derived from each request when unset. */
+  publicUrl: string | undefined;
+  bodyLimit: number;
+}
+
+/** A configuration value is wrong; `variable` names the environment variable. */
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable} ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the whole configuration; throws `ConfigError` on the first bad value. */
+export function loadConfig(env: Env = process.env, options: { requireAuth?: boolean } = {}): Config {
+  const auth = parseAuth(env, options.requireAuth ?? true);
+  return {
+    port: parsePort(value(env, 'PORT')),
+    host: parseHost(value(env, 'HOST')),
+    auth,
+    database: parseDatabase(env),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
+    rateLimit: parseRateLimit(value(env, 'RATE_LIMIT')),
+    corsOrigins: parseOrigins(value(env, 'CORS_ORIGINS')),
+    logLevel: parseLogLevel(value(env, 'LOG_LEVEL')),
+    publicUrl: parsePublicUrl(env.PUBLIC_URL),
+    bodyLimit: BODY_LIMIT,
+  };
+}
+
+function value(env: Env, name: keyof typeof DEFAULTS): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? DEFAULTS[name] : raw.trim();
+}
+
+function parsePort(raw: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError('PORT', `must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  }
+  return Number(raw);
+}
+
+function parseHost(raw: string): string {
+  if (!/^[A-Za-z0-9.:_-]+$/.test(raw) && !/^\[[0-9A-Fa-f:.]+\]$/.test(raw)) {
+    throw new ConfigError('HOST', `must be a host name or IP address (got ${JSON.stringify(raw)})`);
+  }
+  return raw;
+}
+
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    hostname === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(hostname)
+  );
+}
+
+/** https, or http to a loopback host (development and tests). */
+function parseAuthUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL (got ${JSON.stringify(raw)})`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new ConfigError(
+      name,
+      `must use https (plain http only for loopback hosts) (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return raw;
+}
+
+function parseAuth(env: Env, required: boolean): AuthConfig {
+  const issuerRaw = env.AUTH_ISSUER?.trim() || undefined;
+  const metadataRaw = env.AUTH_METADATA_URL?.trim() || undefined;
+  if (required && !issuerRaw && !metadataRaw) {
+    throw new ConfigError(
+      'AUTH_ISSUER',
+      'is not set (set AUTH_ISSUER or AUTH_METADATA_URL; `npm start` sets it)',
+    );
+  }
+  const audience = value(env, 'AUTH_AUDIENCE')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (audience.length === 0) throw new ConfigError('AUTH_AUDIENCE', 'must name at least one audience');
+  return {
+    issuer: issuerRaw === undefined ? undefined : parseAuthUrl('AUTH_ISSUER', issuerRaw),
+    metadataUrl: metadataRaw === undefined ? undefined : parseAuthUrl('AUTH_METADATA_URL', metadataRaw),
+    audience,
+  };
+}
+
+function parseDatabase(env: Env): DatabaseConfig {
+  const dataDir = value(env, 'DATA_DIR');
+  const raw = env.DATABASE_URL?.trim() || `sqlite:${dataDir.replace(/\/+$/, '')}/todos.db`;
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    throw new ConfigError('DATABASE_URL', 'postgres:// is not supported yet; use sqlite:<path>');
+  }
+  const match = /^sqlite:(?:\/\/)?(.+)$/i.exec(raw);
+  const path = match?.[1];
+  if (path === undefined || path.trim() === '') {
+    throw new ConfigError('DATABASE_URL', `must be sqlite:<path> (got ${JSON.stringify(raw)})`);
+  }
+  if (path === ':memory:') return { kind: 'sqlite', path, url: raw };
+  return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(path), url: raw };
+}
+
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  const trimmed = raw?.trim();
+  if (!trimmed) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(trimmed)) {
+    throw new ConfigError(
+      'REDIS_URL',
+      `must be redis://... or rediss://... (got ${JSON.stringify(trimmed)})`,
+    );
+  }
+  return trimmed;
+}
+
+function parseRateLimit(raw: string): RateLimitConfig {
+  if (raw.toLowerCase() === 'off') return { enabled: false };
+  const match = /^(\d{1,9})\/(\d{1,6})$/.exec(raw);
+  const points = Number(match?.[1]);
+  const durationSeconds = Number(match?.[2]);
+  if (!match || points < 1 || durationSeconds < 1) {
+    throw new ConfigError(
+      'RATE_LIMIT',
+      `must be off or <points>/<seconds>, e.g. 600/60 (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return { enabled: true, points, durationSeconds };
+}
+
+function parseOrigins(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin === '*') throw new ConfigError('CORS_ORIGINS', 'must list explicit origins, not *');
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (
+      !url ||
+      url.origin !== origin.replace(/\/$/, '') ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must be comma-separated origins like https://app.example.com (got ${JSON.stringify(origin)})`,
+      );
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+function parseLogLevel(raw: string): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
+  if (!level)
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw)})`,
+    );
+  return level;
+}
+
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  const trimmed = raw?.trim();
+  if (!trimmed) return undefined;
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an absolute URL (got ${JSON.stringify(trimmed)})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL');
+  }
+  return trimmed.replace(/\/+$/, '');
+}

@@ -1,0 +1,93 @@
+/**
+ * The OpenAPI document (from the routes' schemas, via @fastify/swagger) and the interactive page
+ * at `/docs` (@fastify/swagger-ui), whose Authorize button signs in through the issuer with the
+ * authorization code flow and PKCE. The issuer's endpoints come from its metadata document once
+ * Gatehouse has loaded it; until then the document points at OpenID Connect discovery instead.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from 'gatehouse';
+import type { OpenAPIV3 } from 'openapi-types';
+import type { Config } from './config.ts';
+import { SCOPE_DESCRIPTIONS } from './permissions.ts';
+
+/** Public client registered for the docs page (the dev IdP knows it). */
+export const DOCS_CLIENT_ID = 'todo-docs';
+export const DOCS_PREFIX = '/docs';
+
+type Document = Record<string, unknown> & { components?: Record<string, unknown> };
+
+function discoveryUrl(config: Config): string | undefined {
+  if (config.auth.metadataUrl) return config.auth.metadataUrl;
+  if (config.auth.issuer) return `${config.auth.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  return undefined;
+}
+
+function endpoint(metadata: Record<string, unknown> | undefined, name: string): string | undefined {
+  const value = metadata?.[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** The `oauth2` security scheme, with the issuer's endpoints when they are known. */
+export function securityScheme(config: Config, gatehouse: Gatehouse): OpenAPIV3.SecuritySchemeObject {
+  const metadata = gatehouse.keys.metadata.current;
+  const authorizationUrl = endpoint(metadata, 'authorization_endpoint');
+  const tokenUrl = endpoint(metadata, 'token_endpoint');
+  if (authorizationUrl && tokenUrl) {
+    return {
+      type: 'oauth2',
+      description: 'OAuth 2.0 authorization code flow with PKCE against the configured issuer',
+      flows: { authorizationCode: { authorizationUrl, tokenUrl, scopes: SCOPE_DESCRIPTIONS } },
+    };
+  }
+  return {
+    type: 'openIdConnect',
+    description: 'The issuer metadata is not loaded yet; sign-in endpoints come from discovery',
+    openIdConnectUrl: discoveryUrl(config) ?? '',
+  };
+}
+
+/** The document with the current security scheme; the cached original is left untouched. */
+export function withSecurity(document: Document, config: Config, gatehouse: Gatehouse): Document {
+  const components = { ...(document.components ?? {}) };
+  components.securitySchemes = { oauth2: securityScheme(config, gatehouse) };
+  return { ...document, components };
+}
+
+export async function registerOpenApi(
+  app: FastifyInstance,
+  config: Config,
+  gatehouse: Gatehouse,
+): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'To-do API',
+        version: '0.1.0',
+        description:
+          'The Gatehouse reference API. Users see and change their own items (scopes ToDoList.Read, ' +
+          'ToDoList.ReadWrite); applications see every item (app permissions ToDoList.Read.All, ' +
+          'ToDoList.ReadWrite.All). Errors are RFC 9457 problem details.',
+      },
+      tags: [
+        { name: 'todos', description: 'To-do items' },
+        { name: 'meta', description: 'Service metadata' },
+      ],
+      components: { securitySchemes: { oauth2: securityScheme(config, gatehouse) } },
+    },
+    hideUntagged: true,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    initOAuth: {
+      clientId: DOCS_CLIENT_ID,
+      usePkceWithAuthorizationCodeGrant: true,
+      scopes: Object.keys(SCOPE_DESCRIPTIONS),
+      appName: 'To-do API docs',
+    },
+    uiConfig: { persistAuthorization: false, deepLinking: true },
+    transformSpecification: (document) => withSecurity(document as Document, config, gatehouse),
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Public service routes: liveness, readiness, the OpenAPI document and RFC 9728 protected
+ * resource metadata.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Gatehouse } from 'gatehouse';
+import type { Config } from '../config.ts';
+import { DOCS_PREFIX, withSecurity } from '../openapi.ts';
+import { SCOPE_DESCRIPTIONS } from '../permissions.ts';
+import { PROBLEM_CONTENT_TYPE, problem } from '../problems.ts';
+import type { TodoStore } from '../store/types.ts';
+
+export interface MetaRoutesOptions {
+  config: Config;
+  store: TodoStore;
+  gatehouse: Gatehouse;
+}
+
+const STORE_TIMEOUT_MS = 2000;
+
+async function checkStore(store: TodoStore): Promise<{ ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([store.ping(), timeout]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The URL clients reach this API at: `PUBLIC_URL`, else what the request was sent to. */
+export function baseUrl(config: Config, request: FastifyRequest): string {
+  return config.publicUrl ?? `${request.protocol}://${request.host}`;
+}
+
+export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOptions): Promise<void> {
+  const { config, store, gatehouse } = options;
+  const meta = { tags: ['meta'] };
+
+  app.get(
+    '/health',
+    { schema: { ...meta, summary: 'Liveness: 200 while the process serves' } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
+
+  app.get(
+    '/ready',
+    { schema: { ...meta, summary: 'Readiness: store answers and signing keys are loaded' } },
+    async (_request, reply) => {
+      const storeCheck = await checkStore(store);
+      const keys = gatehouse.status();
+      const checks = {
+        store: storeCheck,
+        keys: {
+          ok: keys.ready,
+          issuer: keys.issuer,
+          keysLoadedAt: keys.keysLoadedAt,
+          keyCount: keys.keyCount,
+          ...(keys.lastError === undefined ? {} : { error: keys.lastError }),
+        },
+      };
+      reply.header('cache-control', 'no-store');
+      if (storeCheck.ok && keys.ready) return { status: 'ready', checks };
+      const failing = Object.entries(checks)
+        .filter(([, check]) => !check.ok)
+        .map(([name]) => name);
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .type(PROBLEM_CONTENT_TYPE)
+        .send({ ...problem(503, 'ERR_NOT_READY', `Not ready: ${failing.join(', ')}`), checks });
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () =>
+    withSecurity(app.swagger() as unknown as Record<string, unknown>, config, gatehouse),
+  );
+
+  app.get('/.well-known/oauth-protected-resource', { schema: { hide: true } }, async (request, reply) => {
+    const base = baseUrl(config, request);
+    const issuer = gatehouse.status().issuer ?? config.auth.issuer;
+    reply.header('cache-control', 'public, max-age=300');
+    return {
+      resource: base,
+      authorization_servers: issuer ? [issuer] : [],
+      scopes_supported: Object.keys(SCOPE_DESCRIPTIONS),
+      bearer_methods_supported: ['header'],
+      resource_name: 'To-do API',
+      resource_documentation: `${base}${DOCS_PREFIX}`,
+    };
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Process entry: reads the environment, opens the store, starts Gatehouse in the background,
+ * listens at once, and shuts down cleanly on SIGTERM/SIGINT (in-flight requests finish, the
+ * store closes, the process exits within 5 s).
+ */
+import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse';
+import { buildApp } from './app.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { openStore } from './store/open.ts';
+import type { TodoStore } from './store/types.ts';
+
+/** Longest a shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+/** One clear line on stderr, no stack trace, exit code 1. */
+function fail(message: string): never {
+  process.stderr.write(`todo-api: ${message}\n`);
+  process.exit(1);
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+function startGatehouse(config: Config, logger: ReturnType<typeof createLogger>): Gatehouse {
+  try {
+    return createGatehouse({
+      ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
+      ...(config.auth.metadataUrl ? { metadataUrl: config.auth.metadataUrl } : {}),
+      audience: config.auth.audience,
+      logger: logger.child({ component: 'gatehouse' }),
+    });
+  } catch (error) {
+    if (isGatehouseError(error)) {
+      const variable = config.auth.metadataUrl ? 'AUTH_METADATA_URL' : 'AUTH_ISSUER';
+      fail(`invalid configuration: ${variable} (${error.description})`);
+    }
+    throw error;
+  }
+}
+
+function openStoreOrFail(config: Config): TodoStore {
+  try {
+    return openStore(config.database);
+  } catch (error) {
+    fail(`DATABASE_URL ${config.database.url} cannot be opened: ${reason(error)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  if (config.redisUrl) {
+    logger.warn('REDIS_URL is not supported yet: rate-limit state stays in this process');
+  }
+  const store = openStoreOrFail(config);
+  const gatehouse = startGatehouse(config, logger);
+  const app = await buildApp({ config, store, gatehouse, logger });
+  app.addHook('onClose', async () => {
+    gatehouse.close();
+    await store.close();
+  });
+
+  // Keys load in the background; until then protected routes answer 503 + Retry-After.
+  gatehouse.start();
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    await store.close();
+    gatehouse.close();
+    if (code === 'EADDRINUSE') fail(`PORT ${config.port} is already in use on ${config.host}`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      fail(`HOST ${config.host} is not an address of this machine`);
+    fail(`cannot listen on ${config.host}:${config.port}: ${reason(error)}`);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => fail(`start-up failed: ${reason(error)}`));
