@@ -17,7 +17,7 @@ export { type AuthenticateOptions, createGatehouse, type Gatehouse } from './cor
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
 export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
 export type { Logger } from './core/logger.ts';
-export { type GatehouseOptions, type ResolvedOptions, defaults } from './core/options.ts';
+export { defaults, type GatehouseOptions, type ResolvedOptions } from './core/options.ts';
 export {
   authorize,
   type Match,

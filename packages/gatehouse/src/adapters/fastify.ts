@@ -46,7 +46,8 @@ export function protect(route: RouteAuth = {}): onRequestHookHandler {
 
 async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePluginOptions): Promise<void> {
   const owned = !('gatehouse' in options);
-  const gatehouse = 'gatehouse' in options ? options.gatehouse : createGatehouse({ logger: fastify.log, ...options });
+  const gatehouse =
+    'gatehouse' in options ? options.gatehouse : createGatehouse({ logger: fastify.log, ...options });
   fastify.decorate('gatehouse', gatehouse);
   fastify.decorateRequest('principal', null);
   fastify.addHook('onRequest', async (request, reply) => {

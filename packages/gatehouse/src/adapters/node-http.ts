@@ -4,7 +4,11 @@ import { guard, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
 import { errorResponse } from '../core/response.ts';
 
-export type ProtectedHandler = (req: IncomingMessage, res: ServerResponse, principal: Principal | null) => unknown;
+export type ProtectedHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  principal: Principal | null,
+) => unknown;
 
 /** Writes the core's answer; the adapter decides nothing itself. */
 export function sendError(res: ServerResponse, error: unknown, realm?: string): void {
@@ -37,11 +41,13 @@ export async function authenticate(
 /** Wraps a `node:http` handler so it only runs for callers that pass `route`. */
 export function protect(gatehouse: Gatehouse, route: RouteAuth, handler: ProtectedHandler) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    authenticate(gatehouse, req, res, route).then(
-      (principal) => {
-        if (principal !== undefined) return handler(req, res, principal);
-      },
-      (error: unknown) => sendError(res, error, gatehouse.options.realm),
-    ).catch((error: unknown) => sendError(res, error, gatehouse.options.realm));
+    authenticate(gatehouse, req, res, route)
+      .then(
+        (principal) => {
+          if (principal !== undefined) return handler(req, res, principal);
+        },
+        (error: unknown) => sendError(res, error, gatehouse.options.realm),
+      )
+      .catch((error: unknown) => sendError(res, error, gatehouse.options.realm));
   };
 }

@@ -9,10 +9,16 @@ export function errorToResponse(error: unknown, realm?: string): Response {
   return new Response(JSON.stringify(response.body), { status: response.status, headers: response.headers });
 }
 
-export type AuthenticateResult = { principal: Principal | null; response?: undefined } | { principal?: undefined; response: Response };
+export type AuthenticateResult =
+  | { principal: Principal | null; response?: undefined }
+  | { principal?: undefined; response: Response };
 
 /** Authenticates a Web `Request`: either the principal, or the `Response` to return. */
-export async function authenticateRequest(gatehouse: Gatehouse, request: Request, route: RouteAuth = {}): Promise<AuthenticateResult> {
+export async function authenticateRequest(
+  gatehouse: Gatehouse,
+  request: Request,
+  route: RouteAuth = {},
+): Promise<AuthenticateResult> {
   try {
     return { principal: await guard(gatehouse, request, route) };
   } catch (error) {

@@ -1,6 +1,6 @@
 import { errors, type JWTPayload } from 'jose';
-import { audienceHint, issuerHint } from './hints.ts';
 import { InvalidTokenError } from './errors.ts';
+import { audienceHint, issuerHint } from './hints.ts';
 
 export interface ClaimExpectations {
   issuer: string;
@@ -62,7 +62,9 @@ export function claimError(error: unknown, expected: ClaimExpectations): Invalid
   }
   const missing = error.reason === 'missing';
   return new InvalidTokenError('ERR_TOKEN_CLAIM', {
-    description: missing ? `The token lacks the "${error.claim}" claim` : `The token's "${error.claim}" claim is invalid`,
+    description: missing
+      ? `The token lacks the "${error.claim}" claim`
+      : `The token's "${error.claim}" claim is invalid`,
     detail: `${error.claim}: ${error.message}`,
     claim: error.claim,
     actual: payload[error.claim],

@@ -1,4 +1,4 @@
-import { type FetchJsonOptions, FetchFailure, fetchJsonObject } from './fetch-json.ts';
+import { FetchFailure, type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
 import { isAcceptableRemoteUrl } from './url-policy.ts';
 
 /** The parts of an OpenID Provider / RFC 8414 metadata document that token validation needs. */

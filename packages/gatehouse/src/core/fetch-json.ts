@@ -18,7 +18,10 @@ export interface FetchJsonOptions {
 }
 
 /** GETs a JSON object over http(s) with a hard deadline, refusing redirects and oversized bodies. */
-export async function fetchJsonObject(url: string, options: FetchJsonOptions): Promise<Record<string, unknown>> {
+export async function fetchJsonObject(
+  url: string,
+  options: FetchJsonOptions,
+): Promise<Record<string, unknown>> {
   const doFetch = options.fetch ?? fetch;
   let response: Response;
   try {

@@ -1,10 +1,10 @@
-import { authorize as authorizePrincipal, type Requirement } from './policy.ts';
 import { GatehouseError, KeysUnavailableError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import { IssuerKeys, type KeySetSnapshot, type KeySetStatus } from './issuer-keys.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { IssuerMetadataSource } from './metadata-source.ts';
 import { type GatehouseOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { authorize as authorizePrincipal, type Requirement } from './policy.ts';
 import { buildPrincipal, type ClaimMapping, defaultClaimMapping, type Principal } from './principal.ts';
 import { type VerifyPolicy, verifyToken } from './verify.ts';
 
@@ -50,13 +50,22 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       : IssuerMetadataSource.discovered(
           source.metadataUrl,
           source.issuer,
-          { ...fetchOptions, maxAge: resolved.keys.metadataMaxAge, retryInterval: resolved.keys.retryInterval },
+          {
+            ...fetchOptions,
+            maxAge: resolved.keys.metadataMaxAge,
+            retryInterval: resolved.keys.retryInterval,
+          },
           now,
           logger,
         );
   const keys = new IssuerKeys(
     metadata,
-    { ...fetchOptions, cooldown: resolved.keys.cooldown, maxAge: resolved.keys.maxAge, retryInterval: resolved.keys.retryInterval },
+    {
+      ...fetchOptions,
+      cooldown: resolved.keys.cooldown,
+      maxAge: resolved.keys.maxAge,
+      retryInterval: resolved.keys.retryInterval,
+    },
     now,
     logger,
   );
@@ -75,7 +84,10 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     return buildPrincipal(verified.payload, verified.issuer, mapping);
   }
 
-  async function authenticate(request: RequestLike, opts: AuthenticateOptions = {}): Promise<Principal | null> {
+  async function authenticate(
+    request: RequestLike,
+    opts: AuthenticateOptions = {},
+  ): Promise<Principal | null> {
     try {
       const token = extractBearerToken(request);
       if (token === undefined) {
@@ -115,18 +127,38 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
 /** Every refusal is logged with its reason, never with the token. */
 function report(error: unknown, logger: Logger): void {
   if (!(error instanceof GatehouseError)) {
-    logger.error?.({ err: error instanceof Error ? error.message : String(error) }, 'gatehouse: unexpected error');
+    logger.error?.(
+      { err: error instanceof Error ? error.message : String(error) },
+      'gatehouse: unexpected error',
+    );
     return;
   }
   if (error.code === 'ERR_TOKEN_MISSING') return;
-  const entry = { code: error.code, status: error.status, reason: error.detail, ...(error.claim ? { claim: error.claim } : {}) };
-  if (error instanceof KeysUnavailableError) logger.warn?.(entry, 'gatehouse: request refused, keys unavailable');
+  const entry = {
+    code: error.code,
+    status: error.status,
+    reason: error.detail,
+    ...(error.claim ? { claim: error.claim } : {}),
+  };
+  if (error instanceof KeysUnavailableError)
+    logger.warn?.(entry, 'gatehouse: request refused, keys unavailable');
   else logger.info?.(entry, `gatehouse: request refused: ${error.detail}`);
 }
 
-function restoreSnapshot(keys: IssuerKeys, snapshot: KeySetSnapshot, source: ResolvedOptions['source'], logger: Logger): void {
-  if (snapshot?.version !== 1 || typeof snapshot.issuer !== 'string' || typeof snapshot.jwksUri !== 'string') {
-    throw new GatehouseError('ERR_CONFIGURATION', 500, undefined, { description: 'gatehouse: snapshot is not a version 1 key set snapshot' });
+function restoreSnapshot(
+  keys: IssuerKeys,
+  snapshot: KeySetSnapshot,
+  source: ResolvedOptions['source'],
+  logger: Logger,
+): void {
+  if (
+    snapshot?.version !== 1 ||
+    typeof snapshot.issuer !== 'string' ||
+    typeof snapshot.jwksUri !== 'string'
+  ) {
+    throw new GatehouseError('ERR_CONFIGURATION', 500, undefined, {
+      description: 'gatehouse: snapshot is not a version 1 key set snapshot',
+    });
   }
   if (source.issuer !== undefined && snapshot.issuer !== source.issuer) {
     throw new GatehouseError('ERR_CONFIGURATION', 500, undefined, {

@@ -12,7 +12,11 @@ export interface RouteAuth {
 }
 
 /** Authenticates, then authorizes: the one decision every adapter delegates. Throws a `GatehouseError`. */
-export async function guard(gatehouse: Gatehouse, request: RequestLike, route: RouteAuth = {}): Promise<Principal | null> {
+export async function guard(
+  gatehouse: Gatehouse,
+  request: RequestLike,
+  route: RouteAuth = {},
+): Promise<Principal | null> {
   const principal = await gatehouse.authenticate(request, { optional: route.optional === true });
   if (principal === null) return null;
   if (route.require && route.require.length > 0) gatehouse.authorize(principal, route.require);

@@ -15,9 +15,10 @@ function audiences(payload: JWTPayload): string[] {
 /** Explains the classic audience confusions in words an operator recognises. */
 export function audienceHint(payload: JWTPayload): string {
   if (audiences(payload).some((a) => MICROSOFT_GRAPH_AUDIENCES.has(a))) {
-    return ' — this is a Microsoft Graph token: the client asked for Graph scopes (e.g. User.Read) instead of this API\'s scope';
+    return " — this is a Microsoft Graph token: the client asked for Graph scopes (e.g. User.Read) instead of this API's scope";
   }
-  if (payload.aud === undefined) return ' — the token has no audience; ID tokens and some providers\' access tokens need a preset';
+  if (payload.aud === undefined)
+    return " — the token has no audience; ID tokens and some providers' access tokens need a preset";
   return '';
 }
 
@@ -25,9 +26,13 @@ export function audienceHint(payload: JWTPayload): string {
 export function issuerHint(payload: JWTPayload, expected: string): string {
   const iss = typeof payload.iss === 'string' ? payload.iss : '';
   if (iss.startsWith('https://sts.windows.net/') && expected.includes('login.microsoftonline.com')) {
-    return ' — this is an Entra v1.0 token; set accessTokenAcceptedVersion to 2 in the API\'s app manifest, or trust the v1 issuer';
+    return " — this is an Entra v1.0 token; set accessTokenAcceptedVersion to 2 in the API's app manifest, or trust the v1 issuer";
   }
-  if (iss.includes('login.microsoftonline.com') && iss.endsWith('/v2.0') && expected.startsWith('https://sts.windows.net/')) {
+  if (
+    iss.includes('login.microsoftonline.com') &&
+    iss.endsWith('/v2.0') &&
+    expected.startsWith('https://sts.windows.net/')
+  ) {
     return ' — this is an Entra v2.0 token where a v1.0 issuer is configured';
   }
   if (iss.replace(/\/$/, '') === expected.replace(/\/$/, '')) {

@@ -1,9 +1,9 @@
-import { IssuerMetadataSource } from './metadata-source.ts';
 import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
 import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
 import { KeyStore, type StoredKey } from './key-store.ts';
-import { Refreshing } from './refreshing.ts';
 import type { Logger } from './logger.ts';
+import type { IssuerMetadataSource } from './metadata-source.ts';
+import { Refreshing } from './refreshing.ts';
 
 export interface KeySetPolicy extends FetchJsonOptions {
   /** Milliseconds between refetches caused by unknown `kid`s (at most 30 s). */
@@ -58,7 +58,9 @@ export class IssuerKeys {
         onError: (error, hasValue) =>
           logger.warn?.(
             { err: message(error), stale: hasValue },
-            hasValue ? 'gatehouse: key set refresh failed; serving the last good keys' : 'gatehouse: key set unavailable',
+            hasValue
+              ? 'gatehouse: key set refresh failed; serving the last good keys'
+              : 'gatehouse: key set unavailable',
           ),
       },
     );
@@ -105,10 +107,17 @@ export class IssuerKeys {
   }
 
   /** Keys that may have signed a token with this header; refetches once per cooldown for an unknown `kid`. */
-  async candidates(header: { alg: string; kid?: string; x5t?: string }): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
+  async candidates(header: {
+    alg: string;
+    kid?: string;
+    x5t?: string;
+  }): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
     let store = await this.store();
     let match = store.match(header);
-    if (match.kind === 'none' && (this.#keys.loading || this.#now() - this.#keys.attemptedAt >= this.#policy.cooldown)) {
+    if (
+      match.kind === 'none' &&
+      (this.#keys.loading || this.#now() - this.#keys.attemptedAt >= this.#policy.cooldown)
+    ) {
       try {
         store = await this.#keys.reload();
       } catch {

@@ -33,7 +33,20 @@ export type KeyMatch =
   | { kind: 'refused'; reason: string }
   | { kind: 'none' };
 
-const PUBLIC_MEMBERS = ['kty', 'kid', 'use', 'alg', 'key_ops', 'n', 'e', 'crv', 'x', 'y', 'x5t', 'x5c'] as const;
+const PUBLIC_MEMBERS = [
+  'kty',
+  'kid',
+  'use',
+  'alg',
+  'key_ops',
+  'n',
+  'e',
+  'crv',
+  'x',
+  'y',
+  'x5t',
+  'x5c',
+] as const;
 
 function curveFor(alg: string): string | undefined {
   switch (alg) {
@@ -113,14 +126,17 @@ export class KeyStore {
     return new KeyStore(stored);
   }
 
-  /** As `fromJwks`, logging refused keys and failing on a set with no usable key (so the last good set stays). */
+  /**
+   * As `fromJwks`, logging refused keys. A set with no signature key at all fails, so the last good
+   * set stays; a set of only refused keys loads, so their tokens get 401, never 503.
+   */
   static fromJwksOrFail(document: unknown, source: string, logger: Logger): KeyStore {
     const store = KeyStore.fromJwks(document);
     for (const key of store.keys) {
       if (key.refused) logger.warn?.({ kid: key.kid, source }, `gatehouse: key refused: ${key.refused}`);
     }
-    if (!store.keys.some((k) => k.refused === undefined)) {
-      throw new TypeError(`key set from ${source} holds no usable signing key`);
+    if (store.keys.length === 0) {
+      throw new TypeError(`key set from ${source} holds no signature key`);
     }
     return store;
   }

@@ -1,7 +1,7 @@
 import { fetchMetadata, type IssuerMetadata } from './discovery.ts';
 import type { FetchJsonOptions } from './fetch-json.ts';
 import type { Logger } from './logger.ts';
-import { type RefreshPolicy, Refreshing } from './refreshing.ts';
+import { Refreshing, type RefreshPolicy } from './refreshing.ts';
 
 /**
  * Where an issuer's metadata comes from: a discovery document (refreshed, stale-if-error), or
@@ -31,7 +31,9 @@ export class IssuerMetadataSource {
       onError: (error, stale) =>
         logger.warn?.(
           { err: error instanceof Error ? error.message : String(error), stale },
-          stale ? 'gatehouse: metadata refresh failed; serving the last good document' : 'gatehouse: metadata unavailable',
+          stale
+            ? 'gatehouse: metadata refresh failed; serving the last good document'
+            : 'gatehouse: metadata unavailable',
         ),
     });
     return new IssuerMetadataSource(undefined, remote);

@@ -55,19 +55,45 @@ export interface ResolvedOptions {
   clockTolerance: number;
   strictType: boolean;
   realm: string;
-  keys: { timeout: number; cooldown: number; maxAge: number; metadataMaxAge: number; retryInterval: number; maxBytes: number };
+  keys: {
+    timeout: number;
+    cooldown: number;
+    maxAge: number;
+    metadataMaxAge: number;
+    retryInterval: number;
+    maxBytes: number;
+  };
 }
 
 export const defaults = {
   algorithms: ASYMMETRIC_ALGORITHMS,
   clockTolerance: 60,
   realm: 'api',
-  keys: { timeout: 5000, cooldown: 30_000, maxAge: 600_000, metadataMaxAge: 86_400_000, retryInterval: 10_000, maxBytes: 512 * 1024 },
+  keys: {
+    timeout: 5000,
+    cooldown: 30_000,
+    maxAge: 600_000,
+    metadataMaxAge: 86_400_000,
+    retryInterval: 10_000,
+    maxBytes: 512 * 1024,
+  },
 } as const;
 
 const KNOWN = new Set([
-  'issuer', 'metadataUrl', 'jwksUri', 'audience', 'algorithms', 'clockTolerance', 'tokenType', 'realm',
-  'keys', 'snapshot', 'claims', 'logger', 'clock', 'fetch',
+  'issuer',
+  'metadataUrl',
+  'jwksUri',
+  'audience',
+  'algorithms',
+  'clockTolerance',
+  'tokenType',
+  'realm',
+  'keys',
+  'snapshot',
+  'claims',
+  'logger',
+  'clock',
+  'fetch',
 ]);
 
 function number(value: unknown, path: string, min: number, max: number, fallback: number): number {
@@ -89,7 +115,8 @@ function source(options: GatehouseOptions): ResolvedOptions['source'] {
     return { kind: 'metadata', metadataUrl: secureUrl(options.metadataUrl, 'metadataUrl').href, issuer };
   }
   if (options.jwksUri !== undefined) {
-    if (!issuer) throw new ConfigurationError('issuer', 'is required with jwksUri (tokens must name their issuer)');
+    if (!issuer)
+      throw new ConfigurationError('issuer', 'is required with jwksUri (tokens must name their issuer)');
     return { kind: 'jwks', jwksUri: secureUrl(options.jwksUri, 'jwksUri').href, issuer };
   }
   if (!issuer) throw new ConfigurationError('issuer', 'is required (or metadataUrl, or jwksUri with issuer)');
@@ -99,17 +126,27 @@ function source(options: GatehouseOptions): ResolvedOptions['source'] {
 
 /** Validates options once, at construction, so a bad deployment fails at start-up with the option's path. */
 export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new ConfigurationError(key, 'is not a known option');
+  if (options === null || typeof options !== 'object')
+    throw new ConfigurationError('options', 'must be an object');
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key)) throw new ConfigurationError(key, 'is not a known option');
   const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
-  if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => typeof a !== 'string' || a.length === 0)) {
+  if (
+    !Array.isArray(audience) ||
+    audience.length === 0 ||
+    audience.some((a) => typeof a !== 'string' || a.length === 0)
+  ) {
     throw new ConfigurationError('audience', 'must be a non-empty string or array of non-empty strings');
   }
   const algorithms = options.algorithms ?? defaults.algorithms;
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new ConfigurationError('algorithms', 'must be a non-empty array');
+  if (!Array.isArray(algorithms) || algorithms.length === 0)
+    throw new ConfigurationError('algorithms', 'must be a non-empty array');
   for (const alg of algorithms) {
     if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
-      throw new ConfigurationError('algorithms', `contains ${JSON.stringify(alg)}; only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) are allowed`);
+      throw new ConfigurationError(
+        'algorithms',
+        `contains ${JSON.stringify(alg)}; only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) are allowed`,
+      );
     }
   }
   if (options.tokenType !== undefined && typeof options.tokenType?.strict !== 'boolean') {
@@ -131,7 +168,13 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       timeout: number(keys.timeout, 'keys.timeout', 100, 30_000, d.timeout),
       cooldown: number(keys.cooldown, 'keys.cooldown', 0, 30_000, d.cooldown),
       maxAge: number(keys.maxAge, 'keys.maxAge', 1000, 7 * 86_400_000, d.maxAge),
-      metadataMaxAge: number(keys.metadataMaxAge, 'keys.metadataMaxAge', 1000, 30 * 86_400_000, d.metadataMaxAge),
+      metadataMaxAge: number(
+        keys.metadataMaxAge,
+        'keys.metadataMaxAge',
+        1000,
+        30 * 86_400_000,
+        d.metadataMaxAge,
+      ),
       retryInterval: number(keys.retryInterval, 'keys.retryInterval', 10, 10_000, d.retryInterval),
       maxBytes: number(keys.maxBytes, 'keys.maxBytes', 1024, 16 * 1024 * 1024, d.maxBytes),
     },

@@ -1,5 +1,11 @@
 import type { JWTPayload } from 'jose';
-import { ConfigurationError, ForbiddenError, type GatehouseError, InsufficientScopeError, MissingTokenError } from './errors.ts';
+import {
+  ConfigurationError,
+  ForbiddenError,
+  type GatehouseError,
+  InsufficientScopeError,
+  MissingTokenError,
+} from './errors.ts';
 import type { Principal } from './principal.ts';
 
 /**
@@ -14,7 +20,11 @@ export interface Requirement {
 export type Match = 'any' | 'all';
 
 function names(list: readonly string[], path: string): readonly string[] {
-  if (!Array.isArray(list) || list.length === 0 || list.some((s) => typeof s !== 'string' || s.length === 0)) {
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((s) => typeof s !== 'string' || s.length === 0)
+  ) {
     throw new ConfigurationError(path, 'must be a non-empty array of non-empty strings');
   }
   return Object.freeze([...list]);
@@ -42,7 +52,10 @@ export function requireScopes(scopes: readonly string[], options: { match?: Matc
 }
 
 /** App permissions (`roles`): any one of them (default) or all of them. */
-export function requireAppPermissions(permissions: readonly string[], options: { match?: Match } = {}): Requirement {
+export function requireAppPermissions(
+  permissions: readonly string[],
+  options: { match?: Match } = {},
+): Requirement {
   const needed = names(permissions, 'requireAppPermissions(permissions)');
   const match = options.match ?? 'any';
   return {
@@ -93,13 +106,17 @@ export function requireClaim(
   expected: ClaimValue | ((value: unknown, claims: Readonly<JWTPayload>) => boolean),
   options: { description?: string } = {},
 ): Requirement {
-  if (typeof name !== 'string' || name.length === 0) throw new ConfigurationError('requireClaim(name)', 'must be a non-empty string');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new ConfigurationError('requireClaim(name)', 'must be a non-empty string');
   const test =
     typeof expected === 'function'
       ? expected
       : (value: unknown) => value === expected || (Array.isArray(value) && value.includes(expected));
   const description =
-    options.description ?? (typeof expected === 'function' ? `claim ${name} passes a check` : `claim ${name} = ${JSON.stringify(expected)}`);
+    options.description ??
+    (typeof expected === 'function'
+      ? `claim ${name} passes a check`
+      : `claim ${name} = ${JSON.stringify(expected)}`);
   return {
     description,
     check: (p) =>
@@ -115,7 +132,10 @@ export function requireClaim(
 }
 
 /** Throws the first failing requirement's error; a missing principal is a 401. */
-export function authorize(principal: Principal | null | undefined, requirements: readonly Requirement[]): Principal {
+export function authorize(
+  principal: Principal | null | undefined,
+  requirements: readonly Requirement[],
+): Principal {
   if (!principal) throw new MissingTokenError();
   for (const requirement of requirements) {
     const failure = requirement.check(principal);

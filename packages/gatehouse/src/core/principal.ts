@@ -52,7 +52,11 @@ export const defaultClaimMapping: ClaimMapping = {
   isApp: (c, scopes, roles) => c.idtyp === 'app' || (scopes.length === 0 && roles.length > 0),
 };
 
-export function buildPrincipal(claims: JWTPayload, issuer: string, mapping: ClaimMapping = defaultClaimMapping): Principal {
+export function buildPrincipal(
+  claims: JWTPayload,
+  issuer: string,
+  mapping: ClaimMapping = defaultClaimMapping,
+): Principal {
   const subject = mapping.subject(claims);
   if (subject === undefined) {
     throw new InvalidTokenError('ERR_TOKEN_CLAIM', {

@@ -31,7 +31,12 @@ export class Refreshing<T> {
   #running = false;
   #loads = 0;
 
-  constructor(load: () => Promise<T>, policy: RefreshPolicy, now: () => number, events: RefreshingEvents = {}) {
+  constructor(
+    load: () => Promise<T>,
+    policy: RefreshPolicy,
+    now: () => number,
+    events: RefreshingEvents = {},
+  ) {
     this.#load = load;
     this.#policy = policy;
     this.#now = now;

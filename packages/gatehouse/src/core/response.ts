@@ -37,11 +37,17 @@ function gatehouseResponse(error: GatehouseError, realm: string | undefined): Er
   const headers: Record<string, string> = {};
   const challenge = challengeFor(error, realm);
   if (challenge) headers['www-authenticate'] = challenge;
-  if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
+  if (error.retryAfter !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   return problem(error.status, error.code, error.description, headers);
 }
 
-function problem(status: number, code: string, detail: string, headers: Record<string, string>): ErrorResponse {
+function problem(
+  status: number,
+  code: string,
+  detail: string,
+  headers: Record<string, string>,
+): ErrorResponse {
   return {
     status,
     headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },

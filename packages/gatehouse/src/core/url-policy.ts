@@ -19,7 +19,10 @@ export function secureUrl(value: string, path: string): URL {
   if (url.username || url.password) throw new ConfigurationError(path, 'must not carry credentials');
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  throw new ConfigurationError(path, `must be an https URL (plain http only for loopback hosts), got ${url.protocol}//${url.host}`);
+  throw new ConfigurationError(
+    path,
+    `must be an https URL (plain http only for loopback hosts), got ${url.protocol}//${url.host}`,
+  );
 }
 
 /** Same rule for URLs learnt at run time (jwks_uri in a metadata document): an Error, not a config error. */

@@ -26,7 +26,11 @@ export interface VerifiedToken {
 const MAX_ANONYMOUS_CANDIDATES = 4;
 
 function malformed(detail: string, cause?: unknown): InvalidTokenError {
-  return new InvalidTokenError('ERR_TOKEN_MALFORMED', { description: 'The token is malformed', detail, cause });
+  return new InvalidTokenError('ERR_TOKEN_MALFORMED', {
+    description: 'The token is malformed',
+    detail,
+    cause,
+  });
 }
 
 /** Header checks that need no key: shape, algorithm allow-list, `typ`. */
@@ -47,10 +51,19 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
       expected: policy.algorithms,
     });
   }
-  if (header.kid !== undefined && typeof header.kid !== 'string') throw malformed('header "kid" is not a string');
-  if (header.x5t !== undefined && typeof header.x5t !== 'string') throw malformed('header "x5t" is not a string');
-  const typ = header.typ === undefined ? undefined : String(header.typ).toLowerCase().replace(/^application\//, '');
-  const typeOk = policy.strictType ? typ === 'at+jwt' : typ === undefined || typ === 'jwt' || typ === 'at+jwt';
+  if (header.kid !== undefined && typeof header.kid !== 'string')
+    throw malformed('header "kid" is not a string');
+  if (header.x5t !== undefined && typeof header.x5t !== 'string')
+    throw malformed('header "x5t" is not a string');
+  const typ =
+    header.typ === undefined
+      ? undefined
+      : String(header.typ)
+          .toLowerCase()
+          .replace(/^application\//, '');
+  const typeOk = policy.strictType
+    ? typ === 'at+jwt'
+    : typ === undefined || typ === 'jwt' || typ === 'at+jwt';
   if (!typeOk) {
     throw new InvalidTokenError('ERR_TOKEN_TYPE', {
       description: 'The token is not an access token',
@@ -67,7 +80,11 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
  * from `jwk`/`jku`/`x5u`/`x5c` in the token), signature, then `iss`, `aud`, `exp` (required)
  * and `nbf` with the clock tolerance.
  */
-export async function verifyToken(token: string, keys: IssuerKeys, policy: VerifyPolicy): Promise<VerifiedToken> {
+export async function verifyToken(
+  token: string,
+  keys: IssuerKeys,
+  policy: VerifyPolicy,
+): Promise<VerifiedToken> {
   const header = checkHeader(token, policy);
   const issuer = await keys.issuer();
   const { store, keys: candidates } = await keys.candidates({
@@ -101,7 +118,12 @@ export async function verifyToken(token: string, keys: IssuerKeys, policy: Verif
         lastFailure = error;
         continue;
       }
-      throw translate(error, { issuer, audience: policy.audience, clockTolerance: policy.clockTolerance, now: Math.floor(nowMs / 1000) });
+      throw translate(error, {
+        issuer,
+        audience: policy.audience,
+        clockTolerance: policy.clockTolerance,
+        now: Math.floor(nowMs / 1000),
+      });
     }
   }
   if (lastFailure instanceof errors.JWSSignatureVerificationFailed || lastFailure === undefined) {
@@ -110,7 +132,12 @@ export async function verifyToken(token: string, keys: IssuerKeys, policy: Verif
       detail: `signature does not verify with ${tried.length === 1 ? `key ${tried[0]!.kid ?? '(no kid)'}` : `any of ${tried.length} candidate keys`}`,
     });
   }
-  throw translate(lastFailure, { issuer, audience: policy.audience, clockTolerance: policy.clockTolerance, now: Math.floor(nowMs / 1000) });
+  throw translate(lastFailure, {
+    issuer,
+    audience: policy.audience,
+    clockTolerance: policy.clockTolerance,
+    now: Math.floor(nowMs / 1000),
+  });
 }
 
 function translate(error: unknown, expected: Parameters<typeof claimError>[1]): GatehouseError {

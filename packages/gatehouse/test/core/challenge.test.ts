@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bearerChallenge, errorResponse, InsufficientScopeError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from '../../src/index.ts';
+import {
+  bearerChallenge,
+  errorResponse,
+  InsufficientScopeError,
+  InvalidTokenError,
+  KeysUnavailableError,
+  MissingTokenError,
+} from '../../src/index.ts';
 
 describe('challenge: RFC 6750 WWW-Authenticate values', () => {
   it('is a bare Bearer challenge with only a realm when no token was sent', () => {
@@ -10,14 +17,26 @@ describe('challenge: RFC 6750 WWW-Authenticate values', () => {
 
   it('carries error, description and scope as quoted strings', () => {
     assert.equal(
-      bearerChallenge({ realm: 'api', error: 'insufficient_scope', description: 'need more', scope: ['a', 'b'] }),
+      bearerChallenge({
+        realm: 'api',
+        error: 'insufficient_scope',
+        description: 'need more',
+        scope: ['a', 'b'],
+      }),
       'Bearer realm="api", error="insufficient_scope", error_description="need more", scope="a b"',
     );
   });
 
   it('escapes backslashes and quotes, and strips CR/LF so no header can be injected', () => {
-    const value = bearerChallenge({ realm: 'r"e\\alm', error: 'invalid_token', description: 'a"b\r\nSet-Cookie: x=1' });
-    assert.equal(value, 'Bearer realm="r\\"e\\\\alm", error="invalid_token", error_description="a\\"b  Set-Cookie: x=1"');
+    const value = bearerChallenge({
+      realm: 'r"e\\alm',
+      error: 'invalid_token',
+      description: 'a"b\r\nSet-Cookie: x=1',
+    });
+    assert.equal(
+      value,
+      'Bearer realm="r\\"e\\\\alm", error="invalid_token", error_description="a\\"b  Set-Cookie: x=1"',
+    );
     assert.ok(!/[\r\n]/.test(value));
   });
 });
@@ -32,8 +51,17 @@ describe('errorResponse: the answer every adapter copies', () => {
   });
 
   it('401 invalid_token with a short description, never the private detail', () => {
-    const r = errorResponse(new InvalidTokenError('ERR_TOKEN_AUDIENCE', { description: 'wrong audience', detail: 'aud "x" from https://idp' }), 'api');
-    assert.equal(r.headers['www-authenticate'], 'Bearer realm="api", error="invalid_token", error_description="wrong audience"');
+    const r = errorResponse(
+      new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
+        description: 'wrong audience',
+        detail: 'aud "x" from https://idp',
+      }),
+      'api',
+    );
+    assert.equal(
+      r.headers['www-authenticate'],
+      'Bearer realm="api", error="invalid_token", error_description="wrong audience"',
+    );
     assert.ok(!JSON.stringify(r).includes('https://idp'));
   });
 

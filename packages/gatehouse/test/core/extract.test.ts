@@ -23,7 +23,10 @@ describe('extractBearerToken: the token comes from the Authorization header only
 
   it('reads Web Headers and node rawHeaders alike', () => {
     assert.equal(extractBearerToken({ headers: new Headers({ authorization: `Bearer ${jwt}` }) }), jwt);
-    assert.equal(extractBearerToken({ headers: {}, rawHeaders: ['Host', 'x', 'AUTHORIZATION', `Bearer ${jwt}`] }), jwt);
+    assert.equal(
+      extractBearerToken({ headers: {}, rawHeaders: ['Host', 'x', 'AUTHORIZATION', `Bearer ${jwt}`] }),
+      jwt,
+    );
   });
 
   it('returns undefined without a header or with another scheme (401 without error)', () => {
@@ -33,21 +36,46 @@ describe('extractBearerToken: the token comes from the Authorization header only
   });
 
   it('ignores tokens in other headers, the query string or a body', () => {
-    assert.equal(extractBearerToken({ headers: { 'x-access-token': jwt, cookie: `access_token=${jwt}` } }), undefined);
+    assert.equal(
+      extractBearerToken({ headers: { 'x-access-token': jwt, cookie: `access_token=${jwt}` } }),
+      undefined,
+    );
   });
 
   it('treats two Authorization headers as a malformed request (400 invalid_request)', () => {
-    const raw = failure(() => extractBearerToken({ headers: {}, rawHeaders: ['authorization', `Bearer ${jwt}`, 'Authorization', `Bearer ${jwt}`] }));
+    const raw = failure(() =>
+      extractBearerToken({
+        headers: {},
+        rawHeaders: ['authorization', `Bearer ${jwt}`, 'Authorization', `Bearer ${jwt}`],
+      }),
+    );
     assert.equal(raw.status, 400);
     assert.equal(raw.bearerError, 'invalid_request');
-    const joined = failure(() => extractBearerToken({ headers: new Headers([['authorization', `Bearer ${jwt}`], ['authorization', 'Basic x']]) }));
+    const joined = failure(() =>
+      extractBearerToken({
+        headers: new Headers([
+          ['authorization', `Bearer ${jwt}`],
+          ['authorization', 'Basic x'],
+        ]),
+      }),
+    );
     assert.equal(joined.status, 400);
-    const array = failure(() => extractBearerToken({ headers: { authorization: [`Bearer ${jwt}`, `Bearer ${jwt}`] } }));
+    const array = failure(() =>
+      extractBearerToken({ headers: { authorization: [`Bearer ${jwt}`, `Bearer ${jwt}`] } }),
+    );
     assert.equal(array.status, 400);
   });
 
   it('treats an empty, oversized or non-JWT Bearer value as an invalid token (401 invalid_token)', () => {
-    for (const value of ['Bearer', 'Bearer    ', 'Bearer abc', 'Bearer a.b', 'Bearer a b c', `Bearer ${jwt}.x`, `Bearer ${'a'.repeat(MAX_TOKEN_LENGTH)}.b.c`]) {
+    for (const value of [
+      'Bearer',
+      'Bearer    ',
+      'Bearer abc',
+      'Bearer a.b',
+      'Bearer a b c',
+      `Bearer ${jwt}.x`,
+      `Bearer ${'a'.repeat(MAX_TOKEN_LENGTH)}.b.c`,
+    ]) {
       const error = failure(() => extractBearerToken({ headers: { authorization: value } }));
       assert.equal(error.status, 401, value.slice(0, 30));
       assert.equal(error.bearerError, 'invalid_token');

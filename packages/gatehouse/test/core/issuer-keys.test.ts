@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createGatehouse, type Gatehouse, type GatehouseOptions, GatehouseError } from '../../src/index.ts';
+import { createGatehouse, type Gatehouse, GatehouseError, type GatehouseOptions } from '../../src/index.ts';
 import { makeKey, TestIssuer } from '../helpers/issuer.ts';
 import { signRs256Raw } from '../helpers/tokens.ts';
 
@@ -64,9 +64,14 @@ describe('key sets: fetched once, refreshed, resilient', () => {
     const valid = await issuer.sign();
     await gh.verify(valid);
     const attacker = await makeKey('RS256');
-    const bogus = await Promise.all(Array.from({ length: 50 }, (_, i) => issuer.sign({}, { key: attacker, kid: `bogus-${i}` })));
+    const bogus = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => issuer.sign({}, { key: attacker, kid: `bogus-${i}` })),
+    );
     const results = await Promise.all(bogus.map((t) => code(gh, t)));
-    assert.ok(results.every((r) => r === 'ERR_TOKEN_UNKNOWN_KEY'), results.join());
+    assert.ok(
+      results.every((r) => r === 'ERR_TOKEN_UNKNOWN_KEY'),
+      results.join(),
+    );
     assert.ok(issuer.fetches.jwks <= 3, `${issuer.fetches.jwks} JWKS fetches`);
     assert.equal(await code(gh, valid), 'OK', 'a known kid is never locked out');
     assert.ok(issuer.fetches.jwks <= 3);
@@ -151,9 +156,15 @@ describe('key sets: fetched once, refreshed, resilient', () => {
   });
 
   it('ignores HMAC (oct) and encryption keys published in the JWKS', async () => {
-    issuer.extraJwks.push({ kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' }, { ...issuer.key('ES256').publicJwk, kid: 'enc', use: 'enc' });
+    issuer.extraJwks.push(
+      { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' },
+      { ...issuer.key('ES256').publicJwk, kid: 'enc', use: 'enc' },
+    );
     const gh = make();
-    assert.equal(await code(gh, await issuer.sign({}, { alg: 'ES256', kid: 'enc' })), 'ERR_TOKEN_UNKNOWN_KEY');
+    assert.equal(
+      await code(gh, await issuer.sign({}, { alg: 'ES256', kid: 'enc' })),
+      'ERR_TOKEN_UNKNOWN_KEY',
+    );
   });
 
   it('works from an explicit JWKS URL + issuer without discovery', async () => {
@@ -163,7 +174,10 @@ describe('key sets: fetched once, refreshed, resilient', () => {
   });
 
   it('works from an explicit metadata URL with a query string (B2C ?p= style)', async () => {
-    const gh = make({ issuer: undefined, metadataUrl: `${issuer.url}/.well-known/openid-configuration?p=B2C_1_signin` });
+    const gh = make({
+      issuer: undefined,
+      metadataUrl: `${issuer.url}/.well-known/openid-configuration?p=B2C_1_signin`,
+    });
     assert.equal(await code(gh, await issuer.sign()), 'OK');
   });
 

@@ -4,15 +4,30 @@ import { ConfigurationError, createGatehouse, type GatehouseOptions } from '../.
 
 const base = { issuer: 'https://login.example.com/tenant/v2.0', audience: 'api://x' };
 const refused = (options: unknown, message: RegExp) =>
-  assert.throws(() => createGatehouse(options as GatehouseOptions), (e: unknown) => e instanceof ConfigurationError && message.test(e.message));
+  assert.throws(
+    () => createGatehouse(options as GatehouseOptions),
+    (e: unknown) => e instanceof ConfigurationError && message.test(e.message),
+  );
 
 describe('options: checked once, at construction', () => {
   it('accepts https issuers and plain http only for loopback hosts', () => {
     createGatehouse(base);
-    for (const issuer of ['http://localhost:3001', 'http://127.0.0.1:1', 'http://127.9.9.9', 'http://[::1]:8080', 'http://app.localhost']) {
+    for (const issuer of [
+      'http://localhost:3001',
+      'http://127.0.0.1:1',
+      'http://127.9.9.9',
+      'http://[::1]:8080',
+      'http://app.localhost',
+    ]) {
       createGatehouse({ ...base, issuer });
     }
-    for (const issuer of ['http://idp.example.com', 'http://10.0.0.1', 'http://127.0.0.1.evil.com', 'ftp://x', 'not a url']) {
+    for (const issuer of [
+      'http://idp.example.com',
+      'http://10.0.0.1',
+      'http://127.0.0.1.evil.com',
+      'ftp://x',
+      'not a url',
+    ]) {
       refused({ ...base, issuer }, /issuer/);
     }
     refused({ ...base, jwksUri: 'http://keys.example.com/jwks' }, /jwksUri/);

@@ -43,10 +43,22 @@ const status = (run: () => unknown) => {
 
 describe('policy: scopes, app permissions and claims', () => {
   it('requireScopes matches any (default) or all, exactly and case-sensitively', () => {
-    assert.equal(status(() => authorize(user, [requireScopes(['ToDoList.Read', 'X'])])), 200);
-    assert.equal(status(() => authorize(user, [requireScopes(['ToDoList.Read', 'X'], { match: 'all' })])), 403);
-    assert.equal(status(() => authorize(principal({ scp: 'ToDoList.ReadX' }), [requireScopes(['ToDoList.Read'])])), 403);
-    assert.equal(status(() => authorize(principal({ scp: 'todolist.read' }), [requireScopes(['ToDoList.Read'])])), 403);
+    assert.equal(
+      status(() => authorize(user, [requireScopes(['ToDoList.Read', 'X'])])),
+      200,
+    );
+    assert.equal(
+      status(() => authorize(user, [requireScopes(['ToDoList.Read', 'X'], { match: 'all' })])),
+      403,
+    );
+    assert.equal(
+      status(() => authorize(principal({ scp: 'ToDoList.ReadX' }), [requireScopes(['ToDoList.Read'])])),
+      403,
+    );
+    assert.equal(
+      status(() => authorize(principal({ scp: 'todolist.read' }), [requireScopes(['ToDoList.Read'])])),
+      403,
+    );
   });
 
   it('reads scopes from scp or scope, string or array', () => {
@@ -56,10 +68,22 @@ describe('policy: scopes, app permissions and claims', () => {
   });
 
   it('requireScopeOrAppPermission: users by scp, apps by roles (Microsoft.Identity.Web semantics)', () => {
-    const req = requireScopeOrAppPermission({ scopes: ['ToDoList.Read'], appPermissions: ['ToDoList.Read.All'] });
-    assert.equal(status(() => authorize(user, [req])), 200);
-    assert.equal(status(() => authorize(app, [req])), 200);
-    const write = requireScopeOrAppPermission({ scopes: ['ToDoList.ReadWrite'], appPermissions: ['ToDoList.ReadWrite.All'] });
+    const req = requireScopeOrAppPermission({
+      scopes: ['ToDoList.Read'],
+      appPermissions: ['ToDoList.Read.All'],
+    });
+    assert.equal(
+      status(() => authorize(user, [req])),
+      200,
+    );
+    assert.equal(
+      status(() => authorize(app, [req])),
+      200,
+    );
+    const write = requireScopeOrAppPermission({
+      scopes: ['ToDoList.ReadWrite'],
+      appPermissions: ['ToDoList.ReadWrite.All'],
+    });
     const error = write.check(app);
     assert.equal(error?.status, 403);
     assert.deepEqual(error?.scope, ['ToDoList.ReadWrite.All'], 'an app is told the app permission it lacks');
@@ -74,26 +98,53 @@ describe('policy: scopes, app permissions and claims', () => {
   });
 
   it('requireAppPermissions', () => {
-    assert.equal(status(() => authorize(app, [requireAppPermissions(['ToDoList.Read.All'])])), 200);
-    assert.equal(status(() => authorize(user, [requireAppPermissions(['ToDoList.Read.All'])])), 403);
+    assert.equal(
+      status(() => authorize(app, [requireAppPermissions(['ToDoList.Read.All'])])),
+      200,
+    );
+    assert.equal(
+      status(() => authorize(user, [requireAppPermissions(['ToDoList.Read.All'])])),
+      403,
+    );
   });
 
   it('requireClaim by value, array membership or predicate', () => {
     const p = principal({ tfp: 'B2C_1_mfa', groups: ['g1', 'g2'], age: 30 });
-    assert.equal(status(() => authorize(p, [requireClaim('tfp', 'B2C_1_mfa')])), 200);
-    assert.equal(status(() => authorize(p, [requireClaim('tfp', 'B2C_1_other')])), 403);
-    assert.equal(status(() => authorize(p, [requireClaim('groups', 'g2')])), 200);
-    assert.equal(status(() => authorize(p, [requireClaim('age', (v) => typeof v === 'number' && v >= 18)])), 200);
-    assert.equal(status(() => authorize(p, [requireClaim('missing', 'x')])), 403);
+    assert.equal(
+      status(() => authorize(p, [requireClaim('tfp', 'B2C_1_mfa')])),
+      200,
+    );
+    assert.equal(
+      status(() => authorize(p, [requireClaim('tfp', 'B2C_1_other')])),
+      403,
+    );
+    assert.equal(
+      status(() => authorize(p, [requireClaim('groups', 'g2')])),
+      200,
+    );
+    assert.equal(
+      status(() => authorize(p, [requireClaim('age', (v) => typeof v === 'number' && v >= 18)])),
+      200,
+    );
+    assert.equal(
+      status(() => authorize(p, [requireClaim('missing', 'x')])),
+      403,
+    );
   });
 
   it('no principal is a 401', () => {
-    assert.equal(status(() => authorize(null, [])), 401);
+    assert.equal(
+      status(() => authorize(null, [])),
+      401,
+    );
   });
 
   it('refuses empty or non-string requirement lists at construction', () => {
     assert.throws(() => requireScopes([]), ConfigurationError);
     assert.throws(() => requireScopes(['']), ConfigurationError);
-    assert.throws(() => requireScopeOrAppPermission({ scopes: ['a'], appPermissions: [] }), ConfigurationError);
+    assert.throws(
+      () => requireScopeOrAppPermission({ scopes: ['a'], appPermissions: [] }),
+      ConfigurationError,
+    );
   });
 });

@@ -53,26 +53,45 @@ describe('verify: a token is accepted only when every rule holds', () => {
   });
 
   it('in strict mode requires typ at+jwt (RFC 9068)', async () => {
-    const strict = createGatehouse({ issuer: issuer.url, audience: issuer.audience, tokenType: { strict: true } });
+    const strict = createGatehouse({
+      issuer: issuer.url,
+      audience: issuer.audience,
+      tokenType: { strict: true },
+    });
     await strict.verify(await issuer.sign());
     await rejects(strict, await issuer.sign({}, { header: { typ: 'JWT' } }), 'ERR_TOKEN_TYPE');
   });
 
   it('refuses an expired token and says by how long', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await rejects(gh, await issuer.sign({ exp: now - 600, iat: now - 4000, nbf: now - 4000 }), 'ERR_TOKEN_EXPIRED', /expired 6\d\d s ago/);
+    await rejects(
+      gh,
+      await issuer.sign({ exp: now - 600, iat: now - 4000, nbf: now - 4000 }),
+      'ERR_TOKEN_EXPIRED',
+      /expired 6\d\d s ago/,
+    );
   });
 
   it('allows 60 s of clock skew by default on exp and nbf, not more', async () => {
     const now = Math.floor(Date.now() / 1000);
     await gh.verify(await issuer.sign({ exp: now - 30 }));
     await gh.verify(await issuer.sign({ nbf: now + 30 }));
-    await rejects(gh, await issuer.sign({ nbf: now + 300 }), 'ERR_TOKEN_NOT_YET_VALID', /not valid for another/);
+    await rejects(
+      gh,
+      await issuer.sign({ nbf: now + 300 }),
+      'ERR_TOKEN_NOT_YET_VALID',
+      /not valid for another/,
+    );
     await rejects(gh, await issuer.sign({ exp: now - 90 }), 'ERR_TOKEN_EXPIRED');
   });
 
   it('honours an injected clock and a configured tolerance', async () => {
-    const later = createGatehouse({ issuer: issuer.url, audience: issuer.audience, clockTolerance: 0, clock: () => Date.now() + 2 * 3600_000 });
+    const later = createGatehouse({
+      issuer: issuer.url,
+      audience: issuer.audience,
+      clockTolerance: 0,
+      clock: () => Date.now() + 2 * 3600_000,
+    });
     await rejects(later, await issuer.sign(), 'ERR_TOKEN_EXPIRED');
   });
 
@@ -81,7 +100,12 @@ describe('verify: a token is accepted only when every rule holds', () => {
   });
 
   it('refuses another issuer and names both', async () => {
-    const e = await rejects(gh, await issuer.sign({ iss: 'https://evil.example' }), 'ERR_TOKEN_ISSUER', /evil\.example.*not the trusted issuer/);
+    const e = await rejects(
+      gh,
+      await issuer.sign({ iss: 'https://evil.example' }),
+      'ERR_TOKEN_ISSUER',
+      /evil\.example.*not the trusted issuer/,
+    );
     assert.equal(e.claim, 'iss');
   });
 
@@ -90,8 +114,18 @@ describe('verify: a token is accepted only when every rule holds', () => {
   });
 
   it('refuses another audience, and recognises a Microsoft Graph token', async () => {
-    await rejects(gh, await issuer.sign({ aud: 'api://other' }), 'ERR_TOKEN_AUDIENCE', /api:\/\/other.*api:\/\/test/);
-    await rejects(gh, await issuer.sign({ aud: '00000003-0000-0000-c000-000000000000' }), 'ERR_TOKEN_AUDIENCE', /Microsoft Graph/);
+    await rejects(
+      gh,
+      await issuer.sign({ aud: 'api://other' }),
+      'ERR_TOKEN_AUDIENCE',
+      /api:\/\/other.*api:\/\/test/,
+    );
+    await rejects(
+      gh,
+      await issuer.sign({ aud: '00000003-0000-0000-c000-000000000000' }),
+      'ERR_TOKEN_AUDIENCE',
+      /Microsoft Graph/,
+    );
   });
 
   it('accepts any one of several configured audiences, and an aud array containing one', async () => {
@@ -102,13 +136,22 @@ describe('verify: a token is accepted only when every rule holds', () => {
   });
 
   it('refuses a token without subject', async () => {
-    await rejects(gh, await issuer.sign({}, { omit: ['oid', 'sub'] }), 'ERR_TOKEN_CLAIM', /neither "oid" nor "sub"/);
+    await rejects(
+      gh,
+      await issuer.sign({}, { omit: ['oid', 'sub'] }),
+      'ERR_TOKEN_CLAIM',
+      /neither "oid" nor "sub"/,
+    );
   });
 
   it('refuses alg none, with or without a signature', async () => {
     const payload = issuer.claims();
     await rejects(gh, unsigned({ alg: 'none', typ: 'JWT' }, payload), 'ERR_TOKEN_ALGORITHM');
-    await rejects(gh, unsigned({ alg: 'none', kid: issuer.key().kid }, payload, 'AAAA'), 'ERR_TOKEN_ALGORITHM');
+    await rejects(
+      gh,
+      unsigned({ alg: 'none', kid: issuer.key().kid }, payload, 'AAAA'),
+      'ERR_TOKEN_ALGORITHM',
+    );
     await rejects(gh, unsigned({ alg: 'NONE' }, payload), 'ERR_TOKEN_ALGORITHM');
   });
 
@@ -123,7 +166,11 @@ describe('verify: a token is accepted only when every rule holds', () => {
 
   it('refuses a token whose alg does not fit the key named by kid (ES256 header on an RSA kid)', async () => {
     const attacker = await makeKey('ES256');
-    await rejects(gh, await issuer.sign({}, { key: attacker, kid: issuer.key('RS256').kid }), 'ERR_TOKEN_UNKNOWN_KEY');
+    await rejects(
+      gh,
+      await issuer.sign({}, { key: attacker, kid: issuer.key('RS256').kid }),
+      'ERR_TOKEN_UNKNOWN_KEY',
+    );
   });
 
   it('never takes a key from the token header: jwk, jku, x5u, x5c are ignored', async () => {
@@ -149,19 +196,32 @@ describe('verify: a token is accepted only when every rule holds', () => {
     const token = await issuer.sign();
     const claims = decodeSegment(token, 1);
     await rejects(gh, withSegment(token, 1, b64url({ ...claims, scp: 'admin' })), 'ERR_TOKEN_SIGNATURE');
-    await rejects(gh, withSegment(token, 2, `${token.split('.')[2]!.slice(0, -4)}AAAA`), 'ERR_TOKEN_SIGNATURE');
+    await rejects(
+      gh,
+      withSegment(token, 2, `${token.split('.')[2]!.slice(0, -4)}AAAA`),
+      'ERR_TOKEN_SIGNATURE',
+    );
     await rejects(gh, withSegment(token, 2, ''), 'ERR_TOKEN_SIGNATURE');
   });
 
   it('refuses malformed tokens as invalid tokens, never as crashes', async () => {
-    for (const bad of ['a.b.c', 'eyJ.eyJ.sig', `${b64url('[1]')}.${b64url({})}.x`, `${b64url({ alg: 'RS256' })}.bm90IGpzb24.x`]) {
+    for (const bad of [
+      'a.b.c',
+      'eyJ.eyJ.sig',
+      `${b64url('[1]')}.${b64url({})}.x`,
+      `${b64url({ alg: 'RS256' })}.bm90IGpzb24.x`,
+    ]) {
       const error = await gh.verify(bad).catch((e: unknown) => e);
       assert.ok(error instanceof GatehouseError && error.status === 401, `${bad}: ${String(error)}`);
     }
   });
 
   it('refuses a token with an unknown crit header', async () => {
-    const token = unsigned({ alg: 'RS256', kid: issuer.key().kid, crit: ['x'], x: 1 }, issuer.claims(), 'AAAA');
+    const token = unsigned(
+      { alg: 'RS256', kid: issuer.key().kid, crit: ['x'], x: 1 },
+      issuer.claims(),
+      'AAAA',
+    );
     await rejects(gh, token, 'ERR_TOKEN_MALFORMED');
   });
 

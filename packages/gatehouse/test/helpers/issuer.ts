@@ -136,7 +136,12 @@ export class TestIssuer {
     }
     const body =
       path === '/.well-known/openid-configuration'
-        ? { issuer: this.url, jwks_uri: this.jwksUri, authorization_endpoint: `${this.url}/authorize`, token_endpoint: `${this.url}/token` }
+        ? {
+            issuer: this.url,
+            jwks_uri: this.jwksUri,
+            authorization_endpoint: `${this.url}/authorize`,
+            token_endpoint: `${this.url}/token`,
+          }
         : path === '/jwks'
           ? { keys: [...this.keys.map((k) => k.publicJwk), ...this.extraJwks] }
           : undefined;
@@ -144,6 +149,8 @@ export class TestIssuer {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(this.outage === 'not-json' ? '<html>' : JSON.stringify(body));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(this.outage === 'not-json' ? '<html>' : JSON.stringify(body));
   }
 }

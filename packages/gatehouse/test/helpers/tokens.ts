@@ -4,7 +4,11 @@ export function b64url(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 }
 
-export function unsigned(header: Record<string, unknown>, payload: Record<string, unknown>, signature = ''): string {
+export function unsigned(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  signature = '',
+): string {
   return `${b64url(header)}.${b64url(payload)}.${signature}`;
 }
 
@@ -20,7 +24,11 @@ export function decodeSegment(token: string, index: 0 | 1): Record<string, unkno
 }
 
 /** Signs RS256 with node:crypto directly, for keys jose rightly refuses to use (RSA under 2048 bits). */
-export function signRs256Raw(header: Record<string, unknown>, payload: Record<string, unknown>, privateKey: KeyObject): string {
+export function signRs256Raw(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  privateKey: KeyObject,
+): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
 }
