@@ -12,6 +12,7 @@ export {
   KeysUnavailableError,
   MissingTokenError,
 } from './core/errors.ts';
+export { type Check, type Explanation, explain } from './core/explain.ts';
 export { extractBearerToken, type HeadersLike, MAX_TOKEN_LENGTH, type RequestLike } from './core/extract.ts';
 export { type AuthenticateOptions, createGatehouse, type Gatehouse } from './core/gatehouse.ts';
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';

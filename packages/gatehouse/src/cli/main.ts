@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { GatehouseError } from '../core/errors.ts';
+import { explain } from '../core/explain.ts';
+import { createGatehouse } from '../core/gatehouse.ts';
+import type { GatehouseOptions } from '../core/options.ts';
+
+const USAGE = `usage: gatehouse explain <token | -> [--issuer URL | --metadata-url URL | --jwks-uri URL --issuer URL]
+                         [--audience A[,B]] [--clock-tolerance S] [--json]
+Configuration falls back to the API's environment: AUTH_ISSUER, AUTH_METADATA_URL, AUTH_JWKS_URI, AUTH_AUDIENCE.
+Prints the decoded header and claims and each check with its reason. Exit 0 valid, 1 invalid, 2 usage.`;
+
+function fail(message: string): never {
+  process.stderr.write(`gatehouse: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      issuer: { type: 'string' },
+      'metadata-url': { type: 'string' },
+      'jwks-uri': { type: 'string' },
+      audience: { type: 'string' },
+      'clock-tolerance': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || positionals[0] !== 'explain') {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const raw =
+    positionals[1] === '-' || positionals[1] === undefined ? readFileSync(0, 'utf8') : positionals[1];
+  const token = raw.trim().replace(/^bearer\s+/i, '');
+  if (!token) fail('no token given');
+  const env = process.env;
+  const issuer = values.issuer ?? env.AUTH_ISSUER;
+  const metadataUrl = values['metadata-url'] ?? env.AUTH_METADATA_URL;
+  const jwksUri = values['jwks-uri'] ?? env.AUTH_JWKS_URI;
+  const audience = (values.audience ?? env.AUTH_AUDIENCE ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (audience.length === 0) fail('give --audience or AUTH_AUDIENCE');
+  const options: GatehouseOptions = {
+    audience,
+    ...(issuer ? { issuer } : {}),
+    ...(metadataUrl ? { metadataUrl } : {}),
+    ...(jwksUri ? { jwksUri } : {}),
+    ...(values['clock-tolerance'] ? { clockTolerance: Number(values['clock-tolerance']) } : {}),
+    keys: { cooldown: 0 },
+  };
+  let gatehouse: ReturnType<typeof createGatehouse>;
+  try {
+    gatehouse = createGatehouse(options);
+  } catch (error) {
+    fail(error instanceof GatehouseError ? error.description : String(error));
+  }
+  const result = await explain(gatehouse, token);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const out: string[] = [];
+    out.push(
+      'header:',
+      JSON.stringify(result.header ?? null, null, 2),
+      'claims:',
+      JSON.stringify(result.claims ?? null, null, 2),
+      'checks:',
+    );
+    for (const check of result.checks)
+      out.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name.padEnd(12)} ${check.detail}`);
+    out.push(result.valid ? 'verdict: VALID' : `verdict: INVALID (${result.code})`);
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+  return result.valid ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => fail(error instanceof Error ? error.message : String(error)),
+);
