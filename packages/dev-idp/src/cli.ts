@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { DevIdpError } from './errors.ts';
+import { startDevIdp } from './server.ts';
+
+const usage =
+  'usage: node packages/dev-idp/src/cli.ts [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR]';
+
+function portOf(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      issuer: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'api-port': { type: 'string' },
+      'web-port': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const idp = await startDevIdp({
+    port: portOf(values.port),
+    host: values.host,
+    issuer: values.issuer,
+    dataDir: values['data-dir'],
+    apiPort: portOf(values['api-port']),
+    webPort: portOf(values['web-port']),
+    logger: console,
+  });
+  console.log(`dev-idp: issuer ${idp.issuer} (development only; users alice and bob)`);
+
+  const shutdown = () => {
+    // A second signal, or a close that hangs, must not keep the process alive.
+    setTimeout(() => process.exit(1), 5000).unref();
+    idp.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof DevIdpError || error instanceof TypeError ? error.message : String(error);
+  console.error(message.split('\n')[0]);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+import type { JWK } from 'jose';
+import type { ClientMetadata } from 'oidc-provider';
+import { APP_ROLES } from './resource.ts';
+
+/** Client ids of the seeded clients. */
+export const DEV_CLIENT_IDS = {
+  daemon: 'todo-daemon',
+  daemonCert: 'todo-daemon-cert',
+  web: 'todo-web',
+  docs: 'todo-docs',
+  cli: 'todo-cli',
+} as const;
+
+/**
+ * Secret of `todo-daemon`. DEVELOPMENT ONLY: it is published in this repository, so it protects
+ * nothing; that is acceptable only because this IdP refuses to run with NODE_ENV=production.
+ */
+export const DEV_DAEMON_SECRET = 'dev-daemon-secret';
+
+/** The loopback redirect URI of `todo-cli`; any port is accepted (RFC 8252, section 7.3). */
+export const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+/** What Entra keeps on an app's service principal: its object id, and the app roles granted to it. */
+export interface DevAppProfile {
+  readonly oid: string;
+  readonly roles: readonly string[];
+}
+
+const appProfiles: ReadonlyMap<string, DevAppProfile> = new Map([
+  [DEV_CLIENT_IDS.daemon, { oid: 'e4a1c7d2-3b5f-4e8a-9c6d-1f2a3b4c5d6e', roles: APP_ROLES }],
+  [DEV_CLIENT_IDS.daemonCert, { oid: 'a7f3e9b1-6c2d-4f5a-8e1b-2c3d4e5f6a7b', roles: APP_ROLES }],
+]);
+
+export function appProfile(clientId: string): DevAppProfile | undefined {
+  return appProfiles.get(clientId);
+}
+
+export interface ClientPorts {
+  apiPort: number;
+  webPort: number;
+  webRedirectUris: readonly string[];
+  daemonCertJwks: { keys: JWK[] };
+}
+
+function onLoopback(port: number, path: string): string[] {
+  return [`http://localhost:${port}${path}`, `http://127.0.0.1:${port}${path}`];
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+export function buildClients(ports: ClientPorts): ClientMetadata[] {
+  const webRedirects = unique([...onLoopback(ports.webPort, '/auth/callback'), ...ports.webRedirectUris]);
+  const webOrigins = unique(webRedirects.map((uri) => `${new URL(uri).origin}/`));
+  // Public: the code is protected by PKCE (oidc-provider requires it of clients without a secret).
+  const browserClient = (): Omit<ClientMetadata, 'client_id'> => ({
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  });
+
+  return [
+    {
+      client_id: DEV_CLIENT_IDS.daemon,
+      client_name: 'To-do daemon (client secret)',
+      client_secret: DEV_DAEMON_SECRET,
+      // What MSAL and openid-client send by default for a secret.
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.daemonCert,
+      client_name: 'To-do daemon (private key JWT)',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks: ports.daemonCertJwks,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      ...browserClient(),
+      client_id: DEV_CLIENT_IDS.web,
+      client_name: 'To-do web app',
+      redirect_uris: webRedirects,
+      post_logout_redirect_uris: webOrigins,
+    },
+    {
+      ...browserClient(),
+      client_id: DEV_CLIENT_IDS.docs,
+      client_name: 'To-do API documentation (Swagger UI)',
+      redirect_uris: onLoopback(ports.apiPort, '/docs/oauth2-redirect.html'),
+    },
+    {
+      client_id: DEV_CLIENT_IDS.cli,
+      client_name: 'To-do command line',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [CLI_REDIRECT_URI],
+    },
+  ];
+}

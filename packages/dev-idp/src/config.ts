@@ -1,0 +1,107 @@
+import type { JWK } from 'jose';
+import type { Adapter, Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { findAccount } from './accounts.ts';
+import { shapeAccessToken } from './claims.ts';
+import { escapeHtml, page } from './login-page.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, defaultResource, getResourceServerInfo } from './resource.ts';
+import { routes } from './routes.ts';
+
+export interface ConfigurationInput {
+  clients: ClientMetadata[];
+  signingKeys: { keys: JWK[] };
+  cookieKeys: string[];
+  adapter: (name: string) => Adapter;
+}
+
+const HOUR = 60 * 60;
+const DAY = 24 * HOUR;
+
+// Browsers may call the token endpoint from the origins the client redirects to (Swagger UI does).
+function clientBasedCORS(_ctx: KoaContextWithOIDC, origin: string, client: Client): boolean {
+  return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+}
+
+function html(ctx: KoaContextWithOIDC, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = body;
+}
+
+function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
+  html(
+    ctx,
+    200,
+    page(
+      'Sign out',
+      `<h1>Sign out?</h1>${form}<button form="op.logoutForm" value="yes" name="logout">Sign out</button>`,
+    ),
+  );
+}
+
+function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
+  html(ctx, 200, page('Signed out', '<h1>Signed out</h1><p>You can close this window.</p>'));
+}
+
+function renderError(ctx: KoaContextWithOIDC, out: Record<string, string>): void {
+  const details = Object.entries(out)
+    .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(String(value))}</p>`)
+    .join('');
+  html(ctx, ctx.status || 400, page('Error', `<h1>Something went wrong</h1>${details}`));
+}
+
+/** The oidc-provider configuration; every default that would print a "you should change" notice is set. */
+export function buildConfiguration(input: ConfigurationInput): Configuration {
+  return {
+    adapter: input.adapter,
+    clients: input.clients,
+    jwks: input.signingKeys,
+    cookies: { keys: input.cookieKeys },
+    findAccount,
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: {
+      openid: ['sub', 'oid', 'tid'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    clientBasedCORS,
+    // Authorization code only: no implicit or hybrid flows, as OAuth 2.1 and Entra's guidance say.
+    responseTypes: ['code'],
+    interactions: { url: (_ctx, interaction) => `${routes.interaction}/${interaction.uid}` },
+    routes: {
+      authorization: routes.authorization,
+      token: routes.token,
+      jwks: routes.jwks,
+      end_session: routes.endSession,
+      revocation: routes.revocation,
+      userinfo: routes.userinfo,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      resourceIndicators: {
+        enabled: true,
+        // The refresh and code exchange need not repeat `resource`: the grant already names it.
+        useGrantedResource: async () => true,
+        defaultResource,
+        getResourceServerInfo,
+      },
+    },
+    formats: { customizers: { jwt: shapeAccessToken } },
+    // oidc-provider drops offline_access unless prompt=consent (OpenID Connect Core 11); Entra does
+    // not, and MSAL never sends prompt=consent, so a client that may refresh gets a refresh token.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    renderError,
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+      ClientCredentials: ACCESS_TOKEN_TTL_SECONDS,
+      AuthorizationCode: 60,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      RefreshToken: 14 * DAY,
+      Session: 14 * DAY,
+      Grant: 14 * DAY,
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InteractionDetails, Provider } from 'oidc-provider';
+import { findUserByName } from './accounts.ts';
+import { isFormRequest, readBody } from './body.ts';
+import { escapeHtml, loginPage, PAGE_HEADERS, page } from './login-page.ts';
+import { routes } from './routes.ts';
+
+const FORM_LIMIT = 8 * 1024;
+const pattern = new RegExp(`^${routes.interaction}/([A-Za-z0-9_-]+)(?:/(login|abort))?$`);
+
+function send(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, PAGE_HEADERS);
+  res.end(html);
+}
+
+function expired(res: ServerResponse): void {
+  send(
+    res,
+    400,
+    page(
+      'Sign-in expired',
+      `<h1>This sign-in has expired</h1><p>${escapeHtml(
+        'It took too long, or cookies are blocked. Start again from the application.',
+      )}</p>`,
+    ),
+  );
+}
+
+/** Every seeded client is first-party, pre-consented as an Entra admin would: grant what it asked. */
+async function consent(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: InteractionDetails,
+) {
+  const accountId = details.session?.accountId;
+  if (!accountId) return expired(res);
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details;
+  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+  if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+async function login(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: InteractionDetails,
+) {
+  const body = isFormRequest(req) ? await readBody(req, FORM_LIMIT) : undefined;
+  const name = new URLSearchParams(body?.toString('utf8') ?? '').get('login') ?? '';
+  const user = findUserByName(name);
+  if (!user) {
+    const clientId = String(details.params.client_id);
+    return send(res, 401, loginPage({ uid: details.uid, clientId, login: name, error: 'No such user.' }));
+  }
+  await provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: user.sub } },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+/**
+ * Serves `/interaction/...`: the login form (GET), its submission (POST .../login) and cancel
+ * (POST .../abort). Returns false for any other path.
+ */
+export async function handleInteraction(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<boolean> {
+  const match = pattern.exec(pathname);
+  if (!match) return false;
+  const [, uid, action] = match;
+
+  let details: InteractionDetails;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    expired(res);
+    return true;
+  }
+  // The cookie names the interaction; a URL naming another one is a stale tab or a forged link.
+  if (details.uid !== uid) {
+    expired(res);
+    return true;
+  }
+
+  const prompt = details.prompt.name;
+  if (req.method === 'GET' && !action && prompt === 'login') {
+    send(res, 200, loginPage({ uid: details.uid, clientId: String(details.params.client_id) }));
+  } else if (req.method === 'GET' && !action && prompt === 'consent') {
+    await consent(provider, req, res, details);
+  } else if (req.method === 'POST' && action === 'login' && prompt === 'login') {
+    await login(provider, req, res, details);
+  } else if (req.method === 'POST' && action === 'abort') {
+    const result = { error: 'access_denied', error_description: 'End-User aborted interaction' };
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  } else {
+    send(res, 405, page('Not allowed', '<h1>Not allowed</h1>'));
+  }
+  return true;
+}

@@ -1,0 +1,121 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { DevIdpError } from './errors.ts';
+
+/** Anything with these three methods: `console`, a pino logger, a test spy. */
+export interface DevIdpLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface DevIdpOptions {
+  /** Port to listen on; `0` picks a free one (the issuer then names the real port). @default 3001 */
+  port?: number;
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Issuer identifier, without a path. @default `http://localhost:${port}` */
+  issuer?: string;
+  /** Where keys and issued grants persist between runs. @default './data/dev-idp' */
+  dataDir?: string;
+  /** Port of the to-do API, for the Swagger UI redirect URIs of `todo-docs`. @default 3000 */
+  apiPort?: number;
+  /** Port of the web app, for the redirect URIs of `todo-web`. @default 3002 */
+  webPort?: number;
+  /** Extra redirect URIs accepted for `todo-web` (e.g. a web app on another host). @default [] */
+  webRedirectUris?: string[];
+  /** @default warnings and errors to the console, nothing else */
+  logger?: DevIdpLogger;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  issuer: string | undefined;
+  dataDir: string;
+  apiPort: number;
+  webPort: number;
+  webRedirectUris: string[];
+  logger: DevIdpLogger;
+}
+
+const quietLogger: DevIdpLogger = {
+  info() {},
+  warn: (message) => console.warn(message),
+  error: (message) => console.error(message),
+};
+
+export const defaultOptions = {
+  port: 3001,
+  host: '127.0.0.1',
+  dataDir: './data/dev-idp',
+  apiPort: 3000,
+  webPort: 3002,
+} as const;
+
+function invalid(option: string, expected: string): DevIdpError {
+  return new DevIdpError('ERR_DEV_IDP_OPTION', `dev-idp: option ${option} must be ${expected}`);
+}
+
+function checkPort(option: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 65535) {
+    throw invalid(option, `an integer from ${min} to 65535`);
+  }
+  return value;
+}
+
+function isLoopback(hostname: string): boolean {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}
+
+function checkIssuer(value: unknown): string {
+  const url = typeof value === 'string' ? URL.parse(value) : null;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw invalid('issuer', 'an http(s) URL');
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw invalid('issuer', 'https unless its host is a loopback address');
+  }
+  // Routes are served from the root, so a path would make discovery lie about the endpoints.
+  if (url.pathname !== '/' || url.search || url.hash) {
+    throw invalid('issuer', 'an origin, without path, query or fragment');
+  }
+  return url.origin;
+}
+
+function checkRedirectUris(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((uri) => typeof uri === 'string' && URL.canParse(uri))) {
+    throw invalid('webRedirectUris', 'an array of absolute URLs');
+  }
+  return [...value];
+}
+
+/** Checks every option once, at start-up, and fills in the defaults. */
+export function resolveOptions(options: DevIdpOptions = {}): ResolvedOptions {
+  const host = options.host ?? defaultOptions.host;
+  if (typeof host !== 'string' || host === '') throw invalid('host', 'a non-empty string');
+  const dataDir = options.dataDir ?? defaultOptions.dataDir;
+  if (typeof dataDir !== 'string' || dataDir === '') throw invalid('dataDir', 'a non-empty path');
+  return {
+    port: checkPort('port', options.port ?? defaultOptions.port, 0),
+    host,
+    issuer: options.issuer === undefined ? undefined : checkIssuer(options.issuer),
+    dataDir: resolve(dataDir),
+    apiPort: checkPort('apiPort', options.apiPort ?? defaultOptions.apiPort, 1),
+    webPort: checkPort('webPort', options.webPort ?? defaultOptions.webPort, 1),
+    webRedirectUris: checkRedirectUris(options.webRedirectUris ?? []),
+    logger: options.logger ?? quietLogger,
+  };
+}
+
+/** A development IdP with published secrets and password-less sign-in must never serve real users. */
+export function assertNotProduction(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV === 'production') {
+    throw new DevIdpError(
+      'ERR_DEV_IDP_PRODUCTION',
+      'dev-idp refuses to start with NODE_ENV=production: it is a development identity provider with ' +
+        'published secrets and password-less sign-in; set AUTH_ISSUER to a real identity provider instead',
+    );
+  }
+}

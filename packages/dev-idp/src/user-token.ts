@@ -1,0 +1,142 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { CLI_REDIRECT_URI, DEV_CLIENT_IDS } from './clients.ts';
+import { CookieJar } from './cookie-jar.ts';
+import { DevIdpError } from './errors.ts';
+import { firstForm } from './html-form.ts';
+import { API_RESOURCE, DELEGATED_SCOPES } from './resource.ts';
+import { discover, requestToken, type TokenSet } from './token-client.ts';
+
+export interface UserTokenOptions {
+  issuer: string;
+  /** User name typed on the login form, e.g. 'alice' or 'bob'. */
+  user: string;
+  /** API scopes, bare (`ToDoList.Read`) or Entra-style (`api://todo/ToDoList.Read`). @default 'ToDoList.Read ToDoList.ReadWrite' */
+  scope?: string;
+  /** A public client that may use the redirect URI. @default 'todo-cli' */
+  clientId?: string;
+  /** Registered redirect URI of that client; nothing needs to listen there. @default 'http://127.0.0.1/callback' */
+  redirectUri?: string;
+  /** Typed into the password field; the dev IdP accepts any. @default '' */
+  password?: string;
+}
+
+// Authorize, login form, submit, resume, consent, resume, redirect: about seven; leave headroom.
+const MAX_STEPS = 15;
+
+const random = () => randomBytes(32).toString('base64url');
+
+function signInError(user: string, message: string, status?: number, error?: string): DevIdpError {
+  return new DevIdpError('ERR_DEV_IDP_SIGN_IN', `sign-in as ${user} failed: ${message}`, { status, error });
+}
+
+function sameEndpoint(a: URL, b: URL): boolean {
+  return a.origin === b.origin && a.pathname === b.pathname;
+}
+
+/** Drives the browser's part: follows redirects and submits forms until the IdP redirects back. */
+async function authorize(start: URL, redirectUri: URL, user: string, password: string): Promise<URL> {
+  const jar = new CookieJar();
+  let url = start;
+  let init: RequestInit = { method: 'GET' };
+  for (let step = 0; step < MAX_STEPS; step += 1) {
+    const cookie = jar.header();
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    });
+    jar.store(response);
+
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      const next = new URL(location, url);
+      if (sameEndpoint(next, redirectUri)) return next;
+      url = next;
+      init = { method: 'GET' };
+      continue;
+    }
+
+    const html = await response.text();
+    const form = response.ok ? firstForm(html, url) : undefined;
+    if (!form) {
+      const refused = response.status === 401 ? ' (no such user)' : '';
+      throw signInError(
+        user,
+        `the IdP answered HTTP ${response.status}${refused} at ${url.pathname}`,
+        response.status,
+      );
+    }
+    if (form.fields.has('login')) {
+      form.fields.set('login', user);
+      form.fields.set('password', password);
+    }
+    url = form.action;
+    init =
+      form.method === 'POST'
+        ? {
+            method: 'POST',
+            body: form.fields.toString(),
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }
+        : { method: 'GET' };
+    if (form.method !== 'POST') url.search = form.fields.toString();
+  }
+  throw signInError(user, `no redirect back to ${redirectUri.href} after ${MAX_STEPS} steps`);
+}
+
+function authorizationScope(scope: string): { scope: string; resource?: string } {
+  const requested = ['openid', 'offline_access', ...scope.split(' ').filter(Boolean)].join(' ');
+  // Entra-style scopes name the API themselves; bare ones need RFC 8707's `resource`.
+  return scope.includes('://') ? { scope: requested } : { scope: requested, resource: API_RESOURCE };
+}
+
+/**
+ * Gets a user's token the way a browser-based sign-in would: authorization code with PKCE, over
+ * real HTTP, through the IdP's own login form. No back door.
+ */
+export async function getUserToken(options: UserTokenOptions): Promise<TokenSet> {
+  const metadata = await discover(options.issuer);
+  const clientId = options.clientId ?? DEV_CLIENT_IDS.cli;
+  const redirectUri = new URL(options.redirectUri ?? CLI_REDIRECT_URI);
+  const verifier = random();
+  const state = random();
+
+  const start = new URL(metadata.authorization_endpoint);
+  const { scope, resource } = authorizationScope(options.scope ?? DELEGATED_SCOPES.join(' '));
+  start.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    redirect_uri: redirectUri.href,
+    scope,
+    ...(resource ? { resource } : {}),
+    state,
+    nonce: random(),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+
+  const callback = await authorize(start, redirectUri, options.user, options.password ?? '');
+  const answer = callback.searchParams;
+  const error = answer.get('error');
+  if (error)
+    throw signInError(options.user, `${error}: ${answer.get('error_description') ?? ''}`, undefined, error);
+  if (answer.get('state') !== state) throw signInError(options.user, 'state mismatch in the redirect');
+  // RFC 9207: the answer must come from the issuer we asked.
+  const iss = answer.get('iss');
+  if (iss !== null && iss !== metadata.issuer)
+    throw signInError(options.user, `redirect from unexpected issuer ${iss}`);
+  const code = answer.get('code');
+  if (!code) throw signInError(options.user, 'redirect without a code');
+
+  return requestToken(
+    metadata.token_endpoint,
+    new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri.href,
+      code_verifier: verifier,
+      client_id: clientId,
+    }),
+  );
+}
