@@ -114,7 +114,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
 
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info(`dev-idp: issuer ${issuer}, listening on ${url}`);
+  logger.info(`dev-idp: listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DevIdpError, startDevIdp } from '../src/index.ts';
+import { discover } from '../src/token-client.ts';
+import { silent, tempDataDir } from './helpers.ts';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...process.env, NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+test('startDevIdp refuses to start with NODE_ENV=production', async (t) => {
+  const saved = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  t.after(() => {
+    process.env.NODE_ENV = saved;
+  });
+  await assert.rejects(startDevIdp({ port: 0, dataDir: await tempDataDir(t), logger: silent }), (error) => {
+    assert.ok(error instanceof DevIdpError);
+    assert.equal(error.code, 'ERR_DEV_IDP_PRODUCTION');
+    return true;
+  });
+});
+
+test('invalid options are refused, naming the option', async () => {
+  await assert.rejects(startDevIdp({ port: 70000 }), /option port must be/);
+  await assert.rejects(startDevIdp({ issuer: 'http://idp.example.com' }), /option issuer must be https/);
+  await assert.rejects(
+    startDevIdp({ issuer: 'http://localhost:3001/tenant' }),
+    /option issuer must be an origin/,
+  );
+});
+
+test('the CLI exits 1 with one line under NODE_ENV=production', async (t) => {
+  const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)], { NODE_ENV: 'production' });
+  const [code] = await run.exited;
+  assert.equal(code, 1);
+  const { stderr } = run.output();
+  assert.equal(stderr.trim().split('\n').length, 1);
+  assert.match(stderr, /NODE_ENV=production/);
+});
+
+test('the CLI prints the issuer, serves, and exits 0 on SIGTERM within 5 s', async (t) => {
+  const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)]);
+  t.after(() => run.child.kill('SIGKILL'));
+  let issuer: string | undefined;
+  for await (const _ of run.child.stdout) {
+    issuer = /issuer (http:\/\/\S+)/.exec(run.output().stdout)?.[1];
+    if (issuer) break;
+  }
+  assert.ok(issuer, run.output().stderr);
+  assert.equal((await discover(issuer)).issuer, issuer);
+
+  const started = Date.now();
+  run.child.kill('SIGTERM');
+  const [code] = await run.exited;
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 5000);
+});
