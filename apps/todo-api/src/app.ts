@@ -12,7 +12,7 @@ import { registerOpenApi } from './openapi.ts';
 import { errorHandler, notFoundHandler } from './problems.ts';
 import { createRateLimit, type Limiter } from './rate-limit.ts';
 import { metaRoutes } from './routes/meta.ts';
-import { TODOS_PATH, todoRoutes } from './routes/todos.ts';
+import { todoRoutes } from './routes/todos.ts';
 import { problemSchema, todoSchema } from './schemas.ts';
 import type { TodoStore } from './store/types.ts';
 
@@ -47,7 +47,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setNotFoundHandler(notFoundHandler);
   app.addSchema(todoSchema);
   app.addSchema(problemSchema);
-  // JSON Merge Patch bodies are plain JSON objects here.
+  // JSON only: text/plain bodies get 415 like every other type; JSON Merge Patch is plain JSON here.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
     'application/merge-patch+json',
     { parseAs: 'string' },
@@ -89,6 +90,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await registerOpenApi(app, config, gatehouse);
   await app.register(metaRoutes, { config, store, gatehouse });
-  await app.register(todoRoutes, { prefix: TODOS_PATH, store });
+  await app.register(todoRoutes, { store });
   return app;
 }

@@ -78,6 +78,10 @@ export async function registerOpenApi(
       components: { securitySchemes: { oauth2: securityScheme(config, gatehouse) } },
     },
     hideUntagged: true,
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,

@@ -8,7 +8,7 @@ export const MAX_TEXT = 1000;
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 
-const text = { type: 'string', minLength: 1, maxLength: MAX_TEXT } as const;
+const text = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S' } as const;
 const completed = { type: 'boolean' } as const;
 const dueDate = {
   description: 'A date (2025-01-31) or an RFC 3339 date-time, or null',
@@ -119,14 +119,17 @@ export interface ListQueryString {
   cursor?: string;
 }
 
-const problemRef = { $ref: 'Problem#' } as const;
+function problemResponse(description: string) {
+  return { description, content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } } as const;
+}
 
-/** Error responses every protected route can give, for the OpenAPI document. */
+/** Error responses every to-do route can give, for the OpenAPI document. */
 export const errorResponses = {
-  400: problemRef,
-  401: problemRef,
-  403: problemRef,
-  404: problemRef,
-  429: problemRef,
-  503: problemRef,
+  400: problemResponse('Invalid input (validation, malformed JSON, invalid cursor)'),
+  401: problemResponse('No valid access token; see WWW-Authenticate'),
+  403: problemResponse('The token lacks the scope or app permission; see WWW-Authenticate'),
+  404: problemResponse('No such item for this caller'),
+  413: problemResponse('The body is larger than 64 KiB'),
+  429: problemResponse('Too many requests; see Retry-After'),
+  503: problemResponse('Signing keys not loaded yet; see Retry-After'),
 } as const;

@@ -48,7 +48,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   const { store } = options;
 
   app.get<{ Querystring: ListQueryString }>(
-    '/',
+    TODOS_PATH,
     {
       config: read,
       schema: {
@@ -82,7 +82,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   );
 
   app.post<{ Body: CreateBody }>(
-    '/',
+    TODOS_PATH,
     {
       config: write,
       schema: {
@@ -90,7 +90,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
         tags: ['todos'],
         security,
         body: createBody,
-        response: { 201: todoRef, ...errorResponses, 413: { $ref: 'Problem#' } },
+        response: { 201: todoRef, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -117,7 +117,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   );
 
   app.get<{ Params: IdParams }>(
-    '/:id',
+    `${TODOS_PATH}/:id`,
     {
       config: read,
       schema: {
@@ -135,7 +135,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   );
 
   app.patch<{ Params: IdParams; Body: PatchBody }>(
-    '/:id',
+    `${TODOS_PATH}/:id`,
     {
       config: write,
       schema: {
@@ -144,7 +144,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
         security,
         params: idParams,
         body: patchBody,
-        response: { 200: todoRef, ...errorResponses, 413: { $ref: 'Problem#' } },
+        response: { 200: todoRef, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -154,7 +154,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   );
 
   app.delete<{ Params: IdParams }>(
-    '/:id',
+    `${TODOS_PATH}/:id`,
     {
       config: write,
       schema: {

@@ -45,6 +45,7 @@ export class SqliteTodoStore implements TodoStore {
   readonly #now: () => Date;
   readonly #statements;
   #closed = false;
+  #lastTime = 0;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -81,6 +82,16 @@ export class SqliteTodoStore implements TodoStore {
     };
   }
 
+  /**
+   * Now, but strictly later than any earlier call, so items created in the same millisecond
+   * still list in creation order.
+   */
+  #timestamp(): string {
+    const time = Math.max(this.#now().getTime(), this.#lastTime + 1);
+    this.#lastTime = time;
+    return new Date(time).toISOString();
+  }
+
   async list(query: ListQuery): Promise<TodoPage> {
     const s = this.#statements;
     const take = query.limit + 1;
@@ -108,7 +119,7 @@ export class SqliteTodoStore implements TodoStore {
   }
 
   async create(input: NewTodo): Promise<Todo> {
-    const now = this.#now().toISOString();
+    const now = this.#timestamp();
     const todo: Todo = {
       id: newId(),
       owner: input.owner,
@@ -140,7 +151,7 @@ export class SqliteTodoStore implements TodoStore {
         text: patch.text ?? current.text,
         completed: patch.completed ?? current.completed,
         dueDate: patch.dueDate === undefined ? current.dueDate : patch.dueDate,
-        updatedAt: this.#now().toISOString(),
+        updatedAt: this.#timestamp(),
       };
       this.#statements.update.run(next.text, next.completed ? 1 : 0, next.dueDate, next.updatedAt, id);
       return next;

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const base = { AUTH_ISSUER: 'http://127.0.0.1:3001' };
+
+function failsOn(env: Record<string, string>, variable: string, pattern?: RegExp): void {
+  assert.throws(
+    () => loadConfig({ ...base, ...env }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.equal(error.variable, variable);
+      assert.ok(error.message.startsWith(variable), error.message);
+      assert.ok(!error.message.includes('\n'), 'one line');
+      if (pattern) assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+describe('loadConfig', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig(base);
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.auth, {
+      issuer: 'http://127.0.0.1:3001',
+      metadataUrl: undefined,
+      audience: ['api://todo'],
+    });
+    assert.deepEqual(config.database, {
+      kind: 'sqlite',
+      path: resolve('data/todos.db'),
+      url: 'sqlite:./data/todos.db',
+    });
+    assert.deepEqual(config.rateLimit, { enabled: true, points: 600, durationSeconds: 60 });
+    assert.deepEqual(config.corsOrigins, []);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.bodyLimit, 64 * 1024);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      AUTH_METADATA_URL:
+        'https://login.example.com/tenant/v2.0/.well-known/openid-configuration?p=b2c_1_signin',
+      AUTH_AUDIENCE: 'api://todo, 00000000-0000-0000-0000-000000000001',
+      DATABASE_URL: 'sqlite:/tmp/x/todos.db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT: '5/10',
+      CORS_ORIGINS: 'http://localhost:3002, https://app.example.com/',
+      LOG_LEVEL: 'warn',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.auth.issuer, undefined);
+    assert.match(config.auth.metadataUrl ?? '', /\?p=b2c_1_signin$/);
+    assert.deepEqual(config.auth.audience, ['api://todo', '00000000-0000-0000-0000-000000000001']);
+    assert.equal(config.database.path, '/tmp/x/todos.db');
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.deepEqual(config.rateLimit, { enabled: true, points: 5, durationSeconds: 10 });
+    assert.deepEqual(config.corsOrigins, ['http://localhost:3002', 'https://app.example.com']);
+    assert.equal(config.logLevel, 'warn');
+  });
+
+  it('puts the default database under DATA_DIR', () => {
+    assert.equal(
+      loadConfig({ ...base, DATA_DIR: '/tmp/somewhere/' }).database.path,
+      '/tmp/somewhere/todos.db',
+    );
+  });
+
+  it('turns rate limiting off', () => {
+    assert.deepEqual(loadConfig({ ...base, RATE_LIMIT: 'off' }).rateLimit, { enabled: false });
+  });
+
+  it('refuses bad values, naming the variable', () => {
+    failsOn({ PORT: 'abc' }, 'PORT');
+    failsOn({ PORT: '70000' }, 'PORT');
+    failsOn({ HOST: 'a b' }, 'HOST');
+    failsOn({ AUTH_ISSUER: 'not a url' }, 'AUTH_ISSUER');
+    failsOn({ AUTH_ISSUER: 'http://idp.example.com' }, 'AUTH_ISSUER', /https/);
+    failsOn({ AUTH_METADATA_URL: 'ftp://x' }, 'AUTH_METADATA_URL');
+    failsOn({ AUTH_AUDIENCE: ' , ' }, 'AUTH_AUDIENCE');
+    failsOn({ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL');
+    failsOn({ DATABASE_URL: 'postgres://u:p@localhost/todos' }, 'DATABASE_URL', /not supported yet/);
+    failsOn({ REDIS_URL: 'localhost:6379' }, 'REDIS_URL');
+    failsOn({ RATE_LIMIT: 'lots' }, 'RATE_LIMIT');
+    failsOn({ RATE_LIMIT: '0/60' }, 'RATE_LIMIT');
+    failsOn({ CORS_ORIGINS: '*' }, 'CORS_ORIGINS');
+    failsOn({ CORS_ORIGINS: 'http://a.example.com/path' }, 'CORS_ORIGINS');
+    failsOn({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+  });
+
+  it('requires an issuer or metadata URL unless told otherwise', () => {
+    assert.throws(
+      () => loadConfig({}),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'AUTH_ISSUER',
+    );
+    assert.equal(loadConfig({}, { requireAuth: false }).auth.issuer, undefined);
+  });
+});

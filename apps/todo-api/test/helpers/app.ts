@@ -1,0 +1,70 @@
+/** Builds the real app (real Gatehouse, real SQLite store) against a local test issuer. */
+import type { FastifyInstance } from 'fastify';
+import { createGatehouse, type Gatehouse } from 'gatehouse';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { SqliteTodoStore } from '../../src/store/sqlite.ts';
+import type { TodoStore } from '../../src/store/types.ts';
+import { startTestIssuer, type TestIssuer } from './issuer.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: TodoStore;
+  issuer: TestIssuer;
+  gatehouse: Gatehouse;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export interface TestAppOptions {
+  /** The issuer is unreachable from the start, so signing keys never load. */
+  issuerDown?: boolean;
+}
+
+export async function makeTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const issuer = await startTestIssuer();
+  if (options.issuerDown) await issuer.close();
+  const config = loadConfig({
+    AUTH_ISSUER: issuer.issuer,
+    DATABASE_URL: 'sqlite::memory:',
+    RATE_LIMIT: 'off',
+    ...env,
+  });
+  const store = new SqliteTodoStore({ path: ':memory:' });
+  const gatehouse = createGatehouse({ issuer: issuer.issuer, audience: config.auth.audience });
+  const app = await buildApp({ config, store, gatehouse });
+  await app.ready();
+  gatehouse.start();
+  if (!options.issuerDown) await waitFor(() => gatehouse.ready);
+  return {
+    app,
+    store,
+    issuer,
+    gatehouse,
+    config,
+    close: async () => {
+      await app.close();
+      gatehouse.close();
+      await store.close();
+      if (!options.issuerDown) await issuer.close();
+    },
+  };
+}
+
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { bearer, makeTestApp, type TestApp } from './helpers/app.ts';
+
+describe('before signing keys are loaded', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await makeTestApp({}, { issuerDown: true });
+  });
+  after(() => t.close());
+
+  it('/health is 200', async () => {
+    const res = await t.app.inject('/health');
+    assert.equal(res.statusCode, 200);
+  });
+
+  it('/ready is 503 with details', async () => {
+    const res = await t.app.inject('/ready');
+    assert.equal(res.statusCode, 503);
+    const body = JSON.parse(res.body);
+    assert.equal(body.status, 503);
+    assert.equal(body.checks.store.ok, true);
+    assert.equal(body.checks.keys.ok, false);
+  });
+
+  it('protected routes are 503 + Retry-After, not 401', async () => {
+    const token = await t.issuer.userToken('alice');
+    const res = await t.app.inject({ url: '/api/todos', headers: bearer(token) });
+    assert.equal(res.statusCode, 503);
+    assert.ok(Number(res.headers['retry-after']) > 0);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  });
+
+  it('the OpenAPI document falls back to OpenID Connect discovery', async () => {
+    const doc = JSON.parse((await t.app.inject('/openapi.json')).body);
+    assert.equal(doc.components.securitySchemes.oauth2.type, 'openIdConnect');
+    assert.equal(
+      doc.components.securitySchemes.oauth2.openIdConnectUrl,
+      `${t.issuer.issuer}/.well-known/openid-configuration`,
+    );
+  });
+});
+
+describe('once serving', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await makeTestApp({ CORS_ORIGINS: 'http://localhost:3002' });
+  });
+  after(() => t.close());
+
+  it('/ready is 200 when the store answers and keys are loaded', async () => {
+    const res = await t.app.inject('/ready');
+    assert.equal(res.statusCode, 200);
+    assert.equal(JSON.parse(res.body).status, 'ready');
+  });
+
+  it('/ready is 503 when the store stops answering', async () => {
+    const broken = await makeTestApp();
+    await broken.store.close();
+    const res = await broken.app.inject('/ready');
+    assert.equal(res.statusCode, 503);
+    assert.equal(JSON.parse(res.body).checks.store.ok, false);
+    assert.equal((await broken.app.inject('/health')).statusCode, 200);
+    await broken.close();
+  });
+
+  it('serves OpenAPI 3 with the OAuth2 authorization code flow', async () => {
+    const res = await t.app.inject('/openapi.json');
+    assert.equal(res.statusCode, 200);
+    const doc = JSON.parse(res.body);
+    assert.match(doc.openapi, /^3\./);
+    const flow = doc.components.securitySchemes.oauth2.flows.authorizationCode;
+    assert.equal(flow.authorizationUrl, `${t.issuer.issuer}/auth`);
+    assert.equal(flow.tokenUrl, `${t.issuer.issuer}/token`);
+    assert.deepEqual(Object.keys(flow.scopes), ['ToDoList.Read', 'ToDoList.ReadWrite']);
+    assert.deepEqual(Object.keys(doc.paths['/api/todos']).sort(), ['get', 'post']);
+    assert.deepEqual(Object.keys(doc.paths['/api/todos/{id}']).sort(), ['delete', 'get', 'patch']);
+    assert.deepEqual(doc.paths['/api/todos'].get.security, [{ oauth2: [] }]);
+    assert.ok(doc.components.schemas.Todo);
+  });
+
+  it('serves the docs page with PKCE sign-in as todo-docs', async () => {
+    const page = await t.app.inject('/docs');
+    assert.ok(page.statusCode === 200 || page.statusCode === 302, String(page.statusCode));
+    const init = await t.app.inject('/docs/static/swagger-initializer.js');
+    assert.equal(init.statusCode, 200);
+    assert.match(init.body, /"clientId":\s*"todo-docs"/);
+    assert.match(init.body, /"usePkceWithAuthorizationCodeGrant":\s*true/);
+    const spec = JSON.parse((await t.app.inject('/docs/json')).body);
+    assert.equal(spec.components.securitySchemes.oauth2.type, 'oauth2');
+  });
+
+  it('describes itself as an RFC 9728 protected resource', async () => {
+    const res = await t.app.inject({
+      url: '/.well-known/oauth-protected-resource',
+      headers: { host: '127.0.0.1:3000' },
+    });
+    assert.equal(res.statusCode, 200);
+    const body = JSON.parse(res.body);
+    assert.equal(body.resource, 'http://127.0.0.1:3000');
+    assert.deepEqual(body.authorization_servers, [t.issuer.issuer]);
+    assert.deepEqual(body.scopes_supported, ['ToDoList.Read', 'ToDoList.ReadWrite']);
+    assert.deepEqual(body.bearer_methods_supported, ['header']);
+    assert.equal(body.resource_documentation, 'http://127.0.0.1:3000/docs');
+  });
+
+  it('allows only listed CORS origins, never * with credentials', async () => {
+    const allowed = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/api/todos',
+      headers: {
+        origin: 'http://localhost:3002',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    assert.equal(allowed.statusCode, 204);
+    assert.equal(allowed.headers['access-control-allow-origin'], 'http://localhost:3002');
+    assert.notEqual(allowed.headers['access-control-allow-credentials'], 'true');
+    const refused = await t.app.inject({ url: '/health', headers: { origin: 'https://evil.example.com' } });
+    assert.equal(refused.headers['access-control-allow-origin'], undefined);
+    const token = await t.issuer.userToken('alice');
+    const simple = await t.app.inject({
+      url: '/api/todos',
+      headers: { ...bearer(token), origin: 'http://localhost:3002' },
+    });
+    assert.equal(simple.headers['access-control-allow-origin'], 'http://localhost:3002');
+    assert.match(String(simple.headers['access-control-expose-headers']), /Link/);
+  });
+});
