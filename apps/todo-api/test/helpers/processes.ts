@@ -1,0 +1,192 @@
+/**
+ * Real processes for end-to-end tests: `node scripts/start.ts` (what `npm start` runs) on free
+ * ports with its data in a temporary directory, and tokens from the dev IdP's real endpoints.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getAppToken, getUserToken } from '@gatehouse/dev-idp';
+
+export const ROOT = resolve(import.meta.dirname, '../../../..');
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+const handedOut = new Set<number>();
+
+/** A port P with P, P+1 and P+2 free (API, dev IdP, web app). */
+export async function freePortBlock(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    if (handedOut.has(base) || handedOut.has(base + 1) || handedOut.has(base + 2)) continue;
+    if ((await portIsFree(base)) && (await portIsFree(base + 1)) && (await portIsFree(base + 2))) {
+      handedOut
+        .add(base)
+        .add(base + 1)
+        .add(base + 2);
+      return base;
+    }
+  }
+  throw new Error('no three consecutive free ports found');
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  /** Signals the whole process group; resolves with the milliseconds it took to exit. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+  /** True while any process of the group is alive. */
+  groupAlive(): boolean;
+  /** SIGKILL to the whole group (cleanup after a failed test). */
+  killGroup(): void;
+}
+
+export function run(args: string[], env: Record<string, string | undefined>): RunningProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | string>((done) => {
+    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown'));
+  });
+  const groupAlive = (): boolean => {
+    try {
+      process.kill(-(child.pid ?? 0), 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    child,
+    output: () => output,
+    exited,
+    groupAlive,
+    killGroup: () => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+    stop: async (signal = 'SIGTERM') => {
+      const started = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+      while (groupAlive() && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+      return Date.now() - started;
+    },
+  };
+}
+
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface DevSystem {
+  port: number;
+  api: string;
+  issuer: string;
+  process: RunningProcess;
+  userToken(user: string, scope?: string): Promise<string>;
+  appToken(): Promise<string>;
+  stop(): Promise<number>;
+}
+
+/** Runs `node scripts/start.ts` (dev IdP + API) and waits until the API is ready. */
+export async function startDevSystem(
+  dataDir: string,
+  env: Record<string, string> = {},
+  port?: number,
+): Promise<DevSystem> {
+  const chosen = port ?? (await freePortBlock());
+  const proc = run(['scripts/start.ts'], {
+    PORT: String(chosen),
+    DATA_DIR: dataDir,
+    AUTH_ISSUER: undefined,
+    ...env,
+  });
+  const api = `http://127.0.0.1:${chosen}`;
+  const issuer = `http://localhost:${chosen + 1}`;
+  try {
+    await waitUntil(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`start.ts exited:\n${proc.output()}`);
+      return (await fetch(`${api}/ready`)).ok && proc.output().includes('Try it');
+    }, 'the dev system to be ready');
+  } catch (error) {
+    await proc.stop('SIGKILL');
+    throw new Error(`${error instanceof Error ? error.message : error}\n${proc.output()}`);
+  }
+  return {
+    port: chosen,
+    api,
+    issuer,
+    process: proc,
+    userToken: async (user, scope) =>
+      (await getUserToken({ issuer, user, ...(scope ? { scope } : {}) })).accessToken,
+    appToken: async () => (await getAppToken({ issuer })).accessToken,
+    stop: () => proc.stop('SIGTERM'),
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export async function http(
+  method: string,
+  url: string,
+  options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
