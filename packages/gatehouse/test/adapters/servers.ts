@@ -8,8 +8,11 @@ import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { authenticate as expressAuthenticate } from '../../src/adapters/express.ts';
-import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
+import {
+  authenticate as expressAuthenticate,
+  authorize as expressAuthorize,
+} from '../../src/adapters/express.ts';
+import { gatehouse as fastifyGatehouse, protect as fastifyProtect } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
 import { protect as webProtect } from '../../src/adapters/web.ts';
 import type { RouteAuth } from '../../src/core/guard.ts';
@@ -87,6 +90,24 @@ export const fastifyServer: MakeServer = async (gatehouse) => {
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 };
 
+/** The same routes through the route-level hook, `onRequest: protect({...})`. */
+export const fastifyProtectServer: MakeServer = async (gatehouse) => {
+  const app = Fastify({ forceCloseConnections: true });
+  await app.register(fastifyGatehouse, { gatehouse });
+  app.get('/public', async () => ({ public: true }));
+  for (const { method, path, auth } of ROUTES) {
+    app.route({
+      method,
+      url: path,
+      onRequest: fastifyProtect(auth),
+      handler: async (request) => principalJson(request.principal),
+    });
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+};
+
 export const expressServer: MakeServer = async (gatehouse) => {
   const app = express();
   // Bodies are parsed before authentication, so a token in a body is there to be (not) found.
@@ -100,6 +121,29 @@ export const expressServer: MakeServer = async (gatehouse) => {
       assertType<Exactly<typeof req.principal, Principal | null | undefined>>();
       res.json(principalJson(req.principal ?? null));
     });
+  }
+  return listen(createServer(app));
+};
+
+/** The same routes with requirements checked by a separate `authorize(...)` middleware. */
+export const expressAuthorizeServer: MakeServer = async (gatehouse) => {
+  const app = express();
+  app.use(express.urlencoded({ extended: false }), express.json());
+  app.get('/public', (_req, res) => {
+    res.json({ public: true });
+  });
+  for (const { method, path, auth } of ROUTES) {
+    const mount = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
+    const requirements = auth.require ?? [];
+    const checks = requirements.length > 0 ? [expressAuthorize(...requirements)] : [];
+    mount(
+      path,
+      expressAuthenticate(gatehouse, { optional: auth.optional === true }),
+      ...checks,
+      (req, res) => {
+        res.json(principalJson(req.principal ?? null));
+      },
+    );
   }
   return listen(createServer(app));
 };

@@ -1,0 +1,4 @@
+import { runAdapterBehaviour } from './behaviour.ts';
+import { webServer } from './servers.ts';
+
+runAdapterBehaviour('Web Request (Hono)', webServer);
