@@ -50,7 +50,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof DevIdpError || error instanceof TypeError ? error.message : String(error);
-  console.error(message.split('\n')[0]);
+  const message = error instanceof Error ? error.message : String(error);
+  const line = message.split('\n')[0] ?? '';
+  // DevIdpError messages already say where they come from.
+  console.error(error instanceof DevIdpError ? line : `dev-idp: ${line}`);
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionDetails, Provider } from 'oidc-provider';
 import { findUserByName } from './accounts.ts';
 import { isFormRequest, readBody } from './body.ts';
-import { escapeHtml, loginPage, PAGE_HEADERS, page } from './login-page.ts';
+import { loginPage, PAGE_HEADERS, page } from './login-page.ts';
 import { routes } from './routes.ts';
 
 const FORM_LIMIT = 8 * 1024;
@@ -14,16 +14,8 @@ function send(res: ServerResponse, status: number, html: string): void {
 }
 
 function expired(res: ServerResponse): void {
-  send(
-    res,
-    400,
-    page(
-      'Sign-in expired',
-      `<h1>This sign-in has expired</h1><p>${escapeHtml(
-        'It took too long, or cookies are blocked. Start again from the application.',
-      )}</p>`,
-    ),
-  );
+  const body = '<h1>This sign-in has expired</h1><p>It took too long, or cookies are blocked. Start again.</p>';
+  send(res, 400, page('Sign-in expired', body));
 }
 
 /** Every seeded client is first-party, pre-consented as an Entra admin would: grant what it asked. */

@@ -57,20 +57,22 @@ test('the CLI exits 1 with one line under NODE_ENV=production', async (t) => {
   assert.match(stderr, /NODE_ENV=production/);
 });
 
-test('the CLI prints the issuer, serves, and exits 0 on SIGTERM within 5 s', async (t) => {
-  const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)]);
-  t.after(() => run.child.kill('SIGKILL'));
-  let issuer: string | undefined;
-  for await (const _ of run.child.stdout) {
-    issuer = /issuer (http:\/\/\S+)/.exec(run.output().stdout)?.[1];
-    if (issuer) break;
-  }
-  assert.ok(issuer, run.output().stderr);
-  assert.equal((await discover(issuer)).issuer, issuer);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`the CLI prints the issuer, serves, and exits 0 on ${signal} within 5 s`, async (t) => {
+    const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)]);
+    t.after(() => run.child.kill('SIGKILL'));
+    let issuer: string | undefined;
+    for await (const _ of run.child.stdout) {
+      issuer = /issuer (http:\/\/\S+)/.exec(run.output().stdout)?.[1];
+      if (issuer) break;
+    }
+    assert.ok(issuer, run.output().stderr);
+    assert.equal((await discover(issuer)).issuer, issuer);
 
-  const started = Date.now();
-  run.child.kill('SIGTERM');
-  const [code] = await run.exited;
-  assert.equal(code, 0);
-  assert.ok(Date.now() - started < 5000);
-});
+    const started = Date.now();
+    run.child.kill(signal);
+    const [code] = await run.exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 5000);
+  });
+}
