@@ -14,7 +14,8 @@ function send(res: ServerResponse, status: number, html: string): void {
 }
 
 function expired(res: ServerResponse): void {
-  const body = '<h1>This sign-in has expired</h1><p>It took too long, or cookies are blocked. Start again.</p>';
+  const body =
+    '<h1>This sign-in has expired</h1><p>It took too long, or cookies are blocked. Start again.</p>';
   send(res, 400, page('Sign-in expired', body));
 }
 
