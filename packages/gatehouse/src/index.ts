@@ -13,7 +13,7 @@ export {
   MissingTokenError,
 } from './core/errors.ts';
 export { type Check, type Explanation, explain } from './core/explain.ts';
-export { extractBearerToken, type HeadersLike, MAX_TOKEN_LENGTH, type RequestLike } from './core/extract.ts';
+export { extractBearerToken, type HeadersLike, type RequestLike } from './core/extract.ts';
 export { type AuthenticateOptions, createGatehouse, type Gatehouse } from './core/gatehouse.ts';
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
 export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
@@ -30,3 +30,4 @@ export {
 } from './core/policy.ts';
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
+export { MAX_TOKEN_LENGTH } from './core/token-shape.ts';

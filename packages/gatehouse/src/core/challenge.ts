@@ -17,13 +17,23 @@ export function quote(value: string): string {
   return `"${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/**
+ * RFC 6750 §3 limits `error_description` and `scope` to printable ASCII without `"` and `\`;
+ * anything else becomes a space rather than an escape a strict client would reject.
+ */
+function restricted(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, ' ');
+}
+
 /** Builds an RFC 6750 §3 `WWW-Authenticate: Bearer ...` value. */
 export function bearerChallenge(params: ChallengeParams): string {
   const parts: string[] = [];
   if (params.realm) parts.push(`realm=${quote(params.realm)}`);
   if (params.error) parts.push(`error=${quote(params.error)}`);
-  if (params.error && params.description) parts.push(`error_description=${quote(params.description)}`);
-  if (params.scope && params.scope.length > 0) parts.push(`scope=${quote(params.scope.join(' '))}`);
+  if (params.error && params.description)
+    parts.push(`error_description=${quote(restricted(params.description))}`);
+  if (params.scope && params.scope.length > 0)
+    parts.push(`scope=${quote(restricted(params.scope.join(' ')))}`);
   return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
 }
 

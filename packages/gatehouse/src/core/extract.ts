@@ -12,11 +12,7 @@ export interface RequestLike {
   rawHeaders?: readonly string[];
 }
 
-/** Larger than any real access token (Entra tokens with many groups stay under 8 KiB). */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
-
-// RFC 6750 §2.1 b64token, restricted to the three-part JWS compact form.
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+import { isCompactJws, MAX_TOKEN_LENGTH } from './token-shape.ts';
 
 function isWebHeaders(headers: HeadersLike): headers is { get(name: string): string | null } {
   return typeof (headers as { get?: unknown }).get === 'function';
@@ -58,11 +54,12 @@ export function extractBearerToken(request: RequestLike): string | undefined {
       detail: `request carried ${values.length > 1 ? values.length : 'several comma-joined'} Authorization values`,
     });
   }
-  const value = values[0]!.trim();
+  // Only SP and HTAB are header whitespace (RFC 9110 §5.6.3); trim() would also eat U+00A0 and friends.
+  const value = values[0]!.replace(/^[ \t]+|[ \t]+$/g, '');
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') return undefined;
-  const token = space === -1 ? '' : value.slice(space + 1).trim();
+  const token = space === -1 ? '' : value.slice(space + 1).replace(/^[ \t]+/, '');
   if (token.length === 0) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The bearer token is empty',
@@ -75,7 +72,7 @@ export function extractBearerToken(request: RequestLike): string | undefined {
       detail: `token is ${token.length} characters; the limit is ${MAX_TOKEN_LENGTH}`,
     });
   }
-  if (!JWT_SHAPE.test(token)) {
+  if (!isCompactJws(token)) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The bearer token is not a JWT',
       detail: 'token is not three base64url segments separated by dots',

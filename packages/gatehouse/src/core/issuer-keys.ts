@@ -43,7 +43,13 @@ export class IssuerKeys {
   readonly #policy: KeySetPolicy;
   readonly #now: () => number;
 
-  constructor(metadata: IssuerMetadataSource, policy: KeySetPolicy, now: () => number, logger: Logger) {
+  constructor(
+    metadata: IssuerMetadataSource,
+    policy: KeySetPolicy,
+    now: () => number,
+    logger: Logger,
+    onKeysLoaded: (store: KeyStore) => void = () => {},
+  ) {
     this.metadata = metadata;
     this.#policy = policy;
     this.#now = now;
@@ -55,6 +61,7 @@ export class IssuerKeys {
       policy,
       now,
       {
+        onLoaded: () => onKeysLoaded(this.#keys.value!),
         onError: (error, hasValue) =>
           logger.warn?.(
             { err: message(error), stale: hasValue },

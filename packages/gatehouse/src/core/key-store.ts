@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Logger } from './logger.ts';
 
@@ -21,6 +22,8 @@ export const MIN_RSA_BITS = 2048;
 
 /** One public key from a key set, imported lazily once per algorithm. */
 export interface StoredKey {
+  /** SHA-256 over the key's public material: the same key has the same id across refetches. */
+  readonly id: string;
   readonly kid: string | undefined;
   readonly x5t: string | undefined;
   readonly jwk: Readonly<JWK>;
@@ -95,7 +98,11 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
   } else if (typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') {
     return undefined;
   }
+  const material = [kty, jwk.kid, jwk.crv, jwk.n, jwk.e, jwk.x, jwk.y]
+    .map((v) => (typeof v === 'string' ? v : ''))
+    .join('|');
   return {
+    id: createHash('sha256').update(material).digest('base64url'),
     kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
     x5t: typeof jwk.x5t === 'string' ? jwk.x5t : undefined,
     jwk: jwk as JWK,

@@ -34,6 +34,11 @@ export interface GatehouseOptions {
     /** Retry interval while fetches fail; at most 10000. @default 10000 */ retryInterval?: number;
     /** @default 524288 */ maxBytes?: number;
   };
+  /**
+   * The verified-token cache: a repeated token skips signature and claim checks until its `exp`.
+   * Authorization still runs on every request. @default { enabled: true, maxEntries: 10000, maxBytes: 33554432 }
+   */
+  cache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
   /** Keys exported by `exportSnapshot()` in an earlier process, for a cold start without the issuer. */
   snapshot?: KeySetSnapshot;
   /** How claims map onto the principal (provider presets set this). */
@@ -63,12 +68,14 @@ export interface ResolvedOptions {
     retryInterval: number;
     maxBytes: number;
   };
+  cache: { enabled: boolean; maxEntries: number; maxBytes: number };
 }
 
 export const defaults = {
   algorithms: ASYMMETRIC_ALGORITHMS,
   clockTolerance: 60,
   realm: 'api',
+  cache: { enabled: true, maxEntries: 10_000, maxBytes: 32 * 1024 * 1024 },
   keys: {
     timeout: 5000,
     cooldown: 30_000,
@@ -89,6 +96,7 @@ const KNOWN = new Set([
   'tokenType',
   'realm',
   'keys',
+  'cache',
   'snapshot',
   'claims',
   'logger',
@@ -157,6 +165,8 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
   }
   const keys = options.keys ?? {};
   const d = defaults.keys;
+  const cache = options.cache ?? defaults.cache;
+  if (typeof cache.enabled !== 'boolean') throw new ConfigurationError('cache.enabled', 'must be a boolean');
   return {
     source: source(options),
     audience: Object.freeze([...audience]),
@@ -177,6 +187,11 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       ),
       retryInterval: number(keys.retryInterval, 'keys.retryInterval', 10, 10_000, d.retryInterval),
       maxBytes: number(keys.maxBytes, 'keys.maxBytes', 1024, 16 * 1024 * 1024, d.maxBytes),
+    },
+    cache: {
+      enabled: cache.enabled,
+      maxEntries: number(cache.maxEntries, 'cache.maxEntries', 1, 10_000_000, defaults.cache.maxEntries),
+      maxBytes: number(cache.maxBytes, 'cache.maxBytes', 64 * 1024, 4 * 1024 ** 3, defaults.cache.maxBytes),
     },
   };
 }

@@ -123,7 +123,8 @@ export function requireClaim(
       test(p.claims[name], p.claims)
         ? undefined
         : new ForbiddenError({
-            description: `The token does not satisfy: ${description}`,
+            // The required value stays in the log: it may name a tenant or group.
+            description: `The token's ${name} claim does not meet this resource's requirement`,
             detail: `claim ${name} is ${JSON.stringify(p.claims[name]) ?? 'absent'}; required: ${description}`,
             claim: name,
             actual: p.claims[name],

@@ -3,6 +3,7 @@ import { claimError } from './claims-error.ts';
 import { GatehouseError, InvalidTokenError } from './errors.ts';
 import type { IssuerKeys } from './issuer-keys.ts';
 import type { StoredKey } from './key-store.ts';
+import { isCompactJws, MAX_TOKEN_LENGTH } from './token-shape.ts';
 
 export interface VerifyPolicy {
   audience: readonly string[];
@@ -35,6 +36,16 @@ function malformed(detail: string, cause?: unknown): InvalidTokenError {
 
 /** Header checks that need no key: shape, algorithm allow-list, `typ`. */
 export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParameters {
+  if (!isCompactJws(token)) {
+    throw malformed(
+      `token is not three unpadded base64url segments of at most ${MAX_TOKEN_LENGTH} characters`,
+    );
+  }
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  // base64url leaves spare bits in a final character; only the canonical spelling is accepted.
+  if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+    throw malformed('signature segment is not canonical base64url');
+  }
   let header: JWTHeaderParameters;
   try {
     header = decodeProtectedHeader(token) as JWTHeaderParameters;

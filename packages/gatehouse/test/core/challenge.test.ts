@@ -35,7 +35,7 @@ describe('challenge: RFC 6750 WWW-Authenticate values', () => {
     });
     assert.equal(
       value,
-      'Bearer realm="r\\"e\\\\alm", error="invalid_token", error_description="a\\"b  Set-Cookie: x=1"',
+      'Bearer realm="r\\"e\\\\alm", error="invalid_token", error_description="a b  Set-Cookie: x=1"',
     );
     assert.ok(!/[\r\n]/.test(value));
   });

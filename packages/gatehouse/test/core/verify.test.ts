@@ -146,13 +146,13 @@ describe('verify: a token is accepted only when every rule holds', () => {
 
   it('refuses alg none, with or without a signature', async () => {
     const payload = issuer.claims();
-    await rejects(gh, unsigned({ alg: 'none', typ: 'JWT' }, payload), 'ERR_TOKEN_ALGORITHM');
+    await rejects(gh, unsigned({ alg: 'none', typ: 'JWT' }, payload), 'ERR_TOKEN_MALFORMED'); // empty signature
     await rejects(
       gh,
       unsigned({ alg: 'none', kid: issuer.key().kid }, payload, 'AAAA'),
       'ERR_TOKEN_ALGORITHM',
     );
-    await rejects(gh, unsigned({ alg: 'NONE' }, payload), 'ERR_TOKEN_ALGORITHM');
+    await rejects(gh, unsigned({ alg: 'NONE' }, payload, 'AA'), 'ERR_TOKEN_ALGORITHM');
   });
 
   it('refuses HS256 signed with the public key as the HMAC secret (algorithm confusion)', async () => {
@@ -201,7 +201,7 @@ describe('verify: a token is accepted only when every rule holds', () => {
       withSegment(token, 2, `${token.split('.')[2]!.slice(0, -4)}AAAA`),
       'ERR_TOKEN_SIGNATURE',
     );
-    await rejects(gh, withSegment(token, 2, ''), 'ERR_TOKEN_SIGNATURE');
+    await rejects(gh, withSegment(token, 2, ''), 'ERR_TOKEN_MALFORMED');
   });
 
   it('refuses malformed tokens as invalid tokens, never as crashes', async () => {

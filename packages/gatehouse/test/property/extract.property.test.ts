@@ -33,7 +33,7 @@ const anyText = fc.oneof(
 );
 const segment = (minLength: number) =>
   fc.string({ unit: fc.constantFrom(...B64URL), minLength, maxLength: 60 });
-const jwtShaped = fc.tuple(segment(1), segment(0), segment(0)).map((parts) => parts.join('.'));
+const jwtShaped = fc.tuple(segment(1), segment(1), segment(1)).map((parts) => parts.join('.'));
 /** "bearer" in any casing. */
 const bearerScheme = fc
   .array(fc.boolean(), { minLength: 6, maxLength: 6 })
@@ -193,9 +193,7 @@ describe('extractBearerToken (property-based)', () => {
     );
   });
 
-  it('a scheme is delimited by HTTP whitespace only (SP, HTAB), not by other Unicode spaces', {
-    todo: 'core bug: extract uses String.prototype.trim(), so "\\u00a0Bearer <jwt>" is read as Bearer',
-  }, () => {
+  it('a scheme is delimited by HTTP whitespace only (SP, HTAB), not by other Unicode spaces', () => {
     const unicodeSpace = fc.constantFrom('\u00a0', '\u2028', '\ufeff', '\u3000', '\v', '\f');
     fc.assert(
       fc.property(unicodeSpace, jwtShaped, (space, token) => {
