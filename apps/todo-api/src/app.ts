@@ -9,7 +9,7 @@ import type { Gatehouse } from 'gatehouse';
 import gatehousePlugin from 'gatehouse/fastify';
 import type { Config } from './config.ts';
 import { registerOpenApi } from './openapi.ts';
-import { errorHandler, notFoundHandler } from './problems.ts';
+import { errorHandler, notFoundHandler, problem, sendProblem } from './problems.ts';
 import { createRateLimit, type Limiter } from './rate-limit.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { todoRoutes } from './routes/todos.ts';
@@ -29,6 +29,32 @@ export interface BuildAppOptions {
 /** Probes are never rate limited. */
 const UNLIMITED_PATHS = ['/health', '/ready'];
 
+/**
+ * Graceful shutdown: once closing starts, new requests get 503 + Retry-After, and every response
+ * (including those of requests already in flight) asks the client to close its connection, so
+ * keep-alive connections do not hold the server open.
+ */
+function drainOnClose(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    await sendProblem(
+      reply,
+      problem(503, 'ERR_SHUTTING_DOWN', 'The server is shutting down; retry shortly'),
+      {
+        'retry-after': '1',
+      },
+    );
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, store, gatehouse } = options;
   const app = Fastify({
@@ -40,9 +66,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Requests that arrive while closing get a problem body from `drainOnClose` instead.
+    return503OnClosing: false,
   });
 
+  drainOnClose(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addSchema(todoSchema);

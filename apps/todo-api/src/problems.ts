@@ -19,6 +19,7 @@ export type ProblemCode =
   | 'ERR_FORBIDDEN_OWNER'
   | 'ERR_RATE_LIMITED'
   | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_SHUTTING_DOWN'
   | 'ERR_INTERNAL';
 
 export interface FieldError {

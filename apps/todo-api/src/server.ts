@@ -94,6 +94,8 @@ async function main(): Promise<void> {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    // Connections that fall idle after close() began would otherwise wait out keep-alive.
+    setInterval(() => app.server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => {
         logger.info('stopped');

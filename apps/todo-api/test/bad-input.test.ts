@@ -22,7 +22,7 @@ before(async () => {
     existing.push(JSON.parse(res.body) as Todo);
   }
 });
-after(() => t.close());
+after(() => t?.close());
 
 interface Attempt {
   name: string;

@@ -7,7 +7,7 @@ describe('before signing keys are loaded', () => {
   before(async () => {
     t = await makeTestApp({}, { issuerDown: true });
   });
-  after(() => t.close());
+  after(() => t?.close());
 
   it('/health is 200', async () => {
     const res = await t.app.inject('/health');
@@ -46,7 +46,7 @@ describe('once serving', () => {
   before(async () => {
     t = await makeTestApp({ CORS_ORIGINS: 'http://localhost:3002' });
   });
-  after(() => t.close());
+  after(() => t?.close());
 
   it('/ready is 200 when the store answers and keys are loaded', async () => {
     const res = await t.app.inject('/ready');

@@ -7,7 +7,7 @@ describe('rate limiting', () => {
   before(async () => {
     t = await makeTestApp({ RATE_LIMIT: '3/60' });
   });
-  after(() => t.close());
+  after(() => t?.close());
 
   it('answers 429 + Retry-After + problem body once a caller spends its points', async () => {
     const token = await t.issuer.userToken('alice');

@@ -14,7 +14,7 @@ before(async () => {
   bob = await t.issuer.userToken('bob');
   daemon = await t.issuer.appToken();
 });
-after(() => t.close());
+after(() => t?.close());
 
 async function call(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',

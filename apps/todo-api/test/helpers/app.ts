@@ -46,10 +46,21 @@ export async function makeTestApp(
   });
   const store = new SqliteTodoStore({ path: ':memory:' });
   const gatehouse = createGatehouse({ issuer: issuer.issuer, audience: config.auth.audience });
-  const app = await buildApp({ config, store, gatehouse });
-  await app.ready();
-  gatehouse.start();
-  if (!options.issuerDown) await waitFor(() => gatehouse.ready);
+  let built: FastifyInstance | undefined;
+  try {
+    built = await buildApp({ config, store, gatehouse });
+    await built.ready();
+    gatehouse.start();
+    if (!options.issuerDown) await waitFor(() => gatehouse.ready);
+  } catch (error) {
+    // Leave nothing open, so a failed set-up fails the test instead of hanging the run.
+    await built?.close();
+    gatehouse.close();
+    await store.close();
+    if (!options.issuerDown) await issuer.close();
+    throw error;
+  }
+  const app = built;
   return {
     app,
     store,

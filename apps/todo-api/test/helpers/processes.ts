@@ -53,6 +53,7 @@ export interface RunningProcess {
   groupAlive(): boolean;
   /** SIGKILL to the whole group (cleanup after a failed test). */
   killGroup(): void;
+  exitCode(): number | null;
 }
 
 export function run(args: string[], env: Record<string, string | undefined>): RunningProcess {
@@ -85,6 +86,7 @@ export function run(args: string[], env: Record<string, string | undefined>): Ru
     output: () => output,
     exited,
     groupAlive,
+    exitCode: () => child.exitCode,
     killGroup: () => {
       try {
         process.kill(-(child.pid ?? 0), 'SIGKILL');
