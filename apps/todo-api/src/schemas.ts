@@ -36,6 +36,8 @@ export const problemSchema = {
   type: 'object',
   description: 'RFC 9457 problem details (application/problem+json)',
   required: ['type', 'title', 'status', 'detail', 'code'],
+  // Extension members pass through the serializer untouched.
+  additionalProperties: true,
   properties: {
     type: { type: 'string' },
     title: { type: 'string' },
