@@ -4,7 +4,7 @@ import { DevIdpError } from './errors.ts';
 import { startDevIdp } from './server.ts';
 
 const usage =
-  'usage: node packages/dev-idp/src/cli.ts [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR]';
+  'usage: node packages/dev-idp/src/cli.ts [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR] [--https]';
 
 function portOf(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value);
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'api-port': { type: 'string' },
       'web-port': { type: 'string' },
+      https: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -33,9 +34,11 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'],
     apiPort: portOf(values['api-port']),
     webPort: portOf(values['web-port']),
+    https: values.https ?? false,
     logger: console,
   });
   console.log(`dev-idp: issuer ${idp.issuer} (development only; users alice and bob)`);
+  if (idp.caFile) console.log(`dev-idp: clients trust it with NODE_EXTRA_CA_CERTS=${idp.caFile}`);
 
   const shutdown = () => {
     // A second signal, or a close that hangs, must not keep the process alive.

@@ -2,10 +2,14 @@ import type { JWK } from 'jose';
 import type { ClientMetadata } from 'oidc-provider';
 import { APP_ROLES } from './resource.ts';
 
+const READ_ROLE = 'ToDoList.Read.All';
+
 /** Client ids of the seeded clients. */
 export const DEV_CLIENT_IDS = {
   daemon: 'todo-daemon',
   daemonCert: 'todo-daemon-cert',
+  /** A daemon granted only `ToDoList.Read.All`: writes are refused with 403 (least privilege). */
+  daemonReadOnly: 'todo-daemon-readonly',
   web: 'todo-web',
   docs: 'todo-docs',
   cli: 'todo-cli',
@@ -16,6 +20,9 @@ export const DEV_CLIENT_IDS = {
  * nothing; that is acceptable only because this IdP refuses to run with NODE_ENV=production.
  */
 export const DEV_DAEMON_SECRET = 'dev-daemon-secret';
+
+/** Secret of `todo-daemon-readonly`; development only, like DEV_DAEMON_SECRET. */
+export const DEV_READONLY_SECRET = 'dev-readonly-secret';
 
 /** The loopback redirect URI of `todo-cli`; any port is accepted (RFC 8252, section 7.3). */
 export const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
@@ -29,6 +36,7 @@ export interface DevAppProfile {
 const appProfiles: ReadonlyMap<string, DevAppProfile> = new Map([
   [DEV_CLIENT_IDS.daemon, { oid: 'e4a1c7d2-3b5f-4e8a-9c6d-1f2a3b4c5d6e', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonCert, { oid: 'a7f3e9b1-6c2d-4f5a-8e1b-2c3d4e5f6a7b', roles: APP_ROLES }],
+  [DEV_CLIENT_IDS.daemonReadOnly, { oid: 'c2d8f4a6-9e1b-4c7d-a3f5-6b8e0d2c4a19', roles: [READ_ROLE] }],
 ]);
 
 export function appProfile(clientId: string): DevAppProfile | undefined {
@@ -67,6 +75,15 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
       client_name: 'To-do daemon (client secret)',
       client_secret: DEV_DAEMON_SECRET,
       // What MSAL and openid-client send by default for a secret.
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.daemonReadOnly,
+      client_name: 'To-do daemon (read only)',
+      client_secret: DEV_READONLY_SECRET,
       token_endpoint_auth_method: 'client_secret_post',
       grant_types: ['client_credentials'],
       response_types: [],

@@ -5,7 +5,8 @@ export type DevIdpErrorCode =
   | 'ERR_DEV_IDP_DATA'
   | 'ERR_DEV_IDP_DISCOVERY'
   | 'ERR_DEV_IDP_TOKEN_REQUEST'
-  | 'ERR_DEV_IDP_SIGN_IN';
+  | 'ERR_DEV_IDP_SIGN_IN'
+  | 'ERR_DEV_IDP_HTTPS';
 
 export interface DevIdpErrorDetails {
   /** HTTP status the identity provider answered with, when it answered. */

@@ -14,7 +14,13 @@ export interface DevIdpOptions {
   port?: number;
   /** Interface to listen on. @default '127.0.0.1' */
   host?: string;
-  /** Issuer identifier, without a path. @default `http://localhost:${port}` */
+  /**
+   * Serve https with a development CA generated under `dataDir` (needs the `openssl` command the
+   * first time). Clients trust it with `NODE_EXTRA_CA_CERTS=<dataDir>/ca.pem`. MSAL needs this:
+   * it refuses authorities that are not https. @default false
+   */
+  https?: boolean;
+  /** Issuer identifier, without a path. @default `http://localhost:${port}` (`https://` in https mode) */
   issuer?: string;
   /** Where keys and issued grants persist between runs. @default './data/dev-idp' */
   dataDir?: string;
@@ -31,6 +37,7 @@ export interface DevIdpOptions {
 export interface ResolvedOptions {
   port: number;
   host: string;
+  https: boolean;
   issuer: string | undefined;
   dataDir: string;
   apiPort: number;
@@ -97,10 +104,17 @@ export function resolveOptions(options: DevIdpOptions = {}): ResolvedOptions {
   if (typeof host !== 'string' || host === '') throw invalid('host', 'a non-empty string');
   const dataDir = options.dataDir ?? defaultOptions.dataDir;
   if (typeof dataDir !== 'string' || dataDir === '') throw invalid('dataDir', 'a non-empty path');
+  const https = options.https ?? false;
+  if (typeof https !== 'boolean') throw invalid('https', 'a boolean');
+  const issuer = options.issuer === undefined ? undefined : checkIssuer(options.issuer);
+  // The issuer names what this server itself serves; an https issuer over plain http is left
+  // possible (a TLS-terminating proxy in front), the reverse never works.
+  if (https && issuer?.startsWith('http:')) throw invalid('issuer', 'https when option https is true');
   return {
     port: checkPort('port', options.port ?? defaultOptions.port, 0),
     host,
-    issuer: options.issuer === undefined ? undefined : checkIssuer(options.issuer),
+    https,
+    issuer,
     dataDir: resolve(dataDir),
     apiPort: checkPort('apiPort', options.apiPort ?? defaultOptions.apiPort, 1),
     webPort: checkPort('webPort', options.webPort ?? defaultOptions.webPort, 1),

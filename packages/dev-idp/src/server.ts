@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { openFileStore } from './adapter.ts';
@@ -9,12 +16,18 @@ import { ensureDir } from './files.ts';
 import { handleInteraction } from './interactions.ts';
 import { loadOrCreateKeys } from './keys.ts';
 import { assertNotProduction, type DevIdpOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { loadOrCreateTls } from './tls.ts';
 
 export interface DevIdp {
   /** Issuer identifier: the `iss` of every token, and where discovery lives. */
   readonly issuer: string;
   /** Where the server actually listens (the issuer may name `localhost` instead). */
   readonly url: string;
+  /**
+   * https mode only: the development CA certificate clients must trust, e.g. by starting them with
+   * `NODE_EXTRA_CA_CERTS` set to this path (Node reads it once, at process start).
+   */
+  readonly caFile: string | undefined;
   /** Stops accepting, lets in-flight requests finish, and saves state. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -64,6 +77,28 @@ function createProvider(
   return provider;
 }
 
+/** Names the server certificate must cover besides the loopback ones: the issuer's host and ours. */
+function certificateNames(resolved: ResolvedOptions): string[] {
+  const names: string[] = [];
+  if (resolved.issuer) names.push(new URL(resolved.issuer).hostname);
+  if (resolved.host !== '0.0.0.0' && resolved.host !== '::') names.push(resolved.host);
+  return names;
+}
+
+async function createListener(resolved: ResolvedOptions, listener: RequestListener) {
+  if (!resolved.https) return { server: createServer(listener), caFile: undefined };
+  const tls = await loadOrCreateTls(resolved.dataDir, {
+    hostnames: certificateNames(resolved),
+    onNewCa: (caFile) =>
+      resolved.logger.warn(
+        `dev-idp: created a development CA; clients trust it with NODE_EXTRA_CA_CERTS=${caFile}`,
+      ),
+  });
+  // An https.Server is an http.Server for everything used here (listen, close, connections).
+  const server: Server = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
+  return { server, caFile: tls.caFile };
+}
+
 /**
  * Starts the development identity provider. It listens before the provider exists, so that port 0
  * works: the issuer names the port actually bound.
@@ -74,12 +109,9 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const { logger } = resolved;
   await ensureDir(resolved.dataDir);
   const keys = await loadOrCreateKeys(resolved.dataDir);
-  const store = await openFileStore(resolved.dataDir, (error) =>
-    logger.error(`dev-idp: could not save state under ${resolved.dataDir}: ${errorMessage(error)}`),
-  );
 
   let handler: Handler | undefined;
-  const server = createServer((req, res) => {
+  const { server, caFile } = await createListener(resolved, (req, res) => {
     if (!handler) {
       res.writeHead(503, { 'retry-after': '1' }).end();
       return;
@@ -90,9 +122,13 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       res.end();
     });
   });
+  const store = await openFileStore(resolved.dataDir, (error) =>
+    logger.error(`dev-idp: could not save state under ${resolved.dataDir}: ${errorMessage(error)}`),
+  );
 
   const address = await listen(server, resolved.port, resolved.host);
-  const issuer = resolved.issuer ?? `http://localhost:${address.port}`;
+  const scheme = resolved.https ? 'https' : 'http';
+  const issuer = resolved.issuer ?? `${scheme}://localhost:${address.port}`;
   try {
     const provider = createProvider(issuer, resolved, {
       clients: buildClients({ ...resolved, daemonCertJwks: keys.daemonCert }),
@@ -113,13 +149,14 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   }
 
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${scheme}://${host}:${address.port}`;
   logger.info(`dev-idp: listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {
     issuer,
     url,
+    caFile,
     close() {
       closing ??= stop(server).then(() => store.flush());
       return closing;

@@ -6,6 +6,7 @@ import {
   APP_ROLES,
   DATA_FILES,
   DEV_CLIENT_IDS,
+  DEV_READONLY_SECRET,
   DEV_TENANT_ID,
   DevIdpError,
   getAppToken,
@@ -93,4 +94,17 @@ test('todo-daemon-cert authenticates with private_key_jwt using the generated ke
   assert.equal(payload.azp, DEV_CLIENT_IDS.daemonCert);
   assert.equal(payload.azpacr, '2');
   assert.deepEqual(payload.roles, APP_ROLES);
+});
+
+test('todo-daemon-readonly gets only ToDoList.Read.All', async (t) => {
+  const idp = await startTestIdp(t);
+  const token = await getAppToken({
+    issuer: idp.issuer,
+    clientId: DEV_CLIENT_IDS.daemonReadOnly,
+    clientSecret: DEV_READONLY_SECRET,
+  });
+  const { payload } = await verifyAccessToken(token.accessToken, idp.issuer);
+  assert.equal(payload.azp, DEV_CLIENT_IDS.daemonReadOnly);
+  assert.deepEqual(payload.roles, ['ToDoList.Read.All']);
+  assert.equal(payload.idtyp, 'app');
 });
