@@ -15,6 +15,22 @@ import { SCOPE_DESCRIPTIONS } from './permissions.ts';
 /** Public client registered for the docs page (the dev IdP knows it). */
 export const DOCS_CLIENT_ID = 'todo-docs';
 export const DOCS_PREFIX = '/docs';
+/**
+ * The sign-in redirect URI the docs page uses, as registered for `todo-docs` at the dev IdP.
+ * @fastify/swagger-ui would send `/docs/static/oauth2-redirect.html`; `REDIRECT_SCRIPT` points
+ * Swagger UI here instead, and this route forwards to the static page (query and fragment kept).
+ */
+export const DOCS_REDIRECT_PATH = `${DOCS_PREFIX}/oauth2-redirect.html`;
+
+const REDIRECT_SCRIPT = `(function () {
+  var bundle = window.SwaggerUIBundle;
+  if (typeof bundle !== 'function') return;
+  var redirect = new URL(${JSON.stringify(DOCS_REDIRECT_PATH)}, window.location.href).href;
+  window.SwaggerUIBundle = Object.assign(function (config) {
+    return bundle(Object.assign({}, config, { oauth2RedirectUrl: redirect }));
+  }, bundle);
+})();
+`;
 
 type Document = Record<string, unknown> & { components?: Record<string, unknown> };
 
@@ -31,7 +47,7 @@ function endpoint(metadata: Record<string, unknown> | undefined, name: string): 
 
 /** The `oauth2` security scheme, with the issuer's endpoints when they are known. */
 export function securityScheme(config: Config, gatehouse: Gatehouse): OpenAPIV3.SecuritySchemeObject {
-  const metadata = gatehouse.keys.metadata.current;
+  const metadata = gatehouse.issuers[0]?.keys.metadata.current;
   const authorizationUrl = endpoint(metadata, 'authorization_endpoint');
   const tokenUrl = endpoint(metadata, 'token_endpoint');
   if (authorizationUrl && tokenUrl) {
@@ -92,6 +108,14 @@ export async function registerOpenApi(
       appName: 'To-do API docs',
     },
     uiConfig: { persistAuthorization: false, deepLinking: true },
+    theme: { js: [{ filename: 'oauth2-redirect-url.js', content: REDIRECT_SCRIPT }] },
     transformSpecification: (document) => withSecurity(document as Document, config, gatehouse),
+  });
+  app.get(DOCS_REDIRECT_PATH, { schema: { hide: true } }, async (request, reply) => {
+    const q = request.url.indexOf('?');
+    return reply.redirect(
+      `${DOCS_PREFIX}/static/oauth2-redirect.html${q === -1 ? '' : request.url.slice(q)}`,
+      302,
+    );
   });
 }

@@ -86,6 +86,11 @@ describe('once serving', () => {
     assert.equal(init.statusCode, 200);
     assert.match(init.body, /"clientId":\s*"todo-docs"/);
     assert.match(init.body, /"usePkceWithAuthorizationCodeGrant":\s*true/);
+    const index = await t.app.inject('/docs/');
+    assert.match(index.body, /theme\/oauth2-redirect-url\.js/);
+    const redirect = await t.app.inject('/docs/oauth2-redirect.html?code=abc&state=xyz');
+    assert.equal(redirect.statusCode, 302);
+    assert.equal(redirect.headers.location, '/docs/static/oauth2-redirect.html?code=abc&state=xyz');
     const spec = JSON.parse((await t.app.inject('/docs/json')).body);
     assert.equal(spec.components.securitySchemes.oauth2.type, 'oauth2');
   });
