@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type DevIdp, startDevIdp } from '@gatehouse/dev-idp';
+import type { DevIdp } from '@gatehouse/dev-idp';
 import { ConfigError, loadConfig } from '../apps/todo-api/src/config.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -102,6 +102,8 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
   process.on('SIGINT', () => void stop(0));
 
   try {
+    // Loaded only here: running the API alone never loads the development IdP.
+    const { startDevIdp } = await import('@gatehouse/dev-idp');
     idp = await startDevIdp({
       port: port + 1,
       host,

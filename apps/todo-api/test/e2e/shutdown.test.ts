@@ -41,7 +41,9 @@ describe('SIGTERM during a burst of writes', () => {
     }
 
     const writers = Array.from({ length: 16 }, (_, w) => writer(w));
-    await new Promise((r) => setTimeout(r, 400));
+    // Signal once writes are flowing (not after a fixed delay, which a slow machine might miss).
+    const deadline = Date.now() + 10_000;
+    while (acknowledged.length < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     stopping = true;
     const took = await system.stop();
     await Promise.all(writers);
