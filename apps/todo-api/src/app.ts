@@ -9,10 +9,10 @@ import type { Gatehouse } from 'gatehouse';
 import gatehousePlugin from 'gatehouse/fastify';
 import type { Config } from './config.ts';
 import { registerOpenApi } from './openapi.ts';
-import { errorHandler, notFoundHandler, problem, sendProblem } from './problems.ts';
+import { errorHandler, notFoundHandler, problem, problemForFrameworkError, sendProblem } from './problems.ts';
 import { createRateLimit, type Limiter } from './rate-limit.ts';
 import { metaRoutes } from './routes/meta.ts';
-import { todoRoutes } from './routes/todos.ts';
+import { TODOS_PATH, todoRoutes } from './routes/todos.ts';
 import { problemSchema, todoSchema } from './schemas.ts';
 import type { TodoStore } from './store/types.ts';
 
@@ -66,6 +66,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(reply, problemForFrameworkError(error, request.raw.url ?? '/', `${TODOS_PATH}/`)),
     // Requests that arrive while closing get a problem body from `drainOnClose` instead.
     return503OnClosing: false,
   });

@@ -131,6 +131,18 @@ export function errorHandler(
   return sendProblem(reply, body);
 }
 
+/**
+ * Fastify's router refuses some URLs before any route runs (bad percent-encoding, a parameter
+ * over `maxParamLength`). Under `itemPrefix` such a path is an id that names no item: 404.
+ */
+export function problemForFrameworkError(error: FastifyError, url: string, itemPrefix: string): Problem {
+  const path = url.split('?')[0] ?? url;
+  if (path.startsWith(itemPrefix)) return notFound();
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return problem(414, 'ERR_BAD_REQUEST', 'A path segment is too long');
+  return problem(400, 'ERR_BAD_REQUEST', 'The URL is not valid');
+}
+
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(
     reply,

@@ -48,6 +48,10 @@ const SQL_IDS = [
   '%27%20OR%201%3D1--',
 ];
 const PATH_IDS = [
+  '%ZZ',
+  '%',
+  '%E0%A4%A',
+  'a'.repeat(500),
   '..%2F..%2Fetc%2Fpasswd',
   '..',
   '%2e%2e',
@@ -260,6 +264,7 @@ function attempts(): Attempt[] {
     { name: 'huge cursor', method: 'GET', url: `/api/todos?cursor=${'A'.repeat(5000)}`, status: 400 },
     { name: 'array limit', method: 'GET', url: '/api/todos?limit=1&limit=2', status: 400 },
     { name: 'unknown route', method: 'GET', url: '/api/todo', status: 404 },
+    { name: 'bad percent-encoding elsewhere', method: 'GET', url: '/%ZZ', status: 400 },
     { name: 'unknown method', method: 'DELETE', url: '/api/todos', status: 404 },
   ];
   for (const bad of [...SQL_IDS, ...PATH_IDS]) {
