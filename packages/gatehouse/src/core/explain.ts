@@ -58,24 +58,40 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
       `typ ${header.typ ?? '(none)'}`,
     );
   }
-  const issuer = await gatehouse.keys.issuer().catch(() => undefined);
+  // The issuer this token would be routed to (the only one, or the one its unverified iss names).
+  const validator = await (claims && gatehouse.issuers.length > 1
+    ? gatehouse.route(claims)
+    : Promise.resolve(gatehouse.issuers[0]!)
+  ).catch((e: unknown) => e as Error);
   if (claims) {
     const now = Math.floor(nowMs / 1000);
-    if (issuer === undefined)
-      add('issuer', false, `issuer metadata unavailable: ${gatehouse.status().lastError ?? 'unknown error'}`);
-    else
+    if (validator instanceof Error) {
+      add('issuer', false, validator instanceof GatehouseError ? validator.detail : validator.message);
+    } else {
+      let issuer: string | undefined;
+      let problem: string | undefined;
+      try {
+        issuer = validator.expectedIssuer(await validator.trustedIssuer(), claims);
+      } catch (e) {
+        problem = e instanceof GatehouseError ? e.detail : String(e);
+      }
+      const ok = issuer !== undefined && claims.iss === issuer;
+      const hint = issuer !== undefined && !ok ? issuerHint(claims, issuer) : '';
       add(
         'issuer',
-        claims.iss === issuer,
-        `iss ${JSON.stringify(claims.iss)}; trusted: ${JSON.stringify(issuer)}${claims.iss === issuer ? '' : issuerHint(claims, issuer)}`,
+        ok,
+        problem ?? `iss ${JSON.stringify(claims.iss)}; trusted: ${JSON.stringify(issuer)}${hint}`,
       );
-    const aud = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
-    const audOk = aud.some((a) => options.audience.includes(a));
-    add(
-      'audience',
-      audOk,
-      `aud ${JSON.stringify(claims.aud)}; accepted: ${options.audience.join(', ')}${audOk ? '' : audienceHint(claims)}`,
-    );
+      const { audience, audienceClaim } = validator.config;
+      const value = claims[audienceClaim];
+      const aud = (Array.isArray(value) ? value : [value]).filter((a): a is string => typeof a === 'string');
+      const audOk = aud.some((a) => audience.includes(a));
+      add(
+        'audience',
+        audOk,
+        `${audienceClaim} ${JSON.stringify(value) ?? 'absent'}; accepted: ${audience.join(', ')}${audOk ? '' : audienceHint(claims)}`,
+      );
+    }
     const tol = options.clockTolerance;
     if (typeof claims.exp !== 'number')
       add('expiry', false, 'no exp claim: tokens without expiry are refused');
@@ -92,15 +108,18 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
       `oid ${JSON.stringify(claims.oid)}, sub ${JSON.stringify(claims.sub)}`,
     );
   }
-  if (header) {
-    const keyCheck = await gatehouse.keys
+  if (header && !(validator instanceof Error)) {
+    const keyCheck = await validator.keys
       .candidates({
         alg: String(header.alg),
         ...(header.kid ? { kid: header.kid } : {}),
         ...(typeof header.x5t === 'string' ? { x5t: header.x5t } : {}),
       })
       .then(
-        (found) => ({ ok: true, detail: `${found.keys.length} matching key(s) in the issuer's key set` }),
+        (found: { keys: readonly unknown[] }) => ({
+          ok: true,
+          detail: `${found.keys.length} matching key(s) in the issuer's key set`,
+        }),
         (e: unknown) => ({ ok: false, detail: e instanceof GatehouseError ? e.detail : String(e) }),
       );
     add('signing key', keyCheck.ok, keyCheck.detail);

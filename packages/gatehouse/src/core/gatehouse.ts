@@ -1,17 +1,24 @@
-import { GatehouseError, KeysUnavailableError, MissingTokenError } from './errors.ts';
+import { decodeJwt, type JWTPayload } from 'jose';
+import { GatehouseError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
-import { IssuerKeys, type KeySetSnapshot, type KeySetStatus } from './issuer-keys.ts';
+import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
+import { IssuerValidator } from './issuer-validator.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { IssuerMetadataSource } from './metadata-source.ts';
 import { type GatehouseOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { authorize as authorizePrincipal, type Requirement } from './policy.ts';
-import { buildPrincipal, type ClaimMapping, defaultClaimMapping, type Principal } from './principal.ts';
+import { buildPrincipal, type Principal } from './principal.ts';
+import { restoreSnapshots } from './snapshot.ts';
 import { TokenCache } from './token-cache.ts';
-import { type VerifyPolicy, verifyToken } from './verify.ts';
+import { checkHeader, type VerifyPolicy, verifyToken } from './verify.ts';
 
 export interface AuthenticateOptions {
   /** Let a request without a token through as anonymous (`null`). A bad token is still refused. */
   optional?: boolean;
+}
+
+export interface GatehouseStatus extends KeySetStatus {
+  /** One entry per trusted issuer; the top-level fields describe the first. */
+  issuers: (KeySetStatus & { name: string })[];
 }
 
 export interface Gatehouse {
@@ -22,21 +29,33 @@ export interface Gatehouse {
   authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<Principal | null>;
   /** Applies requirements to a principal; throws 401 for none, 403 for a failed requirement. */
   authorize(principal: Principal | null | undefined, requirements: readonly Requirement[]): Principal;
-  /** True once signing keys are loaded. */
+  /** True once every trusted issuer's signing keys are loaded. */
   readonly ready: boolean;
   /** Starts loading metadata and keys in the background and keeps them fresh. Never blocks. */
   start(): void;
   /** Stops background timers. */
   close(): void;
-  status(): KeySetStatus;
+  status(): GatehouseStatus;
   /** Verified-token cache counters, when the cache is on. */
   cacheStats(): { size: number; bytes: number; hits: number; misses: number } | undefined;
-  exportSnapshot(): KeySetSnapshot | undefined;
-  /** For diagnostics (`gatehouse explain`). */
-  readonly keys: IssuerKeys;
+  /** One snapshot per issuer whose keys are loaded. */
+  exportSnapshot(): KeySetSnapshot[];
+  /** The trusted issuers, in configuration order. */
+  readonly issuers: readonly IssuerValidator[];
+  /** The issuer a token belongs to, by its unverified `iss` (for diagnostics); throws like `verify`. */
+  route(claims: Readonly<JWTPayload>): Promise<IssuerValidator>;
 }
 
-/** Builds a verifier for one issuer. Options are validated here; a mistake throws at start-up. */
+function untrusted(iss: unknown, names: string[]): InvalidTokenError {
+  return new InvalidTokenError('ERR_TOKEN_ISSUER', {
+    description: 'The token was issued by an untrusted issuer',
+    detail: `iss ${JSON.stringify(iss) ?? 'absent'} is not one of the trusted issuers (${names.join(', ')})`,
+    claim: 'iss',
+    actual: iss,
+  });
+}
+
+/** Builds a verifier for one issuer or several. Options are validated here; a mistake throws at start-up. */
 export function createGatehouse(options: GatehouseOptions): Gatehouse {
   const resolved = resolveOptions(options);
   const logger: Logger = options.logger ?? silentLogger;
@@ -46,51 +65,67 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     maxBytes: resolved.keys.maxBytes,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
-  const { source } = resolved;
-  const metadata =
-    source.kind === 'jwks'
-      ? IssuerMetadataSource.fixed(source.issuer, source.jwksUri)
-      : IssuerMetadataSource.discovered(
-          source.metadataUrl,
-          source.issuer,
-          {
-            ...fetchOptions,
-            maxAge: resolved.keys.metadataMaxAge,
-            retryInterval: resolved.keys.retryInterval,
-          },
-          now,
-          logger,
-        );
   const cache = resolved.cache.enabled ? new TokenCache(resolved.cache) : undefined;
-  const keys = new IssuerKeys(
-    metadata,
-    {
-      ...fetchOptions,
-      cooldown: resolved.keys.cooldown,
-      maxAge: resolved.keys.maxAge,
-      retryInterval: resolved.keys.retryInterval,
-    },
-    now,
-    logger,
-    (store) => cache?.retainKeys(new Set(store.keys.map((k) => k.id))),
+  const validators = resolved.issuers.map(
+    (config) =>
+      new IssuerValidator(config, resolved, fetchOptions, now, logger, () => {
+        // A key may leave any issuer's set: keep only entries whose key some issuer still publishes.
+        const ids = new Set(validators.flatMap((v) => v.keys.currentKeyIds()));
+        cache?.retainKeys(ids);
+      }),
   );
-  if (options.snapshot) restoreSnapshot(keys, options.snapshot, source, logger);
-  const mapping: ClaimMapping = { ...defaultClaimMapping, ...options.claims };
+  if (options.snapshot) restoreSnapshots(validators, options.snapshot, logger);
   const policy: VerifyPolicy = {
-    audience: resolved.audience,
     algorithms: resolved.algorithms,
     clockTolerance: resolved.clockTolerance,
     strictType: resolved.strictType,
     now,
   };
-
   const toleranceMs = resolved.clockTolerance * 1000;
+  const single = validators.length === 1 ? validators[0] : undefined;
+
+  /** Routes by unverified `iss`; an `iss` on no list is refused before any request to anyone. */
+  async function route(claims: Readonly<JWTPayload>): Promise<IssuerValidator> {
+    const pending: IssuerValidator[] = [];
+    for (const v of validators) {
+      const known = v.knownIssuer;
+      if (known === undefined) pending.push(v);
+      else if (v.claims(known, claims)) return v;
+    }
+    // Only issuers configured by metadata URL are left: their issuer comes from our own configured URL.
+    let unavailable: unknown;
+    for (const v of pending) {
+      try {
+        if (v.claims(await v.trustedIssuer(), claims)) return v;
+      } catch (error) {
+        unavailable = error;
+      }
+    }
+    if (unavailable) throw unavailable;
+    throw untrusted(
+      claims.iss,
+      validators.map((v) => v.config.name),
+    );
+  }
 
   async function verify(token: string): Promise<Principal> {
     const cached = cache?.get(token, now());
     if (cached) return cached;
-    const verified = await verifyToken(token, keys, policy);
-    const principal = buildPrincipal(verified.payload, verified.issuer, mapping);
+    const header = checkHeader(token, policy);
+    let claims: JWTPayload | undefined;
+    if (!single || single.needsClaimsToResolve) {
+      try {
+        claims = decodeJwt(token);
+      } catch {
+        throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
+          description: 'The token is malformed',
+          detail: 'claims are not a JSON object',
+        });
+      }
+    }
+    const validator = single ?? (await route(claims!));
+    const verified = await verifyToken(token, header, claims, validator, policy);
+    const principal = buildPrincipal(verified.payload, verified.issuer, validator.mapping);
     if (cache) {
       const nbf = typeof verified.payload.nbf === 'number' ? verified.payload.nbf * 1000 - toleranceMs : 0;
       // Claims are held twice (object and principal) and token text is 1-2 bytes a character.
@@ -116,6 +151,11 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     }
   }
 
+  function status(): GatehouseStatus {
+    const issuers = validators.map((v) => ({ name: v.config.name, ...v.keys.status() }));
+    return { ...issuers[0]!, ready: issuers.every((i) => i.ready), issuers };
+  }
+
   return {
     options: resolved,
     verify,
@@ -129,15 +169,20 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       }
     },
     get ready() {
-      return keys.ready;
+      return validators.every((v) => v.keys.ready);
     },
-    start: () => keys.start(),
-    close: () => keys.stop(),
-    status: () => keys.status(),
+    start: () => {
+      for (const v of validators) v.keys.start();
+    },
+    close: () => {
+      for (const v of validators) v.keys.stop();
+    },
+    status,
     cacheStats: () =>
       cache ? { size: cache.size, bytes: cache.bytes, hits: cache.hits, misses: cache.misses } : undefined,
-    exportSnapshot: () => keys.snapshot(),
-    keys,
+    exportSnapshot: () => validators.flatMap((v) => v.keys.snapshot(v.config.source) ?? []),
+    issuers: validators,
+    route,
   };
 }
 
@@ -160,27 +205,4 @@ function report(error: unknown, logger: Logger): void {
   if (error instanceof KeysUnavailableError)
     logger.warn?.(entry, 'gatehouse: request refused, keys unavailable');
   else logger.info?.(entry, `gatehouse: request refused: ${error.detail}`);
-}
-
-function restoreSnapshot(
-  keys: IssuerKeys,
-  snapshot: KeySetSnapshot,
-  source: ResolvedOptions['source'],
-  logger: Logger,
-): void {
-  if (
-    snapshot?.version !== 1 ||
-    typeof snapshot.issuer !== 'string' ||
-    typeof snapshot.jwksUri !== 'string'
-  ) {
-    throw new GatehouseError('ERR_CONFIGURATION', 500, undefined, {
-      description: 'gatehouse: snapshot is not a version 1 key set snapshot',
-    });
-  }
-  if (source.issuer !== undefined && snapshot.issuer !== source.issuer) {
-    throw new GatehouseError('ERR_CONFIGURATION', 500, undefined, {
-      description: `gatehouse: snapshot is for issuer ${snapshot.issuer}, not ${source.issuer}`,
-    });
-  }
-  keys.restore(snapshot, logger);
 }

@@ -3,6 +3,7 @@ import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
 import { KeyStore, type StoredKey } from './key-store.ts';
 import type { Logger } from './logger.ts';
 import type { IssuerMetadataSource } from './metadata-source.ts';
+import type { IssuerSource } from './options.ts';
 import { Refreshing } from './refreshing.ts';
 
 export interface KeySetPolicy extends FetchJsonOptions {
@@ -17,6 +18,8 @@ export interface KeySetPolicy extends FetchJsonOptions {
 /** A portable copy of what was fetched, so a new process can verify before the issuer answers. */
 export interface KeySetSnapshot {
   version: 1;
+  /** The configured metadata or JWKS URL it came from, so it goes back to the same issuer. */
+  source: string;
   issuer: string;
   jwksUri: string;
   fetchedAt: number;
@@ -148,12 +151,18 @@ export class IssuerKeys {
     });
   }
 
-  snapshot(): KeySetSnapshot | undefined {
+  /** Ids of the keys in the current set (empty before the first load). */
+  currentKeyIds(): string[] {
+    return this.#keys.value?.keys.map((k) => k.id) ?? [];
+  }
+
+  snapshot(source: IssuerSource): KeySetSnapshot | undefined {
     const metadata = this.metadata.current;
     const store = this.#keys.value;
     if (!metadata || !store) return undefined;
     return {
       version: 1,
+      source: source.kind === 'jwks' ? source.jwksUri : source.metadataUrl,
       issuer: metadata.issuer,
       jwksUri: metadata.jwks_uri,
       fetchedAt: this.#keys.loadedAt,

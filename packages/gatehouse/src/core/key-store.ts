@@ -26,6 +26,8 @@ export interface StoredKey {
   readonly id: string;
   readonly kid: string | undefined;
   readonly x5t: string | undefined;
+  /** Entra's non-standard `issuer` member: the issuer (or `{tenantid}` template) this key signs for. */
+  readonly issuer: string | undefined;
   readonly jwk: Readonly<JWK>;
   /** Why this key may not be used, if it may not (e.g. RSA under 2048 bits). */
   readonly refused: string | undefined;
@@ -105,6 +107,7 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
     id: createHash('sha256').update(material).digest('base64url'),
     kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
     x5t: typeof jwk.x5t === 'string' ? jwk.x5t : undefined,
+    issuer: typeof raw.issuer === 'string' ? raw.issuer : undefined,
     jwk: jwk as JWK,
     refused,
   };
@@ -150,7 +153,9 @@ export class KeyStore {
 
   /** The public JWKS this store was built from, for snapshots. */
   toJwks(): { keys: JWK[] } {
-    return { keys: this.keys.map((k) => ({ ...k.jwk })) };
+    return {
+      keys: this.keys.map((k) => ({ ...k.jwk, ...(k.issuer === undefined ? {} : { issuer: k.issuer }) })),
+    };
   }
 
   get kids(): string[] {

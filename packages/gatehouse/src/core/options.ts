@@ -1,3 +1,4 @@
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { ConfigurationError } from './errors.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
@@ -5,18 +6,36 @@ import type { Logger } from './logger.ts';
 import type { ClaimMapping } from './principal.ts';
 import { secureUrl } from './url-policy.ts';
 
-export interface GatehouseOptions {
+/** One trusted issuer: where its keys are, what its tokens must say, how its claims read. */
+export interface IssuerOptions {
   /**
    * The OIDC issuer. Alone, metadata is discovered at `${issuer}/.well-known/openid-configuration`;
-   * tokens must carry exactly this `iss`.
+   * tokens must carry exactly this `iss`. `{tenantid}` (Entra multi-tenant) is replaced by the
+   * token's `tid`.
    */
   issuer?: string;
   /** An explicit metadata document URL (e.g. an Azure AD B2C policy URL with `?p=`). */
   metadataUrl?: string;
   /** An explicit JWKS URL; requires `issuer`, and skips discovery. */
   jwksUri?: string;
-  /** Accepted `aud` values; a token must carry at least one. */
+  /** Accepted audiences; a token must carry at least one. */
   audience: string | readonly string[];
+  /** The claim holding the audience. @default 'aud' (Cognito access tokens have none: 'client_id') */
+  audienceClaim?: string;
+  /** Tenants (`tid`) allowed when the issuer is a `{tenantid}` template. @default any GUID */
+  tenants?: readonly string[];
+  /** How claims map onto the principal (provider presets set this). */
+  claims?: Partial<ClaimMapping>;
+  /** Provider-specific checks after the signature: return why the token fails, or undefined. */
+  validate?: (claims: Readonly<JWTPayload>, header: Readonly<JWTHeaderParameters>) => string | undefined;
+  /** Further routing condition among issuers sharing one `iss` (B2C policies), on unverified claims. */
+  match?: (claims: Readonly<JWTPayload>) => boolean;
+  /** A name for logs and status. @default the issuer or metadata URL */
+  name?: string;
+}
+
+/** Settings shared by every trusted issuer. */
+export interface SharedOptions {
   /** Accepted signature algorithms (asymmetric only). @default every asymmetric JWS algorithm */
   algorithms?: readonly AsymmetricAlgorithm[];
   /** Seconds of clock skew allowed on `exp` and `nbf`. @default 60 */
@@ -40,9 +59,7 @@ export interface GatehouseOptions {
    */
   cache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
   /** Keys exported by `exportSnapshot()` in an earlier process, for a cold start without the issuer. */
-  snapshot?: KeySetSnapshot;
-  /** How claims map onto the principal (provider presets set this). */
-  claims?: Partial<ClaimMapping>;
+  snapshot?: KeySetSnapshot | readonly KeySetSnapshot[];
   logger?: Logger;
   /** Milliseconds since the epoch; tests inject a clock. @default Date.now */
   clock?: () => number;
@@ -50,12 +67,27 @@ export interface GatehouseOptions {
   fetch?: typeof fetch;
 }
 
-export interface ResolvedOptions {
-  source:
-    | { kind: 'discovery'; metadataUrl: string; issuer: string }
-    | { kind: 'metadata'; metadataUrl: string; issuer: string | undefined }
-    | { kind: 'jwks'; jwksUri: string; issuer: string };
+/** One issuer inline, or several (`issuers`), each token routed by its `iss`. */
+export type GatehouseOptions = SharedOptions & (IssuerOptions | { issuers: readonly IssuerOptions[] });
+
+export type IssuerSource =
+  | { kind: 'discovery'; metadataUrl: string; issuer: string }
+  | { kind: 'metadata'; metadataUrl: string; issuer: string | undefined }
+  | { kind: 'jwks'; jwksUri: string; issuer: string };
+
+export interface ResolvedIssuer {
+  name: string;
+  source: IssuerSource;
   audience: readonly string[];
+  audienceClaim: string;
+  tenants: readonly string[] | undefined;
+  claims: Partial<ClaimMapping>;
+  validate: IssuerOptions['validate'];
+  match: IssuerOptions['match'];
+}
+
+export interface ResolvedOptions {
+  issuers: readonly ResolvedIssuer[];
   algorithms: readonly AsymmetricAlgorithm[];
   clockTolerance: number;
   strictType: boolean;
@@ -86,11 +118,7 @@ export const defaults = {
   },
 } as const;
 
-const KNOWN = new Set([
-  'issuer',
-  'metadataUrl',
-  'jwksUri',
-  'audience',
+const SHARED = [
   'algorithms',
   'clockTolerance',
   'tokenType',
@@ -98,11 +126,22 @@ const KNOWN = new Set([
   'keys',
   'cache',
   'snapshot',
-  'claims',
   'logger',
   'clock',
   'fetch',
-]);
+];
+const ISSUER = [
+  'issuer',
+  'metadataUrl',
+  'jwksUri',
+  'audience',
+  'audienceClaim',
+  'tenants',
+  'claims',
+  'validate',
+  'match',
+  'name',
+];
 
 function number(value: unknown, path: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -112,39 +151,82 @@ function number(value: unknown, path: string, min: number, max: number, fallback
   return value;
 }
 
-function source(options: GatehouseOptions): ResolvedOptions['source'] {
-  const issuer = options.issuer;
+function strings(value: unknown, path: string): readonly string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((a) => typeof a !== 'string' || a.length === 0)
+  ) {
+    throw new ConfigurationError(path, 'must be a non-empty string or array of non-empty strings');
+  }
+  return Object.freeze([...list]);
+}
+
+function source(options: IssuerOptions, at: string): IssuerSource {
+  const { issuer } = options;
   // The issuer is compared byte for byte with `iss`, so keep it as written; only check its scheme.
-  if (issuer !== undefined) secureUrl(issuer, 'issuer');
+  if (issuer !== undefined) secureUrl(issuer.replaceAll('{tenantid}', 'tenant'), `${at}issuer`);
   if (options.metadataUrl !== undefined && options.jwksUri !== undefined) {
-    throw new ConfigurationError('metadataUrl', 'and jwksUri are exclusive: give one');
+    throw new ConfigurationError(`${at}metadataUrl`, 'and jwksUri are exclusive: give one');
   }
   if (options.metadataUrl !== undefined) {
-    return { kind: 'metadata', metadataUrl: secureUrl(options.metadataUrl, 'metadataUrl').href, issuer };
+    return { kind: 'metadata', metadataUrl: secureUrl(options.metadataUrl, `${at}metadataUrl`).href, issuer };
   }
   if (options.jwksUri !== undefined) {
     if (!issuer)
-      throw new ConfigurationError('issuer', 'is required with jwksUri (tokens must name their issuer)');
-    return { kind: 'jwks', jwksUri: secureUrl(options.jwksUri, 'jwksUri').href, issuer };
+      throw new ConfigurationError(`${at}issuer`, 'is required with jwksUri (tokens must name their issuer)');
+    return { kind: 'jwks', jwksUri: secureUrl(options.jwksUri, `${at}jwksUri`).href, issuer };
   }
-  if (!issuer) throw new ConfigurationError('issuer', 'is required (or metadataUrl, or jwksUri with issuer)');
-  const base = issuer.replace(/\/+$/, '');
-  return { kind: 'discovery', metadataUrl: `${base}/.well-known/openid-configuration`, issuer };
+  if (!issuer)
+    throw new ConfigurationError(`${at}issuer`, 'is required (or metadataUrl, or jwksUri with issuer)');
+  if (issuer.includes('{tenantid}'))
+    throw new ConfigurationError(`${at}issuer`, 'template needs metadataUrl or jwksUri');
+  return {
+    kind: 'discovery',
+    metadataUrl: `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+    issuer,
+  };
+}
+
+function resolveIssuer(options: IssuerOptions, at: string): ResolvedIssuer {
+  for (const key of Object.keys(options)) {
+    if (!ISSUER.includes(key) && !(at === '' && SHARED.includes(key)) && !(at === '' && key === 'issuers')) {
+      throw new ConfigurationError(`${at}${key}`, 'is not a known option');
+    }
+  }
+  const src = source(options, at);
+  for (const name of ['validate', 'match'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw new ConfigurationError(`${at}${name}`, 'must be a function');
+  }
+  return {
+    name: options.name ?? src.issuer ?? (src.kind === 'jwks' ? src.jwksUri : src.metadataUrl),
+    source: src,
+    audience: strings(options.audience, `${at}audience`),
+    audienceClaim: options.audienceClaim ?? 'aud',
+    tenants: options.tenants === undefined ? undefined : strings(options.tenants, `${at}tenants`),
+    claims: { ...options.claims },
+    validate: options.validate,
+    match: options.match,
+  };
 }
 
 /** Validates options once, at construction, so a bad deployment fails at start-up with the option's path. */
 export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     throw new ConfigurationError('options', 'must be an object');
-  for (const key of Object.keys(options))
-    if (!KNOWN.has(key)) throw new ConfigurationError(key, 'is not a known option');
-  const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
-  if (
-    !Array.isArray(audience) ||
-    audience.length === 0 ||
-    audience.some((a) => typeof a !== 'string' || a.length === 0)
-  ) {
-    throw new ConfigurationError('audience', 'must be a non-empty string or array of non-empty strings');
+  let issuers: ResolvedIssuer[];
+  if ('issuers' in options) {
+    for (const key of Object.keys(options)) {
+      if (!SHARED.includes(key) && key !== 'issuers')
+        throw new ConfigurationError(key, 'is not a known option (per-issuer options go inside issuers[])');
+    }
+    if (!Array.isArray(options.issuers) || options.issuers.length === 0)
+      throw new ConfigurationError('issuers', 'must be a non-empty array');
+    issuers = options.issuers.map((issuer, i) => resolveIssuer(issuer, `issuers[${i}].`));
+  } else {
+    issuers = [resolveIssuer(options, '')];
   }
   const algorithms = options.algorithms ?? defaults.algorithms;
   if (!Array.isArray(algorithms) || algorithms.length === 0)
@@ -157,9 +239,8 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       );
     }
   }
-  if (options.tokenType !== undefined && typeof options.tokenType?.strict !== 'boolean') {
+  if (options.tokenType !== undefined && typeof options.tokenType?.strict !== 'boolean')
     throw new ConfigurationError('tokenType.strict', 'must be a boolean');
-  }
   if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm.length === 0)) {
     throw new ConfigurationError('realm', 'must be a non-empty string');
   }
@@ -168,8 +249,7 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
   const cache = options.cache ?? defaults.cache;
   if (typeof cache.enabled !== 'boolean') throw new ConfigurationError('cache.enabled', 'must be a boolean');
   return {
-    source: source(options),
-    audience: Object.freeze([...audience]),
+    issuers: Object.freeze(issuers),
     algorithms: Object.freeze([...algorithms]),
     clockTolerance: number(options.clockTolerance, 'clockTolerance', 0, 300, defaults.clockTolerance),
     strictType: options.tokenType?.strict ?? false,

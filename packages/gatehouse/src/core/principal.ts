@@ -16,6 +16,8 @@ export interface Principal {
   readonly roles: readonly string[];
   /** True for an application acting as itself (client credentials), not on behalf of a user. */
   readonly isApp: boolean;
+  /** The user flow or policy that issued the token (Azure AD B2C `tfp`/`acr`), when the preset reads one. */
+  readonly policy: string | undefined;
   /** Seconds since the epoch. */
   readonly expiresAt: number;
   /** Every verified claim, untouched. */
@@ -30,9 +32,10 @@ export interface ClaimMapping {
   scopes(claims: JWTPayload): string[];
   roles(claims: JWTPayload): string[];
   isApp(claims: JWTPayload, scopes: readonly string[], roles: readonly string[]): boolean;
+  policy(claims: JWTPayload): string | undefined;
 }
 
-function text(value: unknown): string | undefined {
+export function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
@@ -50,6 +53,7 @@ export const defaultClaimMapping: ClaimMapping = {
   scopes: (c) => stringList(c.scp ?? c.scope),
   roles: (c) => stringList(c.roles),
   isApp: (c, scopes, roles) => c.idtyp === 'app' || (scopes.length === 0 && roles.length > 0),
+  policy: () => undefined,
 };
 
 export function buildPrincipal(
@@ -75,6 +79,7 @@ export function buildPrincipal(
     scopes,
     roles,
     isApp: mapping.isApp(claims, scopes, roles),
+    policy: mapping.policy(claims),
     expiresAt: Number(claims.exp),
     claims: Object.freeze(claims),
   });

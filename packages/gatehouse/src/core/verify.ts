@@ -1,12 +1,11 @@
 import { decodeProtectedHeader, errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
 import { claimError } from './claims-error.ts';
 import { GatehouseError, InvalidTokenError } from './errors.ts';
-import type { IssuerKeys } from './issuer-keys.ts';
+import type { IssuerValidator } from './issuer-validator.ts';
 import type { StoredKey } from './key-store.ts';
 import { isCompactJws, MAX_TOKEN_LENGTH } from './token-shape.ts';
 
 export interface VerifyPolicy {
-  audience: readonly string[];
   algorithms: readonly string[];
   /** Seconds. */
   clockTolerance: number;
@@ -87,24 +86,28 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
 }
 
 /**
- * Verifies a compact JWS access token: header policy, a key from the issuer's JWKS only (never
- * from `jwk`/`jku`/`x5u`/`x5c` in the token), signature, then `iss`, `aud`, `exp` (required)
- * and `nbf` with the clock tolerance.
+ * Verifies a compact JWS access token for one issuer: a key from the issuer's JWKS only (never
+ * from `jwk`/`jku`/`x5u`/`x5c` in the token), the signature, then `iss`, `aud`, `exp` (required)
+ * and `nbf` with the clock tolerance, then the issuer's own checks.
+ * `header` comes from `checkHeader`; `claims` are the unverified claims, for issuer templates.
  */
 export async function verifyToken(
   token: string,
-  keys: IssuerKeys,
+  header: JWTHeaderParameters,
+  claims: JWTPayload | undefined,
+  validator: IssuerValidator,
   policy: VerifyPolicy,
 ): Promise<VerifiedToken> {
-  const header = checkHeader(token, policy);
-  const issuer = await keys.issuer();
-  const { store, keys: candidates } = await keys.candidates({
+  const issuer = validator.expectedIssuer(await validator.trustedIssuer(), claims);
+  const { audience, audienceClaim } = validator.config;
+  const { store, keys: candidates } = await validator.keys.candidates({
     alg: header.alg,
     ...(header.kid === undefined ? {} : { kid: header.kid }),
     ...(header.x5t === undefined ? {} : { x5t: header.x5t as string }),
   });
   const tried = header.kid === undefined ? candidates.slice(0, MAX_ANONYMOUS_CANDIDATES) : candidates;
   const nowMs = policy.now();
+  const expected = { issuer, audience, clockTolerance: policy.clockTolerance, now: Math.floor(nowMs / 1000) };
   let lastFailure: unknown;
   for (const key of tried) {
     let cryptoKey: CryptoKey;
@@ -114,28 +117,26 @@ export async function verifyToken(
       lastFailure = cause;
       continue;
     }
+    let payload: JWTPayload;
     try {
       const result = await jwtVerify(token, cryptoKey, {
         issuer,
-        audience: [...policy.audience],
+        ...(audienceClaim === 'aud' ? { audience: [...audience] } : {}),
         algorithms: [header.alg],
         clockTolerance: policy.clockTolerance,
         requiredClaims: ['exp'],
         currentDate: new Date(nowMs),
       });
-      return { header: result.protectedHeader as JWTHeaderParameters, payload: result.payload, key, issuer };
+      payload = result.payload;
     } catch (error) {
       if (error instanceof errors.JWSSignatureVerificationFailed) {
         lastFailure = error;
         continue;
       }
-      throw translate(error, {
-        issuer,
-        audience: policy.audience,
-        clockTolerance: policy.clockTolerance,
-        now: Math.floor(nowMs / 1000),
-      });
+      throw translate(error, expected);
     }
+    checkAfterSignature(payload, header, key, validator);
+    return { header, payload, key, issuer };
   }
   if (lastFailure instanceof errors.JWSSignatureVerificationFailed || lastFailure === undefined) {
     throw new InvalidTokenError('ERR_TOKEN_SIGNATURE', {
@@ -143,12 +144,48 @@ export async function verifyToken(
       detail: `signature does not verify with ${tried.length === 1 ? `key ${tried[0]!.kid ?? '(no kid)'}` : `any of ${tried.length} candidate keys`}`,
     });
   }
-  throw translate(lastFailure, {
-    issuer,
-    audience: policy.audience,
-    clockTolerance: policy.clockTolerance,
-    now: Math.floor(nowMs / 1000),
-  });
+  throw translate(lastFailure, expected);
+}
+
+/** Checks that need verified claims: a non-`aud` audience claim, the key's own issuer, provider rules. */
+function checkAfterSignature(
+  payload: JWTPayload,
+  header: JWTHeaderParameters,
+  key: StoredKey,
+  validator: IssuerValidator,
+): void {
+  const { audience, audienceClaim, validate } = validator.config;
+  if (audienceClaim !== 'aud') {
+    const value = payload[audienceClaim];
+    const values = Array.isArray(value) ? value : [value];
+    if (!values.some((v) => typeof v === 'string' && audience.includes(v))) {
+      throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
+        description: 'The token is meant for another audience',
+        detail: `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${audience.join(', ')}`,
+        claim: audienceClaim,
+        expected: audience,
+        actual: value,
+      });
+    }
+  }
+  // Entra publishes each key's issuer: a key of one tenant must not vouch for another's tokens.
+  if (key.issuer !== undefined && typeof payload.iss === 'string') {
+    const keyIssuer = key.issuer.replaceAll('{tenantid}', String(payload.tid));
+    if (keyIssuer !== payload.iss) {
+      throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
+        description: 'The token was signed with a key of another issuer',
+        detail: `signing key ${key.kid ?? ''} belongs to issuer ${keyIssuer}, token says ${payload.iss}`,
+        claim: 'iss',
+      });
+    }
+  }
+  const failure = validate?.(payload, header);
+  if (failure !== undefined) {
+    throw new InvalidTokenError('ERR_TOKEN_CLAIM', {
+      description: "The token does not meet this issuer's requirements",
+      detail: failure,
+    });
+  }
 }
 
 function translate(error: unknown, expected: Parameters<typeof claimError>[1]): GatehouseError {

@@ -24,6 +24,7 @@ function principal(claims: JWTPayload): Principal {
     scopes,
     roles,
     isApp: defaultClaimMapping.isApp(claims, scopes, roles),
+    policy: undefined,
     expiresAt: 0,
     claims,
   };
