@@ -1,0 +1,126 @@
+/**
+ * Encrypts and decrypts what the app keeps in cookies: a compact JWE (`dir` + A256GCM, jose's
+ * `EncryptJWT`) with `iat`, `exp` and an audience naming its purpose, so a sign-in cookie cannot
+ * pass for a session. Keys are derived with HKDF from secrets; the first seals, all open (rotation).
+ */
+import { hkdfSync } from 'node:crypto';
+import { EncryptJWT, type JWTPayload, jwtDecrypt } from 'jose';
+
+/** What a signed-in browser carries (encrypted): only what calling the API needs. */
+export interface SessionData {
+  /** Display name of the user (ID token `name`, else `preferred_username`, else `sub`). */
+  userName: string;
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** When the access token expires, in seconds since the epoch. */
+  expiresAt: number;
+  /** Synchronizer token every form must echo. */
+  csrf: string;
+  /** When the user signed in, in seconds since the epoch: refreshing never extends the session past its maximum. */
+  signedInAt: number;
+}
+
+/** A sign-in in progress: what the callback must check and send. */
+export interface SignInData {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+export type Purpose = 'session' | 'sign-in';
+
+interface SessionKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+export interface SessionCodec {
+  seal(purpose: Purpose, payload: Record<string, unknown>, ttlSeconds: number): Promise<string>;
+  /** The payload, or undefined for anything tampered, expired, for another purpose or another key. */
+  open(purpose: Purpose, token: string): Promise<JWTPayload | undefined>;
+}
+
+const AUDIENCE: Record<Purpose, string> = { session: 'todo-web/session', 'sign-in': 'todo-web/sign-in' };
+
+function derive(secret: string, info: string, length: number): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, 'gatehouse todo-web', info, length));
+}
+
+/** A 256-bit key and its id, both derived from `secret`; the id reveals nothing of the key. */
+export function deriveSessionKey(secret: string): SessionKey {
+  return {
+    kid: Buffer.from(derive(secret, 'session key id', 9)).toString('base64url'),
+    key: derive(secret, 'session A256GCM key', 32),
+  };
+}
+
+export function createSessionCodec(secrets: readonly string[], now: () => number = Date.now): SessionCodec {
+  const keys = secrets.map(deriveSessionKey);
+  const current = keys[0];
+  if (!current) throw new TypeError('createSessionCodec: at least one secret is required');
+  return {
+    async seal(purpose, payload, ttlSeconds) {
+      const issuedAt = Math.floor(now() / 1000);
+      return new EncryptJWT(payload)
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: current.kid })
+        .setAudience(AUDIENCE[purpose])
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .encrypt(current.key);
+    },
+    async open(purpose, token) {
+      try {
+        const { payload } = await jwtDecrypt(
+          token,
+          (header) => {
+            const found = keys.find((candidate) => candidate.kid === header.kid);
+            if (!found) throw new Error('unknown session key');
+            return found.key;
+          },
+          {
+            audience: AUDIENCE[purpose],
+            currentDate: new Date(now()),
+            requiredClaims: ['exp', 'iat'],
+            keyManagementAlgorithms: ['dir'],
+            contentEncryptionAlgorithms: ['A256GCM'],
+          },
+        );
+        return payload;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+export function sealSession(codec: SessionCodec, data: SessionData, ttlSeconds: number): Promise<string> {
+  const { userName, accessToken, refreshToken, expiresAt, csrf, signedInAt } = data;
+  const claims = { name: userName, at: accessToken, rt: refreshToken, ate: expiresAt, csrf, sia: signedInAt };
+  return codec.seal('session', claims, ttlSeconds);
+}
+
+export async function openSession(codec: SessionCodec, token: string): Promise<SessionData | undefined> {
+  const payload = await codec.open('session', token);
+  if (!payload) return undefined;
+  const { name, at, rt, ate, csrf, sia } = payload;
+  if (!isString(name) || !isString(at) || !isString(csrf)) return undefined;
+  if (typeof ate !== 'number' || typeof sia !== 'number') return undefined;
+  if (rt !== undefined && !isString(rt)) return undefined;
+  return { userName: name, accessToken: at, refreshToken: rt, expiresAt: ate, csrf, signedInAt: sia };
+}
+
+export function sealSignIn(codec: SessionCodec, data: SignInData, ttlSeconds: number): Promise<string> {
+  return codec.seal('sign-in', { ...data }, ttlSeconds);
+}
+
+export async function openSignIn(codec: SessionCodec, token: string): Promise<SignInData | undefined> {
+  const payload = await codec.open('sign-in', token);
+  if (!payload) return undefined;
+  const { state, nonce, codeVerifier } = payload;
+  if (!isString(state) || !isString(nonce) || !isString(codeVerifier)) return undefined;
+  return { state, nonce, codeVerifier };
+}
