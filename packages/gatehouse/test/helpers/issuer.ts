@@ -49,6 +49,12 @@ export class TestIssuer {
   /** Milliseconds to delay each answer, to make concurrent fetches overlap. */
   delay = 0;
   readonly audience = 'api://test';
+  /** Extra metadata documents by path and query (provider-shaped URLs), each naming its issuer. */
+  readonly documents = new Map<string, string>();
+  /** When set, every published JWK carries this Entra-style `issuer` member. */
+  keyIssuer: string | undefined;
+  /** Every request path (with query), in order. */
+  readonly requests: string[] = [];
   #hung: ServerResponse[] = [];
 
   private constructor() {
@@ -66,6 +72,11 @@ export class TestIssuer {
 
   get jwksUri(): string {
     return `${this.url}/jwks`;
+  }
+
+  /** Serves a metadata document at `pathAndQuery` naming `issuer` (and this server's JWKS). */
+  publish(pathAndQuery: string, issuer: string): void {
+    this.documents.set(pathAndQuery, issuer);
   }
 
   key(alg: TestKey['alg'] = 'RS256'): TestKey {
@@ -118,7 +129,10 @@ export class TestIssuer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', this.url).pathname;
+    const target = new URL(req.url ?? '/', this.url);
+    const path = target.pathname;
+    this.requests.push(`${path}${target.search}`);
+    const published = this.documents.get(`${path}${target.search}`);
     if (path === '/.well-known/openid-configuration') this.fetches.discovery++;
     else if (path === '/jwks') this.fetches.jwks++;
     if (this.delay) await new Promise((r) => setTimeout(r, this.delay));
@@ -134,8 +148,12 @@ export class TestIssuer {
       res.writeHead(500).end('down');
       return;
     }
-    const body =
-      path === '/.well-known/openid-configuration'
+    const keys = [...this.keys.map((k) => k.publicJwk), ...this.extraJwks].map((k) =>
+      this.keyIssuer === undefined ? k : { ...k, issuer: this.keyIssuer },
+    );
+    const body = published
+      ? { issuer: published, jwks_uri: this.jwksUri }
+      : path === '/.well-known/openid-configuration'
         ? {
             issuer: this.url,
             jwks_uri: this.jwksUri,
@@ -143,7 +161,7 @@ export class TestIssuer {
             token_endpoint: `${this.url}/token`,
           }
         : path === '/jwks'
-          ? { keys: [...this.keys.map((k) => k.publicJwk), ...this.extraJwks] }
+          ? { keys }
           : undefined;
     if (!body) {
       res.writeHead(404).end();
