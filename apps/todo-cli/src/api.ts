@@ -1,0 +1,172 @@
+/**
+ * HTTP client for the to-do API. Sends the daemon's token as a Bearer header; on a 401 it asks for
+ * a fresh token and tries once more (the cached one may have been revoked, or the issuer may have
+ * rotated its keys). Every failure becomes a CliError whose exit code says what kind it was.
+ */
+import type { TokenProvider } from './auth.ts';
+import { CliError, EXIT, networkFailure, printable } from './errors.ts';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: unknown;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  /** Says what a 404 means for this request, e.g. `no to-do item abc`. */
+  notFound?: string;
+}
+
+export interface ApiClient {
+  /** `path` is relative to the API's base URL (`api/todos`), or an absolute URL on the same origin. */
+  send(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
+}
+
+export interface ApiClientOptions {
+  baseUrl: URL;
+  tokens: TokenProvider;
+  /** Client id, named in 403 messages. */
+  clientId?: string;
+  timeoutMs?: number;
+}
+
+/** Parameters of a `WWW-Authenticate: Bearer k="v", ...` header (RFC 6750 section 3). */
+export function bearerChallenge(header: string | null): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (!header || !/^\s*bearer\b/i.test(header)) return params;
+  for (const match of header.matchAll(/([A-Za-z0-9_-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
+    const [, name, quoted, token] = match;
+    if (name) params[name] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (token ?? '');
+  }
+  return params;
+}
+
+function problemDetail(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { detail, title, errors } = body as { detail?: unknown; title?: unknown; errors?: unknown };
+  const text = typeof detail === 'string' ? detail : typeof title === 'string' ? title : undefined;
+  const fields = Array.isArray(errors)
+    ? errors
+        .map((entry: { path?: unknown; message?: unknown }) =>
+          typeof entry?.path === 'string' && typeof entry.message === 'string'
+            ? `${entry.path} ${entry.message}`
+            : undefined,
+        )
+        .filter((entry): entry is string => entry !== undefined)
+    : [];
+  if (text === undefined) return undefined;
+  return printable(fields.length > 0 ? `${text} (${fields.join('; ')})` : text);
+}
+
+function failure(response: ApiResponse, options: RequestOptions, clientId: string | undefined): CliError {
+  const detail = problemDetail(response.body);
+  const challenge = bearerChallenge(response.headers.get('www-authenticate'));
+  const described = (fallback: string) => detail ?? fallback;
+  switch (response.status) {
+    case 401: {
+      const reason = challenge.error
+        ? `${challenge.error}${challenge.error_description ? `: ${printable(challenge.error_description)}` : ''}`
+        : described('no details');
+      return new CliError(
+        `the API refused this client's access token, also a fresh one (${reason}); check that the API trusts TODO_AUTHORITY's issuer and accepts the audience of TODO_SCOPE`,
+        EXIT.auth,
+      );
+    }
+    case 403: {
+      const who = clientId ? `client ${clientId}` : 'this client';
+      if (challenge.error === 'insufficient_scope') {
+        const needs = challenge.scope
+          ? `; it needs ${printable(challenge.scope.split(' ').join(' or '))}`
+          : '';
+        return new CliError(
+          `forbidden (insufficient_scope): ${who} lacks the permission to do this${needs}; grant that app permission (role) to the client and consent to it`,
+          EXIT.forbidden,
+        );
+      }
+      return new CliError(`forbidden: ${described(`${who} may not do this`)}`, EXIT.forbidden);
+    }
+    case 404:
+      return new CliError(`not found: ${options.notFound ?? described('no such resource')}`, EXIT.notFound);
+    case 502:
+    case 503:
+    case 504: {
+      const retry = response.headers.get('retry-after');
+      return new CliError(
+        `the API is unavailable (HTTP ${response.status}${detail ? `: ${detail}` : ''})${retry ? `; try again in ${printable(retry)} s` : ''}`,
+        EXIT.unreachable,
+      );
+    }
+    default:
+      return new CliError(
+        `the API answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+        EXIT.error,
+      );
+  }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const { tokens } = options;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  // URL resolution keeps a base path (https://host/todo/ + api/todos), hence the trailing slash.
+  const base = new URL(
+    options.baseUrl.href.endsWith('/') ? options.baseUrl.href : `${options.baseUrl.href}/`,
+  );
+  const apiName = base.href.replace(/\/$/, '');
+
+  const attempt = async (method: string, url: URL, token: string, json: unknown): Promise<ApiResponse> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(timeoutMs),
+        // A redirect could carry the token somewhere else; the API never redirects.
+        redirect: 'error',
+      });
+    } catch (error) {
+      const network = networkFailure(error);
+      if (network?.tls) {
+        throw new CliError(
+          `cannot connect securely to the API at ${apiName} (${network.code}); check TODO_API_URL, or trust its CA with NODE_EXTRA_CA_CERTS`,
+          EXIT.unreachable,
+          { cause: error },
+        );
+      }
+      throw new CliError(
+        `cannot reach the API at ${apiName} (${network?.code ?? 'network error'}); is it running? check TODO_API_URL`,
+        EXIT.unreachable,
+        { cause: error },
+      );
+    }
+    return { status: response.status, headers: response.headers, body: await readBody(response) };
+  };
+
+  return {
+    async send(method, path, requestOptions = {}) {
+      const url = new URL(path.replace(/^\//, ''), base);
+      if (url.origin !== base.origin) throw new Error(`refusing to send the token to ${url.origin}`);
+      let response = await attempt(method, url, await tokens.getToken(), requestOptions.json);
+      if (response.status === 401) {
+        tokens.invalidate();
+        response = await attempt(method, url, await tokens.getToken(), requestOptions.json);
+      }
+      if (response.status >= 400) throw failure(response, requestOptions, options.clientId);
+      return response;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * The daemon's own access token: OAuth 2.0 client credentials through openid-client (discovery,
+ * then the token endpoint), authenticated with a client secret or a private key (private_key_jwt).
+ * The token is kept in memory, never on disk, and reused until shortly before it expires.
+ */
+import * as oidc from 'openid-client';
+import type { Config } from './config.ts';
+import { CliError, EXIT, networkFailure, printable } from './errors.ts';
+import { loadSigningKey } from './keys.ts';
+
+export interface TokenProvider {
+  /** A usable access token: the cached one unless it expires within a minute, else a new one. */
+  getToken(): Promise<string>;
+  /** Forgets the cached token (the API refused it), so the next getToken asks the IdP again. */
+  invalidate(): void;
+}
+
+// Renewing a little early keeps a token from expiring between this process and the API's check.
+const EXPIRY_MARGIN_S = 60;
+const TIMEOUT_S = 10;
+
+async function clientAuthentication(config: Config): Promise<oidc.ClientAuth> {
+  const { credential } = config;
+  // Both are sent in the body: what Entra ID, MSAL and the dev IdP's seeded clients expect.
+  if (credential.kind === 'secret') return oidc.ClientSecretPost(credential.secret);
+  const signing = await loadSigningKey(credential.keyFile, credential.certificateFile);
+  const certificateHeader = signing.certificateHeader;
+  return oidc.PrivateKeyJwt(
+    { key: signing.key, kid: signing.kid },
+    certificateHeader
+      ? {
+          // Entra ID finds the registered certificate by its thumbprint, not by `kid`.
+          [oidc.modifyAssertion]: (header) => {
+            Object.assign(header, certificateHeader);
+          },
+        }
+      : {},
+  );
+}
+
+function where(config: Config): string {
+  return config.authority.href.replace(/\/$/, '');
+}
+
+/** Turns whatever openid-client threw into one line saying what happened and what to check. */
+export function explainAuthError(error: unknown, config: Config): CliError {
+  if (error instanceof CliError) return error;
+  const idp = where(config);
+
+  const network = networkFailure(error);
+  if (network?.tls) {
+    return new CliError(
+      `cannot connect securely to the identity provider at ${idp} (${network.code}); if it uses a development CA, start with NODE_EXTRA_CA_CERTS=<its ca.pem>`,
+      EXIT.unreachable,
+      { cause: error },
+    );
+  }
+  if (network) {
+    return new CliError(
+      `cannot reach the identity provider at ${idp} (${network.code}); is it running? check ${config.sources.authority === 'default' ? 'TODO_AUTHORITY' : config.sources.authority}`,
+      EXIT.unreachable,
+      { cause: error },
+    );
+  }
+
+  if (error instanceof oidc.ResponseBodyError || error instanceof oidc.WWWAuthenticateChallengeError) {
+    const code =
+      error instanceof oidc.ResponseBodyError
+        ? error.error
+        : (error.cause.find((challenge) => challenge.parameters.error)?.parameters.error ?? 'invalid_client');
+    const description =
+      error instanceof oidc.ResponseBodyError && error.error_description
+        ? `: ${printable(error.error_description)}`
+        : '';
+    if (code === 'invalid_client' || code === 'unauthorized_client' || error.status === 401) {
+      const check =
+        config.credential.kind === 'private_key_jwt'
+          ? `that the key in ${config.credential.keyFile} is registered for the client`
+          : config.sources.credential === 'default'
+            ? "TODO_CLIENT_SECRET (unset, so the dev IdP's published secret was sent)"
+            : config.sources.credential;
+      return new CliError(
+        `authentication failed: the identity provider refused client ${config.clientId} (${code}${description}); check ${check} and TODO_CLIENT_ID`,
+        EXIT.auth,
+        { cause: error },
+      );
+    }
+    if (code === 'invalid_scope' || code === 'invalid_target') {
+      return new CliError(
+        `authentication failed: the identity provider refused scope "${config.scope}" (${code}${description}); check TODO_SCOPE and the app's API permissions`,
+        EXIT.auth,
+        { cause: error },
+      );
+    }
+    return new CliError(
+      `the identity provider refused the token request (HTTP ${error.status} ${code}${description})`,
+      EXIT.error,
+      { cause: error },
+    );
+  }
+
+  if (error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON') {
+    const issuer = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body?.issuer;
+    return new CliError(
+      `the identity provider at ${idp} names its issuer ${printable(String(issuer))}; set TODO_AUTHORITY to exactly that, or to the full URL of its /.well-known/openid-configuration`,
+      EXIT.usage,
+      { cause: error },
+    );
+  }
+  if (error instanceof oidc.ClientError) {
+    return new CliError(
+      `the identity provider at ${idp} did not answer as an OpenID provider (${printable(error.message)}); check TODO_AUTHORITY`,
+      EXIT.error,
+      { cause: error },
+    );
+  }
+  return new CliError(
+    `token request failed: ${printable(error instanceof Error ? error.message : String(error))}`,
+    EXIT.error,
+    { cause: error },
+  );
+}
+
+export interface TokenProviderOptions {
+  /** Seconds since the epoch; tests move the clock. */
+  now?: () => number;
+}
+
+export function createTokenProvider(config: Config, options: TokenProviderOptions = {}): TokenProvider {
+  const now = options.now ?? (() => Date.now() / 1000);
+  let configuration: Promise<oidc.Configuration> | undefined;
+  let cached: { token: string; renewAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+
+  const discover = async (): Promise<oidc.Configuration> =>
+    oidc.discovery(config.authority, config.clientId, undefined, await clientAuthentication(config), {
+      timeout: TIMEOUT_S,
+      // Plain http reaches this point only for loopback hosts (config.ts refuses it elsewhere).
+      execute: config.authority.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+    });
+
+  const request = async (): Promise<string> => {
+    try {
+      configuration ??= discover();
+      const response = await oidc.clientCredentialsGrant(await configuration, { scope: config.scope });
+      const lifetime = response.expires_in;
+      // Without expires_in, keep the token until the API refuses it (then the retry renews it).
+      const margin = lifetime === undefined ? 0 : Math.min(EXPIRY_MARGIN_S, lifetime / 2);
+      cached = {
+        token: response.access_token,
+        renewAt: lifetime === undefined ? Number.POSITIVE_INFINITY : now() + lifetime - margin,
+      };
+      return response.access_token;
+    } catch (error) {
+      // A failed discovery is not cached: the next call tries again.
+      configuration = undefined;
+      throw explainAuthError(error, config);
+    }
+  };
+
+  return {
+    getToken() {
+      if (cached && now() < cached.renewAt) return Promise.resolve(cached.token);
+      // Concurrent callers share one token request.
+      pending ??= request().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    invalidate() {
+      cached = undefined;
+    },
+  };
+}

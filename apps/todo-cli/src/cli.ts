@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * `todo`: the to-do daemon of seed 003. It authenticates as itself (client credentials), then calls
+ * the to-do API. Expected failures print one line on stderr and exit with a code that says what
+ * went wrong (see errors.ts and the README); only a bug prints more, and only with TODO_DEBUG=1.
+ */
+import { createApiClient } from './api.ts';
+import { type CommandLine, parseCommandLine, USAGE } from './args.ts';
+import { createTokenProvider } from './auth.ts';
+import { add } from './commands/add.ts';
+import type { CommandContext } from './commands/context.ts';
+import { done } from './commands/done.ts';
+import { list } from './commands/list.ts';
+import { rm } from './commands/rm.ts';
+import { show } from './commands/show.ts';
+import { token } from './commands/token.ts';
+import { readDotEnv, resolveConfig } from './config.ts';
+import { CliError, EXIT, type ExitCode, printable } from './errors.ts';
+
+async function execute(commandLine: CommandLine): Promise<void> {
+  const { command } = commandLine;
+  if (command.name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const cwd = process.cwd();
+  const config = resolveConfig({ flags: commandLine.flags, env: process.env, dotenv: readDotEnv(cwd), cwd });
+  const tokens = createTokenProvider(config);
+  const ctx: CommandContext = {
+    api: createApiClient({ baseUrl: config.apiUrl, tokens, clientId: config.clientId }),
+    tokens,
+    config,
+    json: commandLine.json,
+    out: (text) => process.stdout.write(`${text}\n`),
+  };
+  switch (command.name) {
+    case 'list':
+      return list(ctx, command);
+    case 'show':
+      return show(ctx, command);
+    case 'add':
+      return add(ctx, command);
+    case 'done':
+      return done(ctx, command);
+    case 'rm':
+      return rm(ctx, command);
+    case 'token':
+      return token(ctx, command);
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  try {
+    await execute(parseCommandLine(argv));
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`todo: ${printable(error.message)}\n`);
+      if (error.exitCode === EXIT.usage && /no command given/.test(error.message)) {
+        process.stderr.write(`${USAGE}\n`);
+      }
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`todo: unexpected error: ${printable(message)} (TODO_DEBUG=1 shows details)\n`);
+    if (process.env.TODO_DEBUG === '1') console.error(error);
+    return EXIT.error;
+  }
+}
+
+// `todo list | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+process.exitCode = await main(process.argv.slice(2));

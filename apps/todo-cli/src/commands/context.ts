@@ -1,0 +1,23 @@
+import type { ApiClient } from '../api.ts';
+import type { TokenProvider } from '../auth.ts';
+import type { Config } from '../config.ts';
+
+/** What every command gets: the API, the token source, the settings, and where output goes. */
+export interface CommandContext {
+  api: ApiClient;
+  tokens: TokenProvider;
+  config: Config;
+  /** `--json`: machine-readable output instead of tables and sentences. */
+  json: boolean;
+  out(text: string): void;
+}
+
+export const TODOS = 'api/todos';
+
+export function itemPath(id: string): string {
+  return `${TODOS}/${encodeURIComponent(id)}`;
+}
+
+export function notFound(id: string): string {
+  return `no to-do item ${id} (or none this client may see); list them with: todo list`;
+}

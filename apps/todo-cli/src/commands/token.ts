@@ -1,0 +1,48 @@
+import { CliError, EXIT, printable } from '../errors.ts';
+import type { CommandContext } from './context.ts';
+
+/** The payload of a JWT, decoded but NOT verified: for reading, never for trusting. */
+export function decodeClaims(token: string): Record<string, unknown> | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function expiry(claims: Record<string, unknown>): string {
+  if (typeof claims.exp !== 'number') return '';
+  const minutes = Math.round((claims.exp * 1000 - Date.now()) / 60_000);
+  return `, expires ${new Date(claims.exp * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z (in ${minutes} min)`;
+}
+
+/** Shows what the daemon's token says (claims), so permissions can be checked without leaking it. */
+export async function token(ctx: CommandContext, args: { raw: boolean }): Promise<void> {
+  const accessToken = await ctx.tokens.getToken();
+  if (args.raw) {
+    // Asked for explicitly: the one place the CLI prints a token.
+    ctx.out(accessToken);
+    return;
+  }
+  const claims = decodeClaims(accessToken);
+  if (!claims) {
+    throw new CliError(
+      'the access token is not a JWT (an opaque token has no claims to show); use --raw to print it',
+      EXIT.error,
+    );
+  }
+  const body = printable(JSON.stringify(claims, null, 2));
+  if (ctx.json) {
+    ctx.out(body);
+    return;
+  }
+  ctx.out(
+    `Access token of ${printable(ctx.config.clientId)} for ${printable(ctx.config.scope)}${expiry(claims)}\n` +
+      `Claims (decoded here, not verified; the API verifies them):\n${body}`,
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * Where the daemon's settings come from, strongest first: command-line flags, the environment, a
+ * `.env` file in the current directory, then defaults that fit the development system (`npm start`),
+ * so that `todo list` just works there. Everything is checked here, before anything is sent.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { usageError } from './errors.ts';
+
+/** What `npm start` runs: the dev IdP on 3001 (seeded client `todo-daemon`) and the API on 3000. */
+export const DEV_DEFAULTS = {
+  authority: 'http://localhost:3001',
+  clientId: 'todo-daemon',
+  // Published in packages/dev-idp; it protects nothing and is only ever sent to a loopback IdP.
+  clientSecret: 'dev-daemon-secret',
+  apiUrl: 'http://127.0.0.1:3000',
+  scope: 'api://todo/.default',
+} as const;
+
+/** Settings a flag may give; secrets are deliberately not among them (they would show in `ps`). */
+export interface ConfigFlags {
+  authority?: string;
+  clientId?: string;
+  privateKey?: string;
+  certificate?: string;
+  apiUrl?: string;
+  scope?: string;
+}
+
+export type Credential =
+  | { kind: 'secret'; secret: string }
+  | { kind: 'private_key_jwt'; keyFile: string; certificateFile: string | undefined };
+
+export interface Config {
+  /** Issuer identifier, or the full URL of its metadata document (anything with `/.well-known/`). */
+  authority: URL;
+  clientId: string;
+  credential: Credential;
+  apiUrl: URL;
+  scope: string;
+  /** Where each setting came from (`--api-url`, `TODO_API_URL`, `TODO_API_URL in .env`, `default`). */
+  sources: Readonly<Record<'authority' | 'clientId' | 'credential' | 'apiUrl' | 'scope', string>>;
+}
+
+export interface ConfigInput {
+  flags: ConfigFlags;
+  env: NodeJS.ProcessEnv;
+  /** The parsed `.env` file; see readDotEnv. */
+  dotenv: Readonly<Record<string, string>>;
+  /** Relative key and certificate paths are resolved against it. */
+  cwd: string;
+}
+
+/** Reads `.env` in `cwd` (absent is fine); the real environment still wins over it. */
+export function readDotEnv(cwd: string): Record<string, string> {
+  const path = join(cwd, '.env');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return {};
+    const code = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    throw usageError(`cannot read ${path} (${code})`);
+  }
+  // parseEnv is Node's own .env parser: same syntax as `node --env-file`, nothing to install.
+  const parsed = parseEnv(text);
+  return Object.fromEntries(
+    Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+interface Picked {
+  value: string;
+  source: string;
+}
+
+function picker(input: ConfigInput) {
+  return (flag: string | undefined, flagName: string | undefined, ...names: string[]): Picked | undefined => {
+    if (flag !== undefined && flagName) return { value: flag, source: flagName };
+    for (const name of names) {
+      const value = input.env[name];
+      if (value !== undefined && value !== '') return { value, source: name };
+    }
+    for (const name of names) {
+      const value = input.dotenv[name];
+      if (value !== undefined && value !== '') return { value, source: `${name} in .env` };
+    }
+    return undefined;
+  };
+}
+
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    (isIP(host) === 4 && host.startsWith('127.'))
+  );
+}
+
+/**
+ * An http(s) URL; plain http only on loopback, since what travels to these URLs (client secrets,
+ * assertions, access tokens) must not cross a network in clear text.
+ */
+function parseUrl(picked: Picked, what: string): URL {
+  const url = URL.parse(picked.value.trim());
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw usageError(`${picked.source} must be an absolute http(s) URL of the ${what}`);
+  }
+  if (url.protocol === 'http:' && !isLoopback(url)) {
+    throw usageError(`${picked.source} must use https (plain http only for localhost/127.0.0.1)`);
+  }
+  if (url.search || url.hash) throw usageError(`${picked.source} must not have a query or fragment`);
+  return url;
+}
+
+function nonEmpty(picked: Picked, what: string): string {
+  const value = picked.value.trim();
+  if (value === '' || /[\s]/.test(value))
+    throw usageError(`${picked.source} must be a ${what} without spaces`);
+  return value;
+}
+
+export function resolveConfig(input: ConfigInput): Config {
+  const pick = picker(input);
+  const { flags } = input;
+
+  const authorityPick = pick(flags.authority, '--authority', 'TODO_AUTHORITY', 'AUTH_ISSUER') ?? {
+    value: DEV_DEFAULTS.authority,
+    source: 'default',
+  };
+  const authority = parseUrl(authorityPick, 'identity provider (its issuer)');
+  const onDevIdp = isLoopback(authority);
+
+  const clientIdPick = pick(flags.clientId, '--client-id', 'TODO_CLIENT_ID');
+  if (!clientIdPick && !onDevIdp) {
+    throw usageError(
+      `TODO_CLIENT_ID (or --client-id) is required when ${authorityPick.source} is not the local dev IdP`,
+    );
+  }
+  const clientId = clientIdPick ? nonEmpty(clientIdPick, 'client id') : DEV_DEFAULTS.clientId;
+
+  const secret = pick(undefined, undefined, 'TODO_CLIENT_SECRET');
+  const key = pick(flags.privateKey, '--private-key', 'TODO_PRIVATE_KEY');
+  const certificate = pick(flags.certificate, '--certificate', 'TODO_CERTIFICATE');
+  if (secret && key) {
+    throw usageError(`give either ${secret.source} or ${key.source}, not both`);
+  }
+  if (certificate && !key) {
+    throw usageError(
+      `${certificate.source} needs TODO_PRIVATE_KEY (or --private-key): the certificate's private key`,
+    );
+  }
+
+  let credential: Credential;
+  let credentialSource: string;
+  if (key) {
+    credential = {
+      kind: 'private_key_jwt',
+      keyFile: resolve(input.cwd, key.value.trim()),
+      certificateFile: certificate ? resolve(input.cwd, certificate.value.trim()) : undefined,
+    };
+    credentialSource = key.source;
+  } else if (secret) {
+    credential = { kind: 'secret', secret: secret.value };
+    credentialSource = secret.source;
+  } else if (onDevIdp && clientId === DEV_DEFAULTS.clientId) {
+    credential = { kind: 'secret', secret: DEV_DEFAULTS.clientSecret };
+    credentialSource = 'default';
+  } else {
+    throw usageError(
+      `client ${clientId} needs a credential: set TODO_CLIENT_SECRET, or TODO_PRIVATE_KEY (or --private-key) to a PEM key file`,
+    );
+  }
+
+  const apiPick = pick(flags.apiUrl, '--api-url', 'TODO_API_URL') ?? {
+    value: DEV_DEFAULTS.apiUrl,
+    source: 'default',
+  };
+  const scopePick = pick(flags.scope, '--scope', 'TODO_SCOPE') ?? {
+    value: DEV_DEFAULTS.scope,
+    source: 'default',
+  };
+  const scope = scopePick.value.trim().replace(/\s+/g, ' ');
+  if (scope === '') throw usageError(`${scopePick.source} must name at least one scope`);
+
+  return {
+    authority,
+    clientId,
+    credential,
+    apiUrl: parseUrl(apiPick, 'to-do API'),
+    scope,
+    sources: {
+      authority: authorityPick.source,
+      clientId: clientIdPick?.source ?? 'default',
+      credential: credentialSource,
+      apiUrl: apiPick.source,
+      scope: scopePick.source,
+    },
+  };
+}

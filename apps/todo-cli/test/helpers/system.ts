@@ -1,0 +1,202 @@
+/**
+ * Real processes for the CLI's end-to-end tests: the dev IdP (its CLI) and the to-do API
+ * (apps/todo-api/src/server.ts), each a child process on a free port with its data in a temporary
+ * directory; and the `todo` CLI itself, run as a child process as a user would.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEV_USERS } from '@gatehouse/dev-idp';
+
+export const ROOT = resolve(import.meta.dirname, '../../../..');
+export const CLI = join(ROOT, 'apps/todo-cli/src/cli.ts');
+export const CLI_PACKAGE = join(ROOT, 'apps/todo-cli');
+const IDP_CLI = join(ROOT, 'packages/dev-idp/src/cli.ts');
+const API_ENTRY = join(ROOT, 'apps/todo-api/src/server.ts');
+
+/** Users of the dev IdP: an app names the owner of what it creates by the user's oid. */
+export const ALICE = DEV_USERS[0]?.oid ?? '';
+export const BOB = DEV_USERS[1]?.oid ?? '';
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A port nothing listens on right now (and, for a test that wants "down", nothing will). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+// The environment children start from: nothing of the developer's own todo/auth configuration.
+function baseEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(TODO_|AUTH_|NODE_EXTRA_CA_CERTS$|NODE_TEST|DATABASE_URL$|PORT$|HOST$|DATA_DIR$)/.test(name)) {
+      env[name] = value;
+    }
+  }
+  return env;
+}
+
+interface Child {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function start(args: string[], env: Record<string, string | undefined>): Child {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...baseEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitFor(what: string, child: Child, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.child.exitCode !== null) throw new Error(`${what} exited:\n${child.output()}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
+}
+
+export interface System {
+  issuer: string;
+  apiUrl: string;
+  /** The dev IdP's data directory (its keys; `daemon-cert.key.pem`; `ca.pem` in https mode). */
+  idpDataDir: string;
+  /** https mode: the CA the API and clients must trust. */
+  caFile: string | undefined;
+  /** Environment for the CLI: this system, client `todo-daemon` with its secret. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  https?: boolean;
+}
+
+/** Starts the dev IdP, then the API trusting it, and waits until the API is ready. */
+export async function startSystem(options: SystemOptions = {}): Promise<System> {
+  const data = tempDir('todo-cli-e2e-');
+  const idpDataDir = join(data.path, 'dev-idp');
+  const idp = start(
+    [IDP_CLI, '--port', '0', '--data-dir', idpDataDir, ...(options.https ? ['--https'] : [])],
+    { NODE_ENV: 'development' },
+  );
+  let api: Child | undefined;
+  const stop = async () => {
+    await Promise.all([api?.stop(), idp.stop()]);
+    data.remove();
+  };
+  try {
+    let issuer = '';
+    await waitFor('the dev IdP', idp, async () => {
+      issuer = /issuer (https?:\/\/\S+)/.exec(idp.output())?.[1] ?? '';
+      return issuer !== '';
+    });
+    const caFile = options.https ? join(idpDataDir, 'ca.pem') : undefined;
+    const port = await freePort();
+    api = start([API_ENTRY], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      AUTH_ISSUER: issuer,
+      DATA_DIR: data.path,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT: 'off',
+      // Node reads this once at start-up: the API must be started with it to trust the IdP.
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const started = api;
+    await waitFor('the API to be ready', started, async () => (await fetch(`${apiUrl}/ready`)).ok);
+    return {
+      issuer,
+      apiUrl,
+      idpDataDir,
+      caFile,
+      env: {
+        TODO_AUTHORITY: issuer,
+        TODO_API_URL: apiUrl,
+        TODO_CLIENT_ID: 'todo-daemon',
+        TODO_CLIENT_SECRET: 'dev-daemon-secret',
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Working directory (a `.env` there is read); default: an empty temporary directory. */
+  cwd?: string;
+  /** Run `node <entry>` instead of the CLI's src/cli.ts (e.g. the package directory). */
+  entry?: string;
+}
+
+let emptyCwd: string | undefined;
+
+/** Runs the CLI as a child process with exactly `env` (plus PATH and the like) and waits for it. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: RunOptions = {},
+): Promise<CliResult> {
+  emptyCwd ??= tempDir('todo-cli-cwd-').path;
+  const child = spawn(process.execPath, [options.entry ?? CLI, ...args], {
+    cwd: options.cwd ?? emptyCwd,
+    env: { ...baseEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
