@@ -42,6 +42,11 @@ function where(config: Config): string {
   return config.authority.href.replace(/\/$/, '');
 }
 
+interface IssuerMismatch {
+  attribute?: unknown;
+  body?: { issuer?: unknown };
+}
+
 /** Turns whatever openid-client threw into one line saying what happened and what to check. */
 export function explainAuthError(error: unknown, config: Config): CliError {
   if (error instanceof CliError) return error;
@@ -99,8 +104,11 @@ export function explainAuthError(error: unknown, config: Config): CliError {
     );
   }
 
-  if (error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON') {
-    const issuer = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body?.issuer;
+  // openid-client checks that discovery names the issuer it was asked for (OpenID Discovery 4.3).
+  const mismatch =
+    error instanceof oidc.ClientError ? (error.cause as IssuerMismatch | undefined) : undefined;
+  if (error instanceof oidc.ClientError && mismatch?.attribute === 'issuer') {
+    const issuer = mismatch.body?.issuer;
     return new CliError(
       `the identity provider at ${idp} names its issuer ${printable(String(issuer))}; set TODO_AUTHORITY to exactly that, or to the full URL of its /.well-known/openid-configuration`,
       EXIT.usage,

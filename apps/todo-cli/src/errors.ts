@@ -53,16 +53,20 @@ export interface NetworkFailure {
 export function networkFailure(error: unknown): NetworkFailure | undefined {
   let current: unknown = error;
   let sawFetchFailure = false;
+  let innermost = 'network error';
   for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-    if (current.name === 'TimeoutError' || current.name === 'AbortError')
+    if (current.name === 'TimeoutError' || current.name === 'AbortError') {
       return { code: 'TIMEOUT', tls: false };
+    }
     const code = 'code' in current && typeof current.code === 'string' ? current.code : undefined;
     if (code && TLS_CODE.test(code)) return { code, tls: true };
     if (code && /^E[A-Z]+$|^UND_ERR_/.test(code)) return { code, tls: false };
     if (current instanceof TypeError && current.message === 'fetch failed') sawFetchFailure = true;
+    else if (sawFetchFailure && current.message) innermost = current.message;
     current = current.cause;
   }
-  return sawFetchFailure ? { code: 'network error', tls: false } : undefined;
+  // e.g. fetch's "bad port" for the ports browsers never connect to.
+  return sawFetchFailure ? { code: printable(innermost), tls: false } : undefined;
 }
 
 /**

@@ -68,12 +68,13 @@ export async function loadSigningKey(
   keyFile: string,
   certificateFile: string | undefined,
 ): Promise<SigningKey> {
+  const pem = await readPem(keyFile, 'TODO_PRIVATE_KEY');
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(await readPem(keyFile, 'TODO_PRIVATE_KEY'));
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const encrypted = error instanceof Error && 'code' in error && error.code === 'ERR_MISSING_PASSPHRASE';
+    privateKey = createPrivateKey(pem);
+  } catch {
+    // PKCS#8 ("BEGIN ENCRYPTED PRIVATE KEY") or legacy OpenSSL ("Proc-Type: 4,ENCRYPTED").
+    const encrypted = /ENCRYPTED/.test(pem);
     throw usageError(
       encrypted
         ? `TODO_PRIVATE_KEY: ${keyFile} is encrypted; decrypt it (openssl pkey -in key.pem -out plain.pem) and keep that file mode 0600`

@@ -8,7 +8,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getAppToken } from '@gatehouse/dev-idp';
-import { ALICE, BOB, CLI_PACKAGE, runCli, type System, startSystem, tempDir } from '../helpers/system.ts';
+import {
+  ALICE,
+  BOB,
+  CLI_PACKAGE,
+  freePort,
+  runCli,
+  type System,
+  startSystem,
+  tempDir,
+} from '../helpers/system.ts';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
@@ -271,7 +280,9 @@ describe('configuration sources', () => {
     assert.equal(overridden.code, 3, overridden.stderr);
     assert.doesNotMatch(overridden.stderr, /not-the-secret|dev-daemon-secret/);
 
-    const flag = await runCli(['list', '--api-url', 'http://127.0.0.1:9'], {}, { cwd: dir.path });
+    const port = await freePort();
+    const flag = await runCli(['list', '--api-url', `http://127.0.0.1:${port}`], {}, { cwd: dir.path });
     assert.equal(flag.code, 6, 'a flag wins over .env');
+    assert.match(flag.stderr, new RegExp(`cannot reach the API at http://127.0.0.1:${port} `));
   });
 });
