@@ -11,15 +11,21 @@ import { type ClaimMapping, defaultClaimMapping } from './principal.ts';
 const TENANT = '{tenantid}';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+const templates = new Map<string, RegExp>();
 
 /** Does `iss` fit the trusted issuer, where `{tenantid}` (Entra multi-tenant metadata) stands for a GUID? */
 export function issuerFits(template: string, iss: string): boolean {
   if (!template.includes(TENANT)) return iss === template;
-  const pattern = escape(template).replaceAll(escape(TENANT), '[0-9a-fA-F-]{36}');
-  return new RegExp(`^${pattern}$`).test(iss);
+  let pattern = templates.get(template);
+  if (!pattern) {
+    pattern = new RegExp(`^${escapeRegExp(template).replaceAll(escapeRegExp(TENANT), '[0-9a-fA-F-]{36}')}$`);
+    templates.set(template, pattern);
+  }
+  return pattern.test(iss);
 }
 
 /** One trusted issuer: its metadata and keys, and the expectations its tokens must meet. */

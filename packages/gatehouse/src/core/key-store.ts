@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Logger } from './logger.ts';
 
@@ -116,7 +116,7 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
 /** An immutable, validated view of one JWKS document. */
 export class KeyStore {
   readonly keys: readonly StoredKey[];
-  readonly #imported = new Map<string, Promise<CryptoKey>>();
+  readonly #imported = new Map<string, Promise<KeyObject>>();
 
   constructor(keys: readonly StoredKey[]) {
     this.keys = keys;
@@ -179,15 +179,17 @@ export class KeyStore {
     return { kind: 'none' };
   }
 
-  /** The WebCrypto key for `alg`, imported once per key and algorithm. */
-  cryptoKey(key: StoredKey, alg: string): Promise<CryptoKey> {
-    const id = `${this.keys.indexOf(key)}:${alg}`;
-    let imported = this.#imported.get(id);
+  /**
+   * The node:crypto key, imported once per key through jose's JWK import. One `KeyObject` serves
+   * every algorithm the key fits (RS* and PS* share an RSA key).
+   */
+  keyObject(key: StoredKey, alg: string): Promise<KeyObject> {
+    let imported = this.#imported.get(key.id);
     if (!imported) {
-      imported = importJWK({ ...key.jwk, ext: true }, alg) as Promise<CryptoKey>;
-      this.#imported.set(id, imported);
+      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) => KeyObject.from(k as CryptoKey));
+      this.#imported.set(key.id, imported);
       // A key that fails to import must not be cached as a rejected promise forever.
-      imported.catch(() => this.#imported.delete(id));
+      imported.catch(() => this.#imported.delete(key.id));
     }
     return imported;
   }

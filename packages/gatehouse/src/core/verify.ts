@@ -1,8 +1,9 @@
-import { decodeProtectedHeader, errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
-import { claimError } from './claims-error.ts';
-import { GatehouseError, InvalidTokenError } from './errors.ts';
+import { decodeJwt, decodeProtectedHeader, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { checkClaims } from './claims-check.ts';
+import { InvalidTokenError } from './errors.ts';
 import type { IssuerValidator } from './issuer-validator.ts';
 import type { StoredKey } from './key-store.ts';
+import { keyFits, verifySignature } from './signature.ts';
 import { isCompactJws, MAX_TOKEN_LENGTH } from './token-shape.ts';
 
 export interface VerifyPolicy {
@@ -33,7 +34,14 @@ function malformed(detail: string, cause?: unknown): InvalidTokenError {
   });
 }
 
-/** Header checks that need no key: shape, algorithm allow-list, `typ`. */
+function badSignature(detail: string): InvalidTokenError {
+  return new InvalidTokenError('ERR_TOKEN_SIGNATURE', {
+    description: 'The token signature is invalid',
+    detail,
+  });
+}
+
+/** Header checks that need no key: shape, one spelling, algorithm allow-list, no extensions, `typ`. */
 export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParameters {
   if (!isCompactJws(token)) {
     throw malformed(
@@ -61,10 +69,14 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
       expected: policy.algorithms,
     });
   }
+  // No JWS extension is understood here (RFC 7515 §4.1.11), and unencoded payloads (RFC 7797) never.
+  if (header.crit !== undefined)
+    throw malformed(`header crit ${JSON.stringify(header.crit)} names extensions this API does not support`);
+  if (header.b64 !== undefined) throw malformed('header b64 (unencoded payload) is not supported');
   if (header.kid !== undefined && typeof header.kid !== 'string')
-    throw malformed('header "kid" is not a string');
+    throw malformed('header kid is not a string');
   if (header.x5t !== undefined && typeof header.x5t !== 'string')
-    throw malformed('header "x5t" is not a string');
+    throw malformed('header x5t is not a string');
   const typ =
     header.typ === undefined
       ? undefined
@@ -77,7 +89,7 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
   if (!typeOk) {
     throw new InvalidTokenError('ERR_TOKEN_TYPE', {
       description: 'The token is not an access token',
-      detail: `header typ ${JSON.stringify(header.typ)} is not ${policy.strictType ? '"at+jwt"' : '"JWT", "at+jwt" or absent'}`,
+      detail: `header typ ${JSON.stringify(header.typ)} is not ${policy.strictType ? 'at+jwt' : 'JWT, at+jwt or absent'}`,
       claim: 'typ',
       actual: header.typ,
     });
@@ -87,8 +99,8 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
 
 /**
  * Verifies a compact JWS access token for one issuer: a key from the issuer's JWKS only (never
- * from `jwk`/`jku`/`x5u`/`x5c` in the token), the signature, then `iss`, `aud`, `exp` (required)
- * and `nbf` with the clock tolerance, then the issuer's own checks.
+ * from `jwk`/`jku`/`x5u`/`x5c` in the token) that fits the algorithm, the signature, then `iss`,
+ * `aud`, `exp` (required) and `nbf` with the clock tolerance, then the issuer's own checks.
  * `header` comes from `checkHeader`; `claims` are the unverified claims, for issuer templates.
  */
 export async function verifyToken(
@@ -99,52 +111,44 @@ export async function verifyToken(
   policy: VerifyPolicy,
 ): Promise<VerifiedToken> {
   const issuer = validator.expectedIssuer(await validator.trustedIssuer(), claims);
-  const { audience, audienceClaim } = validator.config;
   const { store, keys: candidates } = await validator.keys.candidates({
     alg: header.alg,
     ...(header.kid === undefined ? {} : { kid: header.kid }),
     ...(header.x5t === undefined ? {} : { x5t: header.x5t as string }),
   });
   const tried = header.kid === undefined ? candidates.slice(0, MAX_ANONYMOUS_CANDIDATES) : candidates;
-  const nowMs = policy.now();
-  const expected = { issuer, audience, clockTolerance: policy.clockTolerance, now: Math.floor(nowMs / 1000) };
-  let lastFailure: unknown;
+  const dot = token.lastIndexOf('.');
+  const signingInput = Buffer.from(token.slice(0, dot), 'latin1');
+  const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+  let verifiedBy: StoredKey | undefined;
   for (const key of tried) {
-    let cryptoKey: CryptoKey;
-    try {
-      cryptoKey = await store.cryptoKey(key, header.alg);
-    } catch (cause) {
-      lastFailure = cause;
-      continue;
+    const keyObject = await store.keyObject(key, header.alg).catch(() => undefined);
+    if (keyObject === undefined || !keyFits(header.alg, keyObject)) continue;
+    if (verifySignature(header.alg, keyObject, signingInput, signature)) {
+      verifiedBy = key;
+      break;
     }
-    let payload: JWTPayload;
-    try {
-      const result = await jwtVerify(token, cryptoKey, {
-        issuer,
-        ...(audienceClaim === 'aud' ? { audience: [...audience] } : {}),
-        algorithms: [header.alg],
-        clockTolerance: policy.clockTolerance,
-        requiredClaims: ['exp'],
-        currentDate: new Date(nowMs),
-      });
-      payload = result.payload;
-    } catch (error) {
-      if (error instanceof errors.JWSSignatureVerificationFailed) {
-        lastFailure = error;
-        continue;
-      }
-      throw translate(error, expected);
-    }
-    checkAfterSignature(payload, header, key, validator);
-    return { header, payload, key, issuer };
   }
-  if (lastFailure instanceof errors.JWSSignatureVerificationFailed || lastFailure === undefined) {
-    throw new InvalidTokenError('ERR_TOKEN_SIGNATURE', {
-      description: 'The token signature is invalid',
-      detail: `signature does not verify with ${tried.length === 1 ? `key ${tried[0]!.kid ?? '(no kid)'}` : `any of ${tried.length} candidate keys`}`,
-    });
+  if (verifiedBy === undefined) {
+    throw badSignature(
+      `signature does not verify with ${tried.length === 1 ? `key ${tried[0]!.kid ?? '(no kid)'}` : `any of ${tried.length} candidate keys`}`,
+    );
   }
-  throw translate(lastFailure, expected);
+  let payload: JWTPayload;
+  try {
+    payload = claims ?? decodeJwt(token);
+  } catch (cause) {
+    throw malformed(`claims: ${cause instanceof Error ? cause.message : 'undecodable'}`, cause);
+  }
+  const { audience, audienceClaim } = validator.config;
+  checkClaims(payload, {
+    issuer,
+    audience: audienceClaim === 'aud' ? audience : undefined,
+    clockTolerance: policy.clockTolerance,
+    now: Math.floor(policy.now() / 1000),
+  });
+  checkAfterSignature(payload, header, verifiedBy, validator);
+  return { header, payload, key: verifiedBy, issuer };
 }
 
 /** Checks that need verified claims: a non-`aud` audience claim, the key's own issuer, provider rules. */
@@ -186,25 +190,4 @@ function checkAfterSignature(
       detail: failure,
     });
   }
-}
-
-function translate(error: unknown, expected: Parameters<typeof claimError>[1]): GatehouseError {
-  if (error instanceof GatehouseError) return error;
-  const claim = claimError(error, expected);
-  if (claim) return claim;
-  if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new InvalidTokenError('ERR_TOKEN_ALGORITHM', {
-      description: 'The token is signed with an algorithm this API does not accept',
-      detail: error.message,
-    });
-  }
-  if (error instanceof errors.JWKInvalid) {
-    return new InvalidTokenError('ERR_TOKEN_SIGNATURE', {
-      description: 'The token signature is invalid',
-      detail: `key could not verify this token: ${error.message}`,
-      cause: error,
-    });
-  }
-  // Anything else jose refuses (bad JSON, crit, b64) is about the token's own bytes.
-  return malformed(error instanceof Error ? error.message : String(error), error);
 }

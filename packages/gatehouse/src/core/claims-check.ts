@@ -1,0 +1,89 @@
+import type { JWTPayload } from 'jose';
+import { InvalidTokenError } from './errors.ts';
+import { audienceHint, issuerHint } from './hints.ts';
+
+export interface ClaimExpectations {
+  issuer: string;
+  /** Checked against `aud`; `undefined` when the issuer's audience lives in another claim. */
+  audience: readonly string[] | undefined;
+  /** Seconds. */
+  clockTolerance: number;
+  /** Seconds since the epoch. */
+  now: number;
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+function claimType(name: string, value: unknown): InvalidTokenError {
+  return new InvalidTokenError('ERR_TOKEN_CLAIM', {
+    description: `The token's ${name} claim is invalid`,
+    detail: `${name} is ${show(value)}, not a number of seconds`,
+    claim: name,
+    actual: value,
+  });
+}
+
+/**
+ * The registered-claim rules of RFC 7519 §4.1 as an access token needs them (RFC 9068 §4):
+ * `iss` exact, `aud` containing an accepted value, `exp` required, `nbf` and `iat` numeric,
+ * times within the clock tolerance. Each failure names the claim and what was expected.
+ */
+export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): void {
+  const { exp, nbf, iat } = claims;
+  const tolerance = expected.clockTolerance;
+  if (exp === undefined) {
+    throw new InvalidTokenError('ERR_TOKEN_CLAIM', {
+      description: 'The token lacks the exp claim',
+      detail: 'exp is required',
+      claim: 'exp',
+    });
+  }
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw claimType('exp', exp);
+  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw claimType('nbf', nbf);
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw claimType('iat', iat);
+  if (claims.iss !== expected.issuer) {
+    throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
+      description: 'The token was issued by an untrusted issuer',
+      detail: `iss ${show(claims.iss)} is not the trusted issuer ${show(expected.issuer)}${issuerHint(claims, expected.issuer)}`,
+      claim: 'iss',
+      expected: expected.issuer,
+      actual: claims.iss,
+    });
+  }
+  if (expected.audience !== undefined) {
+    const { aud } = claims;
+    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+    if (!values.some((a) => typeof a === 'string' && expected.audience!.includes(a))) {
+      const list = expected.audience.map(show).join(', ');
+      throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
+        description: 'The token is meant for another audience',
+        detail: `aud ${show(aud)} does not include ${expected.audience.length > 1 ? 'any of ' : ''}${list}${audienceHint(claims)}`,
+        claim: 'aud',
+        expected: expected.audience,
+        actual: aud,
+      });
+    }
+  }
+  if (exp <= expected.now - tolerance) {
+    throw new InvalidTokenError('ERR_TOKEN_EXPIRED', {
+      description: 'The token has expired',
+      detail: `token expired ${expected.now - exp} s ago at ${iso(exp)} (clock tolerance ${tolerance} s)`,
+      claim: 'exp',
+      actual: exp,
+    });
+  }
+  if (nbf !== undefined && nbf > expected.now + tolerance) {
+    throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', {
+      description: 'The token is not yet valid',
+      detail: `token is not valid for another ${nbf - expected.now} s (nbf ${iso(nbf)}, clock tolerance ${tolerance} s)`,
+      claim: 'nbf',
+      actual: nbf,
+    });
+  }
+}
