@@ -154,3 +154,19 @@ export function formBody(fields: Record<string, string>): string {
 }
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/**
+ * True when `value` holds a JOSE object (JWT, JWS or JWE): base64url JSON with `alg`, followed by
+ * dot-separated parts. A bare `eyJ` can occur by chance in random base64url; a decodable header cannot.
+ */
+export function containsJwt(value: string): boolean {
+  for (const match of value.matchAll(/eyJ[A-Za-z0-9_-]+(?=\.[A-Za-z0-9_-]*\.)/g)) {
+    try {
+      const header: unknown = JSON.parse(Buffer.from(match[0], 'base64url').toString('utf8'));
+      if (typeof header === 'object' && header !== null && 'alg' in header) return true;
+    } catch {
+      // random characters, not a header
+    }
+  }
+  return false;
+}

@@ -11,6 +11,11 @@ import { type DevIdp, type DevIdpOptions, startDevIdp } from '@gatehouse/dev-idp
 
 export const silent = { info() {}, warn() {}, error() {} };
 
+/** Starts a dev IdP on a free port (the caller closes it). */
+export function startDevIdpFor(options: DevIdpOptions & { dataDir: string }): Promise<DevIdp> {
+  return startDevIdp({ port: 0, logger: silent, ...options });
+}
+
 export async function startTestIdp(t: TestContext, options: DevIdpOptions = {}): Promise<DevIdp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'todo-web-idp-'));
   const idp = await startDevIdp({ port: 0, logger: silent, dataDir, ...options });

@@ -43,6 +43,7 @@ border:1px solid var(--line);border-left:4px solid var(--brand);border-radius:.3
 .todo.done{border-left-color:var(--ok);background:#f7faf8}
 .todo.done .text{text-decoration:line-through;color:var(--muted)}
 .todo .text{overflow-wrap:anywhere}
+.todo>div:first-child{flex:1 1 16rem}
 .meta{display:block;font-size:.9rem;color:var(--muted)}
 .overdue{color:var(--danger);font-weight:600}
 .badge{display:inline-block;font-size:.8rem;font-weight:700;color:var(--ok);border:1px solid var(--ok);border-radius:1rem;padding:0 .5rem;margin-left:.5rem}

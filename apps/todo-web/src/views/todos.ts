@@ -38,8 +38,8 @@ function itemActions(todo: Todo, csrf: string): SafeHtml {
   const path = `/todos/${encodeURIComponent(todo.id)}`;
   const complete = todo.completed
     ? undefined
-    : html`<form method="post" action="${path}/complete">${csrfField(csrf)}<button type="submit" class="secondary">Complete<span class="visually-hidden">: ${todo.text}</span></button></form>`;
-  return html`<div class="actions">${complete}<form method="post" action="${path}/delete">${csrfField(csrf)}<button type="submit" class="danger">Delete<span class="visually-hidden">: ${todo.text}</span></button></form></div>`;
+    : html`<form method="post" action="${path}/complete">${csrfField(csrf)}<button type="submit" class="secondary" aria-label="Complete: ${todo.text}">Complete</button></form>`;
+  return html`<div class="actions">${complete}<form method="post" action="${path}/delete">${csrfField(csrf)}<button type="submit" class="danger" aria-label="Delete: ${todo.text}">Delete</button></form></div>`;
 }
 
 function item(todo: Todo, csrf: string, today: string): SafeHtml {
