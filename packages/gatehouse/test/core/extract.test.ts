@@ -66,20 +66,28 @@ describe('extractBearerToken: the token comes from the Authorization header only
     assert.equal(array.status, 400);
   });
 
-  it('treats an empty, oversized or non-JWT Bearer value as an invalid token (401 invalid_token)', () => {
-    for (const value of [
-      'Bearer',
-      'Bearer    ',
-      'Bearer abc',
-      'Bearer a.b',
-      'Bearer a b c',
-      `Bearer ${jwt}.x`,
-      `Bearer ${'a'.repeat(MAX_TOKEN_LENGTH)}.b.c`,
-    ]) {
+  it('treats an empty or oversized Bearer value as an invalid token (401 invalid_token), never echoing it', () => {
+    for (const value of ['Bearer', 'Bearer    ', `Bearer ${'a'.repeat(MAX_TOKEN_LENGTH)}.b.c`]) {
       const error = failure(() => extractBearerToken({ headers: { authorization: value } }));
       assert.equal(error.status, 401, value.slice(0, 30));
       assert.equal(error.bearerError, 'invalid_token');
-      assert.ok(!error.detail.includes(jwt) && !error.description.includes('abc'), 'never echoes the token');
+      assert.ok(
+        !error.detail.includes('aaaa') && !error.description.includes('aaaa'),
+        'never echoes the token',
+      );
     }
+  });
+
+  it('hands any other Bearer credential to verify, which refuses a non-JWT as malformed (after the cache)', () => {
+    for (const value of ['abc', 'a.b', 'a b c', `${jwt}.x`]) {
+      assert.equal(extractBearerToken({ headers: { authorization: `Bearer ${value}` } }), value);
+    }
+  });
+
+  it('splits the scheme on SP/HTAB only: Bearerx and U+00A0 are other schemes', () => {
+    assert.equal(extractBearerToken({ headers: { authorization: `Bearerx ${jwt}` } }), undefined);
+    assert.equal(extractBearerToken({ headers: { authorization: `Bearer\u00a0${jwt}` } }), undefined);
+    assert.equal(extractBearerToken({ headers: { authorization: `\u00a0Bearer ${jwt}` } }), undefined);
+    assert.equal(extractBearerToken({ headers: { authorization: `\tBearer\t${jwt}\t` } }), jwt);
   });
 });
