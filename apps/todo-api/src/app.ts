@@ -10,7 +10,8 @@ import gatehousePlugin from 'gatehouse/fastify';
 import type { Config } from './config.ts';
 import { registerOpenApi } from './openapi.ts';
 import { errorHandler, notFoundHandler, problem, problemForFrameworkError, sendProblem } from './problems.ts';
-import { createRateLimit, type Limiter } from './rate-limit.ts';
+import { createRateLimit } from './rate-limit.ts';
+import type { RateLimitBackend, RateLimitStatus } from './rate-limit-redis.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { TODOS_PATH, todoRoutes } from './routes/todos.ts';
 import { problemSchema, todoSchema } from './schemas.ts';
@@ -22,8 +23,8 @@ export interface BuildAppOptions {
   gatehouse: Gatehouse;
   /** A pino logger; no logging when absent. */
   logger?: FastifyBaseLogger;
-  /** Replaces the in-memory rate limiter (tests; Redis later). */
-  limiter?: Limiter;
+  /** Where rate-limit state lives (Redis, shared by instances); this process's memory when absent. */
+  rateLimit?: RateLimitBackend;
 }
 
 /** Probes are never rate limited. */
@@ -109,7 +110,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return p ? `${p.tenant ?? '-'}:${p.subject}` : null;
     },
     exempt: UNLIMITED_PATHS,
-    ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(options.rateLimit ? { limiter: options.rateLimit.limiter } : {}),
   });
   if (rateLimit) app.addHook('onRequest', rateLimit.beforeAuth);
   await app.register(gatehousePlugin, { gatehouse });
@@ -119,7 +120,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   await registerOpenApi(app, config, gatehouse);
-  await app.register(metaRoutes, { config, store, gatehouse });
+  const backend = options.rateLimit;
+  const rateLimitStatus = (): RateLimitStatus =>
+    !config.rateLimit.enabled
+      ? { ok: true, store: 'off', shared: false }
+      : (backend?.status() ?? { ok: true, store: 'memory', shared: false });
+  await app.register(metaRoutes, { config, store, gatehouse, rateLimitStatus });
   await app.register(todoRoutes, { store });
   return app;
 }

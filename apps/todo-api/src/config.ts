@@ -28,7 +28,13 @@ export const BODY_LIMIT = 64 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string; url: string };
+/**
+ * Where items are stored. `url` is what `DATABASE_URL` said; `display` is the same with any
+ * password masked, for messages and logs.
+ */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string; url: string; display: string }
+  | { kind: 'postgres'; url: string; display: string };
 
 export type RateLimitConfig = { enabled: false } | { enabled: true; points: number; durationSeconds: number };
 
@@ -43,7 +49,7 @@ export interface Config {
   host: string;
   auth: AuthConfig;
   database: DatabaseConfig;
-  /** Accepted for forward compatibility; shared rate-limit state is not implemented yet. */
+  /** Redis for rate-limit state shared by every instance (ioredis URL options allowed). */
   redisUrl: string | undefined;
   rateLimit: RateLimitConfig;
   corsOrigins: string[];
@@ -152,16 +158,29 @@ function parseAuth(env: Env, required: boolean): AuthConfig {
 function parseDatabase(env: Env): DatabaseConfig {
   const dataDir = value(env, 'DATA_DIR');
   const raw = env.DATABASE_URL?.trim() || `sqlite:${dataDir.replace(/\/+$/, '')}/todos.db`;
-  if (/^postgres(ql)?:\/\//i.test(raw)) {
-    throw new ConfigError('DATABASE_URL', 'postgres:// is not supported yet; use sqlite:<path>');
-  }
+  if (/^postgres(ql)?:\/\//i.test(raw)) return parsePostgresUrl(raw);
   const match = /^sqlite:(?:\/\/)?(.+)$/i.exec(raw);
   const path = match?.[1];
   if (path === undefined || path.trim() === '') {
-    throw new ConfigError('DATABASE_URL', `must be sqlite:<path> (got ${JSON.stringify(raw)})`);
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must be sqlite:<path> or postgres://... (got ${JSON.stringify(raw)})`,
+    );
   }
-  if (path === ':memory:') return { kind: 'sqlite', path, url: raw };
-  return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(path), url: raw };
+  if (path === ':memory:') return { kind: 'sqlite', path, url: raw, display: raw };
+  return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(path), url: raw, display: raw };
+}
+
+/** `postgres://user:password@host:port/database?options=...`; the password never reaches a message. */
+function parsePostgresUrl(raw: string): DatabaseConfig {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a valid postgres://user@host:port/database URL');
+  }
+  if (url.password !== '') url.password = '*****';
+  return { kind: 'postgres', url: raw, display: url.href };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isStoreUnavailable } from './store/errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -20,6 +21,7 @@ export type ProblemCode =
   | 'ERR_RATE_LIMITED'
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_SHUTTING_DOWN'
+  | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 export interface FieldError {
@@ -122,6 +124,15 @@ export function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  if (isStoreUnavailable(error)) {
+    // The database is away: a short answer the client may retry, not a failure of this request.
+    request.log.warn({ code: error.code, reason: error.message }, 'store unavailable');
+    return sendProblem(
+      reply,
+      problem(503, 'ERR_STORE_UNAVAILABLE', 'The database is unavailable; retry shortly'),
+      { 'retry-after': String(error.retryAfter) },
+    );
+  }
   const body = problemForError(error);
   if (body.status >= 500) {
     request.log.error({ err: error }, 'request failed');

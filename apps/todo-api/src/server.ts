@@ -7,6 +7,7 @@ import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { createRedisRateLimit, type RateLimitBackend } from './rate-limit-redis.ts';
 import { openStore } from './store/open.ts';
 import type { TodoStore } from './store/types.ts';
 
@@ -32,7 +33,9 @@ function readConfig(): Config {
   }
 }
 
-function startGatehouse(config: Config, logger: ReturnType<typeof createLogger>): Gatehouse {
+type Logger = ReturnType<typeof createLogger>;
+
+function startGatehouse(config: Config, logger: Logger): Gatehouse {
   try {
     return createGatehouse({
       ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
@@ -49,27 +52,56 @@ function startGatehouse(config: Config, logger: ReturnType<typeof createLogger>)
   }
 }
 
-function openStoreOrFail(config: Config): TodoStore {
+function openStoreOrFail(config: Config, logger: Logger): TodoStore {
   try {
-    return openStore(config.database);
+    return openStore(config.database, {
+      onConnectionError: (error) =>
+        logger.warn({ store: 'postgres', error: error.message }, 'database connection lost'),
+    });
   } catch (error) {
-    fail(`DATABASE_URL ${config.database.url} cannot be opened: ${reason(error)}`);
+    fail(`DATABASE_URL ${config.database.display} cannot be opened: ${reason(error)}`);
   }
+}
+
+/** PostgreSQL is reached (and migrated) in the background: the API listens whatever it does. */
+function checkStoreInBackground(config: Config, store: TodoStore, logger: Logger): void {
+  if (config.database.kind !== 'postgres') return;
+  store.ping().then(
+    () => logger.info({ store: 'postgres', database: config.database.display }, 'database ready'),
+    (error: unknown) =>
+      logger.warn(
+        { store: 'postgres', database: config.database.display, error: reason(error) },
+        'database not reachable yet; requests that need it get 503 until it is',
+      ),
+  );
+}
+
+function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend | undefined {
+  if (!config.redisUrl) return undefined;
+  if (!config.rateLimit.enabled) {
+    logger.info('REDIS_URL is set but RATE_LIMIT is off: Redis is not used');
+    return undefined;
+  }
+  return createRedisRateLimit({
+    url: config.redisUrl,
+    points: config.rateLimit.points,
+    durationSeconds: config.rateLimit.durationSeconds,
+    logger: logger.child({ component: 'rate-limit' }),
+  });
 }
 
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  if (config.redisUrl) {
-    logger.warn('REDIS_URL is not supported yet: rate-limit state stays in this process');
-  }
-  const store = openStoreOrFail(config);
+  const store = openStoreOrFail(config, logger);
+  const rateLimit = rateLimitBackend(config, logger);
   const gatehouse = startGatehouse(config, logger);
-  const app = await buildApp({ config, store, gatehouse, logger });
+  const app = await buildApp({ config, store, gatehouse, logger, ...(rateLimit ? { rateLimit } : {}) });
   app.addHook('onClose', async () => {
     gatehouse.close();
-    await store.close();
+    await Promise.all([store.close(), rateLimit?.close()]);
   });
+  checkStoreInBackground(config, store, logger);
 
   // Keys load in the background; until then protected routes answer 503 + Retry-After.
   gatehouse.start();
@@ -77,7 +109,7 @@ async function main(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    await store.close();
+    await Promise.all([store.close(), rateLimit?.close()]);
     gatehouse.close();
     if (code === 'EADDRINUSE') fail(`PORT ${config.port} is already in use on ${config.host}`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')

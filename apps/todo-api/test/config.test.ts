@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       kind: 'sqlite',
       path: resolve('data/todos.db'),
       url: 'sqlite:./data/todos.db',
+      display: 'sqlite:./data/todos.db',
     });
     assert.deepEqual(config.rateLimit, { enabled: true, points: 600, durationSeconds: 60 });
     assert.deepEqual(config.corsOrigins, []);
@@ -58,7 +59,12 @@ describe('loadConfig', () => {
     assert.equal(config.auth.issuer, undefined);
     assert.match(config.auth.metadataUrl ?? '', /\?p=b2c_1_signin$/);
     assert.deepEqual(config.auth.audience, ['api://todo', '00000000-0000-0000-0000-000000000001']);
-    assert.equal(config.database.path, '/tmp/x/todos.db');
+    assert.deepEqual(config.database, {
+      kind: 'sqlite',
+      path: '/tmp/x/todos.db',
+      url: 'sqlite:/tmp/x/todos.db',
+      display: 'sqlite:/tmp/x/todos.db',
+    });
     assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
     assert.deepEqual(config.rateLimit, { enabled: true, points: 5, durationSeconds: 10 });
     assert.deepEqual(config.corsOrigins, ['http://localhost:3002', 'https://app.example.com']);
@@ -67,9 +73,24 @@ describe('loadConfig', () => {
 
   it('puts the default database under DATA_DIR', () => {
     assert.equal(
-      loadConfig({ ...base, DATA_DIR: '/tmp/somewhere/' }).database.path,
-      '/tmp/somewhere/todos.db',
+      loadConfig({ ...base, DATA_DIR: '/tmp/somewhere/' }).database.url,
+      'sqlite:/tmp/somewhere/todos.db',
     );
+  });
+
+  it('reads a PostgreSQL URL and never shows its password', () => {
+    for (const scheme of ['postgres', 'postgresql']) {
+      const url = `${scheme}://todo:s3cret@db.internal:5432/todos?options=-c%20search_path%3Dtodo`;
+      const { database } = loadConfig({ ...base, DATABASE_URL: url });
+      assert.equal(database.kind, 'postgres');
+      assert.equal(database.url, url);
+      assert.equal(
+        database.display,
+        `${scheme}://todo:*****@db.internal:5432/todos?options=-c%20search_path%3Dtodo`,
+      );
+    }
+    const bare = loadConfig({ ...base, DATABASE_URL: 'postgres://127.0.0.1/test' }).database;
+    assert.equal(bare.display, 'postgres://127.0.0.1/test');
   });
 
   it('turns rate limiting off', () => {
@@ -85,7 +106,7 @@ describe('loadConfig', () => {
     failsOn({ AUTH_METADATA_URL: 'ftp://x' }, 'AUTH_METADATA_URL');
     failsOn({ AUTH_AUDIENCE: ' , ' }, 'AUTH_AUDIENCE');
     failsOn({ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL');
-    failsOn({ DATABASE_URL: 'postgres://u:p@localhost/todos' }, 'DATABASE_URL', /not supported yet/);
+    failsOn({ DATABASE_URL: 'postgres://u:secret@[oops/todos' }, 'DATABASE_URL', /^(?!.*secret)/);
     failsOn({ REDIS_URL: 'localhost:6379' }, 'REDIS_URL');
     failsOn({ RATE_LIMIT: 'lots' }, 'RATE_LIMIT');
     failsOn({ RATE_LIMIT: '0/60' }, 'RATE_LIMIT');

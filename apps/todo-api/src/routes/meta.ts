@@ -8,12 +8,15 @@ import type { Config } from '../config.ts';
 import { DOCS_PREFIX, withSecurity } from '../openapi.ts';
 import { SCOPE_DESCRIPTIONS } from '../permissions.ts';
 import { PROBLEM_CONTENT_TYPE, problem } from '../problems.ts';
+import type { RateLimitStatus } from '../rate-limit-redis.ts';
 import type { TodoStore } from '../store/types.ts';
 
 export interface MetaRoutesOptions {
   config: Config;
   store: TodoStore;
   gatehouse: Gatehouse;
+  /** Reported under `checks.rateLimit`; it never makes the instance unready. */
+  rateLimitStatus: () => RateLimitStatus;
 }
 
 const STORE_TIMEOUT_MS = 2000;
@@ -39,7 +42,7 @@ export function baseUrl(config: Config, request: FastifyRequest): string {
 }
 
 export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOptions): Promise<void> {
-  const { config, store, gatehouse } = options;
+  const { config, store, gatehouse, rateLimitStatus } = options;
   const meta = { tags: ['meta'] };
 
   app.get(
@@ -65,6 +68,7 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
           keyCount: keys.keyCount,
           ...(keys.lastError === undefined ? {} : { error: keys.lastError }),
         },
+        rateLimit: rateLimitStatus(),
       };
       reply.header('cache-control', 'no-store');
       if (storeCheck.ok && keys.ready) return { status: 'ready', checks };

@@ -63,6 +63,17 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       assert.ok((await store.list({ limit: 1 })).items.length === 1, 'table still there');
     });
 
+    it('keeps owners byte for byte and tells apart owners that differ only in case', async () => {
+      const odd = `Ünïcode \u0000 owner 'x'`;
+      const todo = await store.create({ owner: odd, text: 'odd owner' });
+      assert.equal((await store.get(todo.id, odd))?.owner, odd);
+      assert.equal(await store.get(todo.id, odd.toUpperCase()), null);
+      assert.deepEqual(
+        (await store.list({ owner: odd, limit: 5 })).items.map((t) => t.id),
+        [todo.id],
+      );
+    });
+
     it('get with an owner hides other owners’ items', async () => {
       const todo = await store.create({ owner: 'bob', text: 'secret' });
       assert.equal(await store.get(todo.id, 'alice'), null);
