@@ -19,23 +19,39 @@ export interface TokenProvider {
 const EXPIRY_MARGIN_S = 60;
 const TIMEOUT_S = 10;
 
+// Microsoft's login hosts document the token endpoint as the assertion's audience.
+const MICROSOFT_LOGIN =
+  /(^|\.)(login\.microsoftonline\.(com|us)|login\.partner\.microsoftonline\.cn|ciamlogin\.com|b2clogin\.com)$/;
+
+/** The `aud` to put in a client assertion instead of openid-client's default (the issuer), if any. */
+export function assertionAudience(tokenEndpoint: string | undefined): string | undefined {
+  const host = tokenEndpoint ? URL.parse(tokenEndpoint)?.hostname : undefined;
+  return host && MICROSOFT_LOGIN.test(host) ? tokenEndpoint : undefined;
+}
+
 async function clientAuthentication(config: Config): Promise<oidc.ClientAuth> {
   const { credential } = config;
   // Both are sent in the body: what Entra ID, MSAL and the dev IdP's seeded clients expect.
   if (credential.kind === 'secret') return oidc.ClientSecretPost(credential.secret);
   const signing = await loadSigningKey(credential.keyFile, credential.certificateFile);
-  const certificateHeader = signing.certificateHeader;
-  return oidc.PrivateKeyJwt(
+  const { certificateHeader } = signing;
+  let audience: string | undefined;
+  const signed = oidc.PrivateKeyJwt(
     { key: signing.key, kid: signing.kid },
-    certificateHeader
-      ? {
-          // Entra ID finds the registered certificate by its thumbprint, not by `kid`.
-          [oidc.modifyAssertion]: (header) => {
-            Object.assign(header, certificateHeader);
-          },
-        }
-      : {},
+    {
+      [oidc.modifyAssertion]: (header, payload) => {
+        // Entra ID finds the registered certificate by its thumbprint, not by `kid`.
+        if (certificateHeader) Object.assign(header, certificateHeader);
+        if (audience) payload.aud = audience;
+      },
+    },
   );
+  return (as, client, body, headers) => {
+    // openid-client makes the assertion's `aud` the issuer (RFC 7523bis), which the dev IdP and
+    // current OpenID providers expect; Entra ID documents its token endpoint instead.
+    audience = assertionAudience(as.token_endpoint);
+    return signed(as, client, body, headers);
+  };
 }
 
 function where(config: Config): string {

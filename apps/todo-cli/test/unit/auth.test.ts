@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { startDevIdp } from '@gatehouse/dev-idp';
-import { createTokenProvider } from '../../src/auth.ts';
+import { assertionAudience, createTokenProvider } from '../../src/auth.ts';
 import { type Config, resolveConfig } from '../../src/config.ts';
 import { CliError, EXIT } from '../../src/errors.ts';
 import { tempDir } from '../helpers/system.ts';
@@ -89,4 +89,14 @@ test('an issuer that names itself differently is a configuration error saying wh
     cwd: '/',
   });
   assert.match(await createTokenProvider(byMetadata).getToken(), /^eyJ/);
+});
+
+test("client assertions: Entra's token endpoint as audience on Microsoft hosts, openid-client's issuer elsewhere", () => {
+  const entra = 'https://login.microsoftonline.com/3f2b8c1e-7d4a-4e6b-9a51-0d8e2f6c4b17/oauth2/v2.0/token';
+  assert.equal(assertionAudience(entra), entra);
+  const ciam = 'https://contoso.ciamlogin.com/3f2b8c1e-7d4a-4e6b-9a51-0d8e2f6c4b17/oauth2/v2.0/token';
+  assert.equal(assertionAudience(ciam), ciam);
+  assert.equal(assertionAudience('http://localhost:3001/token'), undefined);
+  assert.equal(assertionAudience('https://login.microsoftonline.com.evil.example/token'), undefined);
+  assert.equal(assertionAudience(undefined), undefined);
 });
