@@ -49,9 +49,12 @@ export class IssuerValidator {
     const metadata =
       source.kind === 'jwks'
         ? IssuerMetadataSource.fixed(source.issuer, source.jwksUri)
-        : IssuerMetadataSource.discovered(
+        : // Discovery by issuer must find that issuer (OIDC Discovery §4.3). An explicit metadata URL
+          // may serve several issuers (Entra v1 and v2 share one tenant's keys): `issuer`, when
+          // given, is what tokens must carry.
+          IssuerMetadataSource.discovered(
             source.metadataUrl,
-            source.issuer,
+            source.kind === 'discovery' ? source.issuer : undefined,
             { ...fetchOptions, ...refresh },
             now,
             logger,

@@ -173,15 +173,12 @@ function checkAfterSignature(
     }
   }
   // Entra publishes each key's issuer: a key of one tenant must not vouch for another's tokens.
-  if (key.issuer !== undefined && typeof payload.iss === 'string') {
-    const keyIssuer = key.issuer.replaceAll('{tenantid}', String(payload.tid));
-    if (keyIssuer !== payload.iss) {
-      throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
-        description: 'The token was signed with a key of another issuer',
-        detail: `signing key ${key.kid ?? ''} belongs to issuer ${keyIssuer}, token says ${payload.iss}`,
-        claim: 'iss',
-      });
-    }
+  if (key.issuer !== undefined && !keyIssuerFits(key.issuer, payload)) {
+    throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
+      description: 'The token was signed with a key of another issuer',
+      detail: `signing key ${key.kid ?? ''} belongs to issuer ${key.issuer}, token says ${JSON.stringify(payload.iss)} (tid ${JSON.stringify(payload.tid)})`,
+      claim: 'iss',
+    });
   }
   const failure = validate?.(payload, header);
   if (failure !== undefined) {
@@ -190,4 +187,21 @@ function checkAfterSignature(
       detail: failure,
     });
   }
+}
+
+const TENANT_IN_URL = /\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/i;
+
+/**
+ * A key's `issuer` (Entra JWKS) vouches for a token when it is the token's issuer, with the
+ * `{tenantid}` template filled from `tid`; or, because v1 (`sts.windows.net`) and v2 tokens of one
+ * tenant share keys, when the key's tenant is the token's tenant named in both `iss` and `tid`.
+ */
+function keyIssuerFits(keyIssuer: string, payload: JWTPayload): boolean {
+  const { iss, tid } = payload;
+  if (typeof iss !== 'string') return false;
+  const resolved = typeof tid === 'string' ? keyIssuer.replaceAll('{tenantid}', tid) : keyIssuer;
+  if (resolved === iss) return true;
+  const keyTenant = TENANT_IN_URL.exec(resolved)?.[1];
+  const tokenTenant = TENANT_IN_URL.exec(iss)?.[1];
+  return keyTenant !== undefined && typeof tid === 'string' && keyTenant === tid && tokenTenant === tid;
 }

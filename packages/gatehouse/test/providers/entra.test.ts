@@ -107,6 +107,9 @@ describe('providers: Microsoft Entra ID', () => {
     idp.keyIssuer = `${idp.url}/{tenantid}/v2.0`;
     try {
       await accepted(single(), await idp.sign(userClaims()));
+      // v1 and v2 tokens of one tenant share keys: the key's tenant is the token's tenant.
+      const v1Token = await idp.sign({ ...userClaims(), ver: '1.0', iss: v1, aud: `api://${CLIENT}` });
+      await accepted(single({ versions: ['1.0', '2.0'] }), v1Token);
       idp.keyIssuer = `${idp.url}/${OTHER_TENANT}/v2.0`;
       await refused(
         single(),
