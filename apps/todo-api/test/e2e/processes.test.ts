@@ -84,8 +84,8 @@ describe('configuration errors', () => {
     ['RATE_LIMIT', { RATE_LIMIT: 'fast' }, /RATE_LIMIT/, false],
     [
       'DATABASE_URL postgres',
-      { DATABASE_URL: 'postgres://u@localhost/db' },
-      /DATABASE_URL.*not supported yet/,
+      { DATABASE_URL: 'postgres://u:secret@[oops/db' },
+      /DATABASE_URL must be a valid postgres:\/\/(?!.*secret)/,
       true,
     ],
     ['AUTH_ISSUER', { AUTH_ISSUER: 'http://idp.example.com' }, /AUTH_ISSUER/, false],

@@ -1,8 +1,9 @@
-/** Builds the real app (real Gatehouse, real SQLite store) against a local test issuer. */
-import type { FastifyInstance } from 'fastify';
+/** Builds the real app (real Gatehouse, SQLite or a given store) against a local test issuer. */
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createGatehouse, type Gatehouse } from 'gatehouse';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import type { RateLimitBackend } from '../../src/rate-limit-redis.ts';
 import { SqliteTodoStore } from '../../src/store/sqlite.ts';
 import type { TodoStore } from '../../src/store/types.ts';
 import { startTestIssuer, type TestIssuer } from './issuer.ts';
@@ -30,25 +31,41 @@ export async function waitFor(
 export interface TestAppOptions {
   /** The issuer is unreachable from the start, so signing keys never load. */
   issuerDown?: boolean;
+  /** An issuer shared with other apps (left open by `close()`); a new one when absent. */
+  issuer?: TestIssuer;
+  /** The store to serve (closed by `close()`); SQLite in memory when absent. */
+  store?: TodoStore;
+  /** Shared rate-limit state (closed by `close()`). */
+  rateLimit?: RateLimitBackend;
+  logger?: FastifyBaseLogger;
 }
 
 export async function makeTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const issuer = await startTestIssuer();
+  const ownIssuer = options.issuer === undefined;
+  const issuer = options.issuer ?? (await startTestIssuer());
   if (options.issuerDown) await issuer.close();
+  const closeIssuer = ownIssuer && !options.issuerDown;
   const config = loadConfig({
     AUTH_ISSUER: issuer.issuer,
     DATABASE_URL: 'sqlite::memory:',
     RATE_LIMIT: 'off',
     ...env,
   });
-  const store = new SqliteTodoStore({ path: ':memory:' });
+  const store = options.store ?? new SqliteTodoStore({ path: ':memory:' });
   const gatehouse = createGatehouse({ issuer: issuer.issuer, audience: config.auth.audience });
+  const { rateLimit, logger } = options;
   let built: FastifyInstance | undefined;
   try {
-    built = await buildApp({ config, store, gatehouse });
+    built = await buildApp({
+      config,
+      store,
+      gatehouse,
+      ...(rateLimit ? { rateLimit } : {}),
+      ...(logger ? { logger } : {}),
+    });
     await built.ready();
     gatehouse.start();
     if (!options.issuerDown) await waitFor(() => gatehouse.ready);
@@ -57,7 +74,8 @@ export async function makeTestApp(
     await built?.close();
     gatehouse.close();
     await store.close();
-    if (!options.issuerDown) await issuer.close();
+    await rateLimit?.close();
+    if (closeIssuer) await issuer.close();
     throw error;
   }
   const app = built;
@@ -71,7 +89,8 @@ export async function makeTestApp(
       await app.close();
       gatehouse.close();
       await store.close();
-      if (!options.issuerDown) await issuer.close();
+      await rateLimit?.close();
+      if (closeIssuer) await issuer.close();
     },
   };
 }
