@@ -83,18 +83,19 @@ const SQL = {
 type Statement = keyof typeof SQL;
 
 /**
- * SQLSTATE classes that mean "not now" rather than "wrong": connection exceptions (08),
- * insufficient resources (53), operator intervention such as shutdown or a statement timeout
- * (57), system errors (58), and transaction rollbacks such as serialization failures (40).
+ * SQLSTATE classes that mean "the database cannot serve this now" rather than "this request is
+ * wrong": connection exceptions (08), transaction rollbacks such as serialization failures (40),
+ * insufficient resources (53), operator intervention such as shutdown or a statement timeout (57),
+ * system errors (58), and, at connection time, refused credentials (28) or a missing database (3D).
  */
-const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58']);
+const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '40', '53', '57', '58']);
 
 /** `StoreUnavailableError` for failures to reach the database; other errors unchanged. */
 export function classifyPostgresError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
   if (error instanceof DatabaseError) {
-    const transient = TRANSIENT_CLASSES.has((error.code ?? '').slice(0, 2));
-    return transient
+    const unavailable = UNAVAILABLE_CLASSES.has((error.code ?? '').slice(0, 2));
+    return unavailable
       ? new StoreUnavailableError(`database unavailable: ${error.message}`, { cause: error })
       : error;
   }

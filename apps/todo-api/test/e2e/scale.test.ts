@@ -35,7 +35,7 @@ let redis: TestRedis;
 let proxy: TcpProxy;
 const instances: Instance[] = [];
 
-async function startInstance(): Promise<Instance> {
+async function launch(): Promise<Instance> {
   const port = await freePortBlock();
   const proc = run(['scripts/start.ts'], {
     PORT: String(port),
@@ -45,15 +45,20 @@ async function startInstance(): Promise<Instance> {
     RATE_LIMIT: `${POINTS}/60`,
     LOG_LEVEL: 'warn',
   });
-  const url = `http://127.0.0.1:${port}`;
-  const instance = { url, process: proc };
+  const instance = { url: `http://127.0.0.1:${port}`, process: proc };
   instances.push(instance);
+  return instance;
+}
+
+async function startInstance(): Promise<Instance> {
+  const instance = await launch();
+  const { url, process: proc } = instance;
   await waitUntil(async () => {
     if (proc.child.exitCode !== null) throw new Error(`the API exited:\n${proc.output()}`);
     const res = await http('GET', `${url}/ready`);
     const shared = (res.body as { checks?: { rateLimit?: { shared?: boolean } } }).checks?.rateLimit?.shared;
     return res.status === 200 && shared === true;
-  }, `the API on ${port} to be ready with shared rate limits`);
+  }, `the API at ${url} to be ready with shared rate limits`);
   return instance;
 }
 
@@ -261,6 +266,33 @@ describe('two instances sharing PostgreSQL and Redis', () => {
       );
     });
   }
+
+  it('an instance started while the database is away serves once it returns', async (t) => {
+    proxy.pause('cut');
+    const late = await launch();
+    try {
+      await waitUntil(async () => (await call('GET', `${late.url}/health`)).status === 200, 'the late API');
+      const ready = await call('GET', `${late.url}/ready`);
+      assert.equal(ready.status, 503);
+      const erin = await issuer.userToken('erin');
+      const refused = await call('GET', `${late.url}/api/todos`, { token: erin });
+      assert.equal(refused.status, 503);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    } finally {
+      proxy.resume();
+    }
+    const resumedAt = performance.now();
+    await waitUntil(
+      async () => (await call('GET', `${late.url}/ready`)).status === 200,
+      'the late API ready',
+    );
+    t.diagnostic(
+      `started without its database: ready ${Math.round(performance.now() - resumedAt)} ms after it returned`,
+    );
+    const erin = await issuer.userToken('erin');
+    assert.equal((await call('GET', `${late.url}/api/todos`, { token: erin })).status, 200);
+    await late.process.stop('SIGTERM');
+  });
 
   it('an instance killed (SIGKILL) mid-burst loses no acknowledged write', async (t) => {
     const [a, b] = instances as [Instance, Instance];

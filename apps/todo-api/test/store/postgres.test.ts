@@ -222,8 +222,8 @@ describe('classifyPostgresError', () => {
     return error;
   };
 
-  it('treats connection, resource, shutdown and timeout errors as unavailable', () => {
-    for (const code of ['08006', '53300', '57P01', '57014', '40001']) {
+  it('treats connection, resource, shutdown, timeout and log-in errors as unavailable', () => {
+    for (const code of ['08006', '53300', '57P01', '57014', '40001', '28P01', '3D000']) {
       assert.ok(classifyPostgresError(serverError(code)) instanceof StoreUnavailableError, code);
     }
     assert.ok(
