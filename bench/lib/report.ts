@@ -1,0 +1,135 @@
+/** Turns the samples into the tables: medians over rounds, ratios, and the auth cost per request. */
+import { type CaseName, FRAMEWORK_BASELINE, REFERENCE, SERVERS, type ServerSpec } from './catalog.ts';
+
+export interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Server CPU microseconds per completed request. */
+  cpuUsPerReq: number;
+  /** Server CPU time over wall time during the run (1 = one core fully busy). */
+  busy: number;
+  /** The load generator's (this process's) CPU time over wall time. */
+  loadBusy: number;
+}
+
+export interface Row {
+  spec: ServerSpec;
+  samples: Sample[];
+  /** Why the server took no part (failed to start, or failed the pre-check). */
+  excluded?: string;
+}
+
+export interface CaseResult {
+  name: CaseName;
+  title: string;
+  rows: Row[];
+  notes: string[];
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface Stats {
+  rps: number;
+  p99: number;
+  cpuUsPerReq: number;
+  busy: number;
+  loadBusy: number;
+  /** (max - min) / median of req/s over the rounds. */
+  spread: number;
+}
+
+export function stats(row: Row): Stats | undefined {
+  if (row.excluded || row.samples.length === 0) return undefined;
+  const rps = row.samples.map((s) => s.rps);
+  const m = median(rps);
+  return {
+    rps: m,
+    p99: median(row.samples.map((s) => s.p99)),
+    cpuUsPerReq: median(row.samples.map((s) => s.cpuUsPerReq)),
+    busy: median(row.samples.map((s) => s.busy)),
+    loadBusy: median(row.samples.map((s) => s.loadBusy)),
+    spread: (Math.max(...rps) - Math.min(...rps)) / m,
+  };
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export interface Table {
+  headers: string[];
+  rows: string[][];
+  notes: string[];
+}
+
+export function caseTable(result: CaseResult): Table {
+  const byName = new Map(result.rows.map((r) => [r.spec.name, stats(r)]));
+  const ref = byName.get(REFERENCE[result.name]);
+  const refLabel = SERVERS.find((s) => s.name === REFERENCE[result.name])?.label ?? REFERENCE[result.name];
+  const headers = [
+    'server',
+    'req/s (median)',
+    'p99 ms',
+    `ratio to ${refLabel.replace(/ \(.*$/, '')}`,
+    'auth µs/req (est.)',
+    'server CPU µs/req',
+    'server busy',
+    'load-gen busy',
+    'spread',
+  ];
+  const rows: string[][] = [];
+  const notes = [...result.notes];
+  for (const row of result.rows) {
+    const s = byName.get(row.spec.name);
+    if (!s) {
+      rows.push([row.spec.label, 'excluded', '', '', '', '', '', '', '']);
+      notes.push(`${row.spec.label}: excluded — ${row.excluded ?? 'no samples'}`);
+      continue;
+    }
+    const base = byName.get(FRAMEWORK_BASELINE[row.spec.framework]);
+    const auth = row.spec.auth === 'none' || !base ? '—' : (1e6 / s.rps - 1e6 / base.rps).toFixed(1);
+    rows.push([
+      row.spec.label,
+      int(s.rps),
+      s.p99.toFixed(1),
+      ref ? (s.rps / ref.rps).toFixed(2) : '—',
+      auth,
+      s.cpuUsPerReq.toFixed(1),
+      `${Math.round(s.busy * 100)} %`,
+      `${Math.round(s.loadBusy * 100)} %`,
+      `${Math.round(s.spread * 100)} %`,
+    ]);
+    const bad = row.samples.filter((x) => x.non2xx > 0 || x.errors > 0);
+    if (bad.length > 0) {
+      const non2xx = bad.reduce((a, x) => a + x.non2xx, 0);
+      const errors = bad.reduce((a, x) => a + x.errors, 0);
+      notes.push(
+        `${row.spec.label}: ${non2xx} non-2xx responses and ${errors} errors during timing (not counted in req/s).`,
+      );
+    }
+    if (row.spec.note && !notes.includes(`${row.spec.label}: ${row.spec.note}`))
+      notes.push(`${row.spec.label}: ${row.spec.note}`);
+  }
+  return { headers, rows, notes };
+}
+
+export function markdownTable(table: Table): string {
+  const align = table.headers.map((_, i) => (i === 0 ? '---' : '--:'));
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(table.headers), line(align), ...table.rows.map(line)].join('\n');
+}
+
+export function textTable(table: Table): string {
+  const widths = table.headers.map((h, i) =>
+    Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)),
+  );
+  const pad = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [pad(table.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(pad)].join('\n');
+}

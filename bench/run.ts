@@ -1,0 +1,390 @@
+/**
+ * `npm run bench` — the same endpoint protected by Gatehouse and by its peers, plus unprotected
+ * baselines, each server in its own process pinned to core 1, autocannon in this process pinned
+ * to core 0; servers taken round-robin for N rounds, medians reported. See bench/README.md.
+ *
+ *   npm run bench                        default: 5 s x 3 rounds, every case, CPU profile
+ *   npm run bench -- --quick             smoke run (1 s x 1 round)
+ *   npm run bench -- --soak              memory soak (bench/soak.ts)
+ *   npm run bench -- --cases repeated,todo --only gatehouse,node-http --duration 10 --rounds 5
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type CaseName, SERVERS, type ServerSpec } from './lib/catalog.ts';
+import { check } from './lib/check.ts';
+import { AUDIENCE, type Issuer, SCOPE, startIssuer } from './lib/issuer.ts';
+import { load } from './lib/load.ts';
+import { type ServerProcess, startServer } from './lib/process.ts';
+import { type ProfileSummary, profileMarkdown, summarizeFile } from './lib/profile.ts';
+import type { ServerConfig } from './lib/protocol.ts';
+import { type CaseResult, caseTable, markdownTable, type Row, textTable } from './lib/report.ts';
+import { SignerPool } from './lib/signers.ts';
+
+const BENCH = fileURLToPath(new URL('.', import.meta.url));
+const RESULTS = join(BENCH, 'results');
+const ALL_CASES: readonly (CaseName | 'profile')[] = ['repeated', 'distinct', 'todo', 'profile'];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    tokens: { type: 'string', default: '10000' },
+    cases: { type: 'string', default: ALL_CASES.join(',') },
+    only: { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+  allowPositionals: false,
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write(`npm run bench -- [options]
+  --quick                 smoke run: 1.5 s runs, 1 round
+  --duration <s>          seconds per timed run (default 5)
+  --rounds <n>            rounds over all servers; the median is reported (default 3)
+  --warmup <s>            seconds of load per server before round 1 (default 1)
+  --connections <n>       concurrent connections (default 50)
+  --tokens <n>            distinct tokens in the distinct case (default 10000)
+  --cases <list>          repeated,distinct,todo,profile (default all)
+  --only <list>           only servers whose name contains one of these (baselines always kept)
+  --no-pin                do not pin with taskset
+  --soak                  run the memory soak instead (bench/soak.ts)
+`);
+  process.exit(0);
+}
+
+function positive(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+  return n;
+}
+
+interface Settings {
+  duration: number;
+  rounds: number;
+  warmup: number;
+  connections: number;
+  tokens: number;
+  pin: boolean;
+  cases: (CaseName | 'profile')[];
+  only: string[] | undefined;
+}
+
+function settings(): Settings {
+  const quick = values.quick;
+  const cases = values.cases.split(',').map((c) => c.trim());
+  for (const c of cases)
+    if (!(ALL_CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case ${c}`);
+  const tasksetWorks = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  return {
+    duration: positive(values.duration, quick ? 1.5 : 5, 'duration'),
+    rounds: Math.round(positive(values.rounds, quick ? 1 : 3, 'rounds')),
+    warmup: positive(values.warmup, 1, 'warmup'),
+    connections: Math.round(positive(values.connections, 50, 'connections')),
+    tokens: Math.round(positive(values.tokens, 10_000, 'tokens')),
+    pin: !values['no-pin'] && tasksetWorks && CORES >= 2,
+    cases: cases as (CaseName | 'profile')[],
+    only: values.only?.split(',').map((s) => s.trim()),
+  };
+}
+
+/** Cores before this process pins itself (afterwards it sees one). */
+const CORES = availableParallelism();
+const SERVER_CPU = 1;
+const LOAD_CPU = 0;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function serverConfig(issuer: Issuer, caseName: CaseName, spec: ServerSpec, dir: string): ServerConfig {
+  return {
+    issuer: issuer.issuer,
+    metadataUrl: issuer.metadataUrl,
+    jwksUri: issuer.jwksUri,
+    httpsMetadataUrl: issuer.https?.metadataUrl,
+    audience: AUDIENCE,
+    scope: SCOPE,
+    cache: caseName !== 'distinct',
+    ...(caseName === 'todo'
+      ? { todo: { dbPath: join(dir, `${spec.name}.db`), claims: issuer.claims(), items: 20 } }
+      : {}),
+  };
+}
+
+interface Context {
+  s: Settings;
+  issuer: Issuer;
+  valid: string;
+  forged: string;
+  distinct: string[];
+  dir: string;
+}
+
+const TITLES: Record<CaseName, string> = {
+  repeated: 'Case 1 — one repeated valid token (GET /items, a small JSON array)',
+  distinct:
+    'Case 2 — distinct valid tokens round-robin; Gatehouse verified-token cache off (`cache: { enabled: false }`), peers as they are',
+  todo: 'Case 3 — to-do API GET /api/todos (SQLite, 20 items of the caller), one repeated token, Gatehouse cache on',
+};
+
+async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
+  const { s, issuer } = ctx;
+  const specs = SERVERS.filter(
+    (spec) =>
+      spec.cases.includes(caseName) &&
+      (s.only === undefined || spec.auth === 'none' || s.only.some((o) => spec.name.includes(o))),
+  );
+  const title =
+    caseName === 'distinct'
+      ? TITLES.distinct.replace('distinct', `${ctx.distinct.length.toLocaleString('en-US')} distinct`)
+      : TITLES[caseName];
+  log(`\n== ${title}`);
+  const rows: Row[] = specs.map((spec) => ({ spec, samples: [] }));
+  const running = new Map<string, ServerProcess>();
+  const path = caseName === 'todo' ? '/api/todos' : '/items';
+
+  for (const row of rows) {
+    const { spec } = row;
+    if (spec.https && !issuer.https) {
+      row.excluded = issuer.httpsError ?? 'no https issuer';
+      continue;
+    }
+    try {
+      const server = await startServer(spec.name, serverConfig(issuer, caseName, spec, ctx.dir), {
+        cpu: s.pin ? SERVER_CPU : undefined,
+        ...(spec.https && issuer.https ? { env: { NODE_EXTRA_CA_CERTS: issuer.https.caFile } } : {}),
+      });
+      const problem = await check({
+        url: `http://127.0.0.1:${server.port}${path}`,
+        spec,
+        valid: ctx.valid,
+        forged: ctx.forged,
+        ...(caseName === 'distinct'
+          ? { samples: [0, 1, ctx.distinct.length - 1].map((i) => ctx.distinct[i]!) }
+          : {}),
+        ...(caseName === 'todo' ? { expectItems: 20 } : {}),
+      }).catch((error: unknown) => `check failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (problem) {
+        row.excluded = problem;
+        log(`   ${spec.name}: EXCLUDED — ${problem}`);
+        await server.stop();
+        continue;
+      }
+      running.set(spec.name, server);
+      log(
+        `   ${spec.name}: ready on port ${server.port} (valid 200${spec.auth === 'none' ? '' : ', forged 401, none 401'})`,
+      );
+    } catch (error) {
+      row.excluded = `did not start: ${error instanceof Error ? error.message : String(error)}`;
+      log(`   ${spec.name}: EXCLUDED — ${row.excluded}`);
+    }
+  }
+
+  const live = rows.filter((r) => running.has(r.spec.name));
+  const loadFor = (row: Row, duration: number) =>
+    load({
+      url: `http://127.0.0.1:${running.get(row.spec.name)!.port}${path}`,
+      connections: s.connections,
+      duration,
+      ...(caseName === 'distinct' ? { tokens: ctx.distinct } : { token: ctx.valid }),
+    });
+  for (const row of live) await loadFor(row, s.warmup);
+
+  for (let round = 0; round < s.rounds; round++) {
+    // Round-robin, starting one further each round, so no server always follows the same neighbour.
+    const order = live.map((_, i) => live[(i + round) % live.length]!);
+    for (const row of order) {
+      const server = running.get(row.spec.name)!;
+      const before = await server.cpu();
+      const ownBefore = process.cpuUsage();
+      const t0 = performance.now();
+      const result = await loadFor(row, s.duration);
+      const wallUs = (performance.now() - t0) * 1000;
+      const own = process.cpuUsage(ownBefore);
+      const after = await server.cpu();
+      const cpu = after.cpu - before.cpu;
+      row.samples.push({
+        rps: result.rps,
+        p50: result.p50,
+        p99: result.p99,
+        non2xx: result.non2xx,
+        errors: result.errors,
+        cpuUsPerReq: result.completed > 0 ? cpu / result.completed : Number.NaN,
+        busy: cpu / wallUs,
+        loadBusy: (own.user + own.system) / wallUs,
+      });
+      log(
+        `   [${caseName} ${round + 1}/${s.rounds}] ${row.spec.name.padEnd(26)} ${Math.round(result.rps)
+          .toLocaleString('en-US')
+          .padStart(
+            7,
+          )} req/s  p99 ${result.p99.toFixed(1)} ms  busy ${Math.round((cpu / wallUs) * 100)} % (load gen ${Math.round(((own.user + own.system) / wallUs) * 100)} %)${
+          result.non2xx || result.errors ? `  non-2xx ${result.non2xx} errors ${result.errors}` : ''
+        }`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  await Promise.all([...running.values()].map((server) => server.stop()));
+  const notes: string[] = [];
+  if (caseName === 'distinct') {
+    notes.push(
+      'Every request carries the next of the distinct tokens (autocannon rebuilds each request, for every row alike); peers keep their own caches.',
+    );
+  }
+  if (caseName === 'todo') {
+    notes.push(
+      '`buildApp` (apps/todo-api/src/app.ts) has no way to switch authentication off, so the "auth off" row runs the to-do API\'s own route plugin (routes/todos.ts, same schemas, same SQLite store code) on a bare Fastify with a fixed caller; the bare Gatehouse row is the same app with the Gatehouse plugin. Rate limiting off, no request logging.',
+    );
+  }
+  return { name: caseName, title, rows, notes };
+}
+
+async function profile(ctx: Context): Promise<ProfileSummary | string> {
+  const { s, issuer } = ctx;
+  const spec = SERVERS.find((x) => x.name === 'gatehouse-fastify')!;
+  const dir = join(RESULTS, 'profiles');
+  const name = 'gatehouse-fastify-repeated.cpuprofile';
+  await mkdir(dir, { recursive: true });
+  await rm(join(dir, name), { force: true });
+  log('\n== CPU profile: Gatehouse on Fastify, repeated token');
+  const server = await startServer(spec.name, serverConfig(issuer, 'repeated', spec, ctx.dir), {
+    cpu: s.pin ? SERVER_CPU : undefined,
+    execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
+  });
+  const url = `http://127.0.0.1:${server.port}/items`;
+  const problem = await check({ url, spec, valid: ctx.valid, forged: ctx.forged });
+  if (problem) {
+    await server.stop();
+    return `not profiled: ${problem}`;
+  }
+  await load({ url, connections: s.connections, duration: s.warmup, token: ctx.valid });
+  const start = Number(process.hrtime.bigint() / 1000n);
+  const result = await load({
+    url,
+    connections: s.connections,
+    duration: Math.max(s.duration, 2),
+    token: ctx.valid,
+  });
+  const end = Number(process.hrtime.bigint() / 1000n);
+  await server.stop();
+  log(`   ${Math.round(result.rps).toLocaleString('en-US')} req/s under the profiler`);
+  return summarizeFile(join(dir, name), { start, end });
+}
+
+function machine(s: Settings): string[] {
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  return [
+    `- ${new Date().toISOString()}, commit ${git || 'unknown'}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores`,
+    `- ${
+      s.pin
+        ? `servers pinned to core ${SERVER_CPU} and autocannon (with the issuer) to core ${LOAD_CPU} via taskset`
+        : 'NOT pinned (taskset missing, fewer than 2 cores, or --no-pin): servers and load generator share cores'
+    }`,
+    `- autocannon, ${s.connections} connections, ${s.duration} s per run, ${s.rounds} round(s) round-robin over the servers, ${s.warmup} s warm-up per server; medians over rounds`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const s = settings();
+  const began = performance.now();
+  if (s.pin)
+    spawnSync('taskset', ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
+  await mkdir(RESULTS, { recursive: true });
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-data-'));
+  const issuer = await startIssuer();
+  try {
+    const valid = issuer.sign(issuer.claims());
+    const forged = issuer.forge(issuer.claims());
+    let distinct: string[] = [];
+    if (s.cases.includes('distinct')) {
+      const t = performance.now();
+      const pool = new SignerPool(issuer, s.pin ? [LOAD_CPU, SERVER_CPU] : [undefined, undefined]);
+      distinct = await pool.signMany(s.tokens);
+      pool.close();
+      log(
+        `signed ${distinct.length.toLocaleString('en-US')} distinct tokens in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      );
+    }
+    const ctx: Context = { s, issuer, valid, forged, distinct, dir };
+    const results: CaseResult[] = [];
+    for (const c of s.cases) if (c !== 'profile') results.push(await runCase(ctx, c));
+    const prof = s.cases.includes('profile')
+      ? await profile(ctx).catch(
+          (error: unknown) => `profile failed: ${error instanceof Error ? error.message : String(error)}`,
+        )
+      : undefined;
+
+    const minutes = ((performance.now() - began) / 60_000).toFixed(1);
+    const text: string[] = ['', ...machine(s).map((l) => l.slice(2))];
+    const md: string[] = [
+      '# Gatehouse benchmark — latest run',
+      '',
+      ...machine(s),
+      `- whole run: ${minutes} min`,
+      '',
+    ];
+    md.push(
+      "req/s: 2xx responses a second (median of rounds). ratio: req/s over the reference row of the case. auth µs/req (est.): 1/req/s − 1/req/s of the same framework without authentication, i.e. what authentication adds per request on one core. server CPU µs/req: the server process's measured CPU time per response. server busy: its CPU time over wall time (about 100 % means the server, not the load generator, was the limit). spread: (max − min)/median of req/s over rounds.",
+      '',
+    );
+    for (const r of results) {
+      const table = caseTable(r);
+      text.push('', r.title, textTable(table), ...table.notes.map((n) => `  * ${n}`));
+      md.push(`## ${r.title}`, '', markdownTable(table), '', ...table.notes.map((n) => `- ${n}`), '');
+    }
+    if (prof !== undefined) {
+      md.push('## CPU profile — Gatehouse on Fastify, repeated token', '');
+      if (typeof prof === 'string') {
+        md.push(prof);
+        text.push('', `CPU profile: ${prof}`);
+      } else {
+        const body = profileMarkdown(prof);
+        md.push(body);
+        text.push('', 'CPU profile — Gatehouse on Fastify, repeated token (top functions by self time)');
+        text.push(
+          ...prof.top.map(
+            (f, i) =>
+              `${String(i + 1).padStart(3)}. ${f.pct.toFixed(1).padStart(5)} %  ${f.name}  [${f.area}] ${f.where}`,
+          ),
+          `   areas: ${prof.areas.map((a) => `${a.area} ${a.pct.toFixed(1)} %`).join(', ')}`,
+        );
+      }
+      md.push('');
+    }
+    const hits = [...issuer.hits].map(([path, n]) => `${path} ×${n}`).join(', ');
+    md.push(`Issuer requests during the whole run: ${hits}.`, '');
+    text.push('', `whole run: ${minutes} min; results in bench/results/latest.md`);
+    process.stdout.write(`${text.join('\n')}\n`);
+    await writeFile(join(RESULTS, 'latest.md'), md.join('\n'));
+    await writeFile(
+      join(RESULTS, 'latest.json'),
+      JSON.stringify(
+        { settings: s, results, profile: prof, issuerHits: Object.fromEntries(issuer.hits) },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await issuer.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (values.soak) {
+  const child = spawn(process.execPath, [join(BENCH, 'soak.ts')], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}

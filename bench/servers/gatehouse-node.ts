@@ -1,0 +1,32 @@
+/** Gatehouse on node:http (`gatehouse/node`'s `protect`). */
+import { createServer } from 'node:http';
+import { createGatehouse, requireScopes } from 'gatehouse';
+import { protect } from 'gatehouse/node';
+import type { StartServer } from '../lib/protocol.ts';
+import { ITEMS, listen, PATH, until } from './common.ts';
+import { gatehouseOptions } from './gatehouse-options.ts';
+
+export const start: StartServer = async (config) => {
+  const gh = createGatehouse(gatehouseOptions(config));
+  gh.start();
+  await until(() => gh.ready);
+  const items = protect(gh, { require: [requireScopes([config.scope])] }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ITEMS));
+  });
+  const started = await listen(
+    createServer((req, res) => {
+      if (req.method === 'GET' && req.url === PATH) {
+        items(req, res);
+        return;
+      }
+      res.writeHead(404).end();
+    }),
+  );
+  return {
+    port: started.port,
+    close: async () => {
+      await started.close();
+      gh.close();
+    },
+  };
+};
