@@ -17,7 +17,9 @@ export function sendError(res: ServerResponse, error: unknown, realm?: string): 
     res.destroy();
     return;
   }
-  res.writeHead(response.status, response.headers).end(JSON.stringify(response.body));
+  // restify (and others) override writeHead without returning the response: no chaining.
+  res.writeHead(response.status, response.headers);
+  res.end(JSON.stringify(response.body));
 }
 
 /**

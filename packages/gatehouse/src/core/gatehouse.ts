@@ -123,7 +123,8 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
         });
       }
     }
-    const validator = single ?? (await route(claims!));
+    // A lone issuer with a routing condition (one B2C policy) still has its condition checked.
+    const validator = single && !single.config.match ? single : await route(claims!);
     const verified = await verifyToken(token, header, claims, validator, policy);
     const principal = buildPrincipal(verified.payload, verified.issuer, validator.mapping);
     if (cache) {

@@ -145,7 +145,8 @@ export class TestIssuer {
       return;
     }
     if (this.outage === 'error-500') {
-      res.writeHead(500).end('down');
+      res.writeHead(500);
+      res.end('down');
       return;
     }
     const keys = [...this.keys.map((k) => k.publicJwk), ...this.extraJwks].map((k) =>
@@ -164,11 +165,12 @@ export class TestIssuer {
           ? { keys }
           : undefined;
     if (!body) {
-      res.writeHead(404).end();
+      res.writeHead(404);
+      res.end();
       return;
     }
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(this.outage === 'not-json' ? '<html>' : JSON.stringify(body));
+    // No chaining: restify, loaded in the same process, patches writeHead to return nothing.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(this.outage === 'not-json' ? '<html>' : JSON.stringify(body));
   }
 }

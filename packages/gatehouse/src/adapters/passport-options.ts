@@ -1,0 +1,132 @@
+import { ConfigurationError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { GatehouseOptions, IssuerOptions } from '../core/options.ts';
+import { b2cPolicy } from '../providers/b2c.ts';
+
+/** The options of passport-azure-ad's `BearerStrategy`, which users already have in their code. */
+export interface BearerStrategyOptions {
+  identityMetadata: string;
+  clientID: string;
+  audience?: string | string[];
+  validateIssuer?: boolean;
+  issuer?: string | string[] | null;
+  isB2C?: boolean;
+  policyName?: string;
+  scope?: string[];
+  /** Seconds. Gatehouse's default is 60; passport-azure-ad's was 300 (the maximum here). */
+  clockSkew?: number;
+  loggingLevel?: 'info' | 'warn' | 'error';
+  loggingNoPII?: boolean;
+  passReqToCallback?: boolean;
+  allowMultiAudiencesInToken?: boolean;
+}
+
+const KNOWN = new Set([
+  'identityMetadata',
+  'clientID',
+  'audience',
+  'validateIssuer',
+  'issuer',
+  'isB2C',
+  'policyName',
+  'scope',
+  'clockSkew',
+  'loggingLevel',
+  'loggingNoPII',
+  'passReqToCallback',
+  'allowMultiAudiencesInToken',
+]);
+
+/** Options passport-azure-ad had that Gatehouse refuses rather than ignore, each with the reason. */
+const REFUSED: Record<string, string> = {
+  proxy: 'fetching keys through a proxy is not supported: set HTTPS_PROXY for the process instead',
+  responseType: 'belongs to OIDCStrategy, not BearerStrategy',
+  responseMode: 'belongs to OIDCStrategy, not BearerStrategy',
+  redirectUrl: 'belongs to OIDCStrategy, not BearerStrategy',
+};
+
+function refuse(option: string, reason: string): never {
+  throw new ConfigurationError(`BearerStrategy ${option}`, reason);
+}
+
+const MULTI_TENANT = /\/(common|organizations|consumers)\//i;
+
+/** The B2C metadata URL for a policy: kept if it already names one, else `?p=` appended as passport-azure-ad did. */
+function b2cMetadata(url: string, policy: string): string {
+  const parsed = new URL(url);
+  if (parsed.searchParams.has('p') || parsed.pathname.toLowerCase().includes(`/${policy.toLowerCase()}/`))
+    return url;
+  parsed.searchParams.set('p', policy);
+  return parsed.href;
+}
+
+export function consoleLogger(level: 'info' | 'warn' | 'error'): Logger {
+  const write = (method: 'info' | 'warn' | 'error') => (obj: object, msg: string) =>
+    console[method](`${msg} ${JSON.stringify(obj)}`);
+  return {
+    ...(level === 'info' ? { info: write('info') } : {}),
+    ...(level !== 'error' ? { warn: write('warn') } : {}),
+    error: write('error'),
+  };
+}
+
+/**
+ * Maps passport-azure-ad options onto Gatehouse, keeping their meaning where it is safe and
+ * refusing, with one line, what cannot be honoured safely — never silently ignoring it.
+ */
+export function gatehouseOptionsFor(options: BearerStrategyOptions): GatehouseOptions {
+  if (options === null || typeof options !== 'object') refuse('options', 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (REFUSED[key]) refuse(key, REFUSED[key]);
+    if (!KNOWN.has(key)) refuse(key, 'is not a BearerStrategy option');
+  }
+  const { identityMetadata, clientID } = options;
+  if (typeof identityMetadata !== 'string' || !identityMetadata) refuse('identityMetadata', 'is required');
+  if (typeof clientID !== 'string' || !clientID) refuse('clientID', 'is required');
+  if (options.validateIssuer === false) {
+    refuse(
+      'validateIssuer: false',
+      'is refused: list the issuers to accept in `issuer` instead (any issuer would be trusted)',
+    );
+  }
+  if (options.loggingNoPII === false)
+    refuse('loggingNoPII: false', 'is refused: Gatehouse never logs tokens or personal data');
+  if (options.scope !== undefined && (!Array.isArray(options.scope) || options.scope.length === 0)) {
+    refuse('scope', 'must be a non-empty array of scopes');
+  }
+  if (options.isB2C && !options.policyName) refuse('isB2C', 'needs policyName');
+  if (options.policyName && !options.isB2C) refuse('policyName', 'needs isB2C: true');
+  const issuers =
+    options.issuer == null ? [] : Array.isArray(options.issuer) ? options.issuer : [options.issuer];
+  if (MULTI_TENANT.test(identityMetadata) && issuers.length === 0) {
+    refuse(
+      'issuer',
+      'is required with a multi-tenant identityMetadata (common/organizations): accepting every tenant is not allowed',
+    );
+  }
+  const metadataUrl = options.isB2C ? b2cMetadata(identityMetadata, options.policyName!) : identityMetadata;
+  const audience = options.audience ?? clientID;
+  const policy = options.policyName?.toLowerCase();
+  const base: IssuerOptions = {
+    metadataUrl,
+    audience,
+    ...(options.isB2C
+      ? { claims: { policy: b2cPolicy }, match: (c) => b2cPolicy(c)?.toLowerCase() === policy }
+      : {}),
+    ...(options.allowMultiAudiencesInToken
+      ? {}
+      : {
+          validate: (c) =>
+            Array.isArray(c.aud) && c.aud.length > 1
+              ? `token has ${c.aud.length} audiences; allowMultiAudiencesInToken is off`
+              : undefined,
+        }),
+  };
+  const list: IssuerOptions[] =
+    issuers.length === 0 ? [base] : issuers.map((issuer) => ({ ...base, issuer, name: issuer }));
+  return {
+    issuers: list,
+    clockTolerance: options.clockSkew ?? 60,
+    logger: consoleLogger(options.loggingLevel ?? 'warn'),
+  };
+}
