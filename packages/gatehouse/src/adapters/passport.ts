@@ -51,41 +51,44 @@ export class BearerStrategy {
     this.requiredScope = options.scope ? requireScopes(options.scope) : undefined;
   }
 
-  authenticate(this: BearerStrategy & PassportActions, req: PassportRequest): void {
+  authenticate(request: IncomingMessage, _options?: unknown): void {
+    // Passport calls this on an object derived from the strategy, with its actions added.
+    const self = this as unknown as BearerStrategy & PassportActions;
+    const req = request as PassportRequest;
     const refuse = (error: unknown) => {
-      const answer = errorResponse(error, this.gatehouse.options.realm);
+      const answer = errorResponse(error, self.gatehouse.options.realm);
       if (answer.status >= 500) {
         // Express's final handler copies `status` and `headers` (Retry-After) from the error.
         const failure = error instanceof GatehouseError ? error : new Error('internal error');
-        this.error(Object.assign(failure, { statusCode: answer.status, headers: answer.headers }));
+        self.error(Object.assign(failure, { statusCode: answer.status, headers: answer.headers }));
         return;
       }
       const challenge = answer.headers['www-authenticate'];
       // Passport writes the challenge for a 401 only; a 403 insufficient_scope carries one too.
       if (answer.status !== 401 && challenge) req.res?.setHeader('www-authenticate', challenge);
-      this.fail(challenge, answer.status);
+      self.fail(challenge, answer.status);
     };
-    this.gatehouse
+    self.gatehouse
       .authenticate(req)
       .then((principal) => {
         if (!principal) throw new MissingTokenError();
-        if (this.requiredScope) this.gatehouse.authorize(principal, [this.requiredScope]);
+        if (self.requiredScope) self.gatehouse.authorize(principal, [self.requiredScope]);
         req.principal = principal;
         const done: VerifyDone = (error, user, info) => {
-          if (error) return this.error(error);
+          if (error) return self.error(error);
           if (!user) {
             // The application's own verify callback turned the caller away.
-            const realm = this.gatehouse.options.realm;
-            return this.fail(
+            const realm = self.gatehouse.options.realm;
+            return self.fail(
               bearerChallenge({ realm, error: 'invalid_token', description: 'The token was not accepted' }),
               401,
             );
           }
-          this.success(user, info);
+          self.success(user, info);
         };
         const claims = principal.claims as JWTPayload;
-        if (this.passReqToCallback) (this.verifyCallback as VerifyCallbackWithRequest)(req, claims, done);
-        else (this.verifyCallback as VerifyCallback)(claims, done);
+        if (self.passReqToCallback) (self.verifyCallback as VerifyCallbackWithRequest)(req, claims, done);
+        else (self.verifyCallback as VerifyCallback)(claims, done);
       })
       .catch(refuse);
   }

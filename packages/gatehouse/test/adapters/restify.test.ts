@@ -1,4 +1,4 @@
 import { runAdapterBehaviour } from './behaviour.ts';
-import { restifyServer } from './servers.ts';
+import { restifyServer } from './servers-restify.ts';
 
 runAdapterBehaviour('restify', restifyServer);

@@ -8,14 +8,12 @@ import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import restify from 'restify';
 import {
   authenticate as expressAuthenticate,
   authorize as expressAuthorize,
 } from '../../src/adapters/express.ts';
 import { gatehouse as fastifyGatehouse, protect as fastifyProtect } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
-import { authenticate as restifyAuthenticate } from '../../src/adapters/restify.ts';
 import { protect as webProtect } from '../../src/adapters/web.ts';
 import type { RouteAuth } from '../../src/core/guard.ts';
 import {
@@ -186,27 +184,4 @@ export const webServer: MakeServer = async (gatehouse) => {
     app.on(method, path, (c) => handler(c.req.raw));
   }
   return listen(createServer(getRequestListener(app.fetch)));
-};
-
-export const restifyServer: MakeServer = async (gatehouse) => {
-  const app = restify.createServer({ handleUncaughtExceptions: false });
-  // Bodies are parsed before authentication, so a token in a body is there to be (not) found.
-  app.use(restify.plugins.bodyParser({ mapParams: false }));
-  app.get('/public', (_req, res, next) => {
-    res.send({ public: true });
-    next();
-  });
-  for (const { method, path, auth } of ROUTES) {
-    const mount = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
-    mount(
-      path,
-      restifyAuthenticate(gatehouse, auth),
-      (req: restify.Request, res: restify.Response, next: restify.Next) => {
-        assertType<Exactly<typeof req.principal, Principal | null | undefined>>();
-        res.send(principalJson(req.principal ?? null));
-        next();
-      },
-    );
-  }
-  return listen(app.server);
 };
