@@ -1,17 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { API_RESOURCE, type DevIdp, type DevIdpOptions, startDevIdp } from '../src/index.ts';
 import { discover } from '../src/token-client.ts';
 
 export const silent = { info() {}, warn() {}, error() {} };
 
-/** A fresh data directory, removed when the test ends. */
-export async function tempDataDir(t: TestContext): Promise<string> {
+// Removed once every test of the file has ended. Not in the test's own after() hook: those run in
+// the order they were added, so the directory would go before the IdP using it is closed, and a
+// store still being saved makes rm fail with ENOTEMPTY.
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 }))));
+
+/** A fresh data directory, removed when the test file ends. */
+export async function tempDataDir(_t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'dev-idp-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  dirs.push(dir);
   return dir;
 }
 
