@@ -16,7 +16,7 @@ import { ConfigError, loadConfig } from '../apps/todo-api/src/config.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const API_ENTRY = join(ROOT, 'apps/todo-api/src/server.ts');
-/** The web app (a later issue): started on PORT+2 when this file exists. */
+/** The web app: started on PORT+2. */
 const WEB_ENTRY = join(ROOT, 'apps/todo-web/src/server.ts');
 const STOP_DEADLINE_MS = 4500;
 const HEALTH_TIMEOUT_MS = 15_000;
@@ -131,13 +131,15 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
     }
   });
 
-  // Hook for the web app (apps/todo-web, a later issue): PORT+2, signing in through the dev IdP.
+  // The web app on PORT+2, signing in through the dev IdP. WEB_PORT is set too, so one left in the
+  // user's shell cannot move the app off the port the IdP's redirect URI names.
   if (existsSync(WEB_ENTRY)) {
     const web = startChild(WEB_ENTRY, {
       ...process.env,
       PORT: String(port + 2),
+      WEB_PORT: String(port + 2),
       AUTH_ISSUER: idp.issuer,
-      API_URL: reachable(host, port),
+      TODO_API_URL: reachable(host, port),
     });
     children.push(web);
   }
@@ -155,7 +157,8 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
       '',
       `  To-do API   ${apiUrl}/api/todos   (docs: ${apiUrl}/docs)`,
       `  Dev IdP     ${idp.issuer}   (users: alice, bob; development only)`,
-      ...(children.length > 1 ? [`  Web app     ${reachable(host, port + 2)}`] : []),
+      // localhost, not 127.0.0.1: the sign-in cookies are set for the host name the IdP redirects to.
+      ...(children.length > 1 ? [`  Web app     http://localhost:${port + 2}   (sign in as alice or bob)`] : []),
       '',
       '  Try it:',
       `  curl -s -H "Authorization: Bearer $(${portPrefix}npm run -s token -- --user alice | tail -1)" ${apiUrl}/api/todos`,
