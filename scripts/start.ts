@@ -117,8 +117,11 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
   }
 
   const webOrigins = [`http://localhost:${port + 2}`, `http://127.0.0.1:${port + 2}`].join(',');
+  // The banner is what a new user reads: request logs start at warn unless LOG_LEVEL says otherwise.
+  const logLevel = process.env.LOG_LEVEL ?? 'warn';
   const api = startChild(API_ENTRY, {
     ...process.env,
+    LOG_LEVEL: logLevel,
     AUTH_ISSUER: idp.issuer,
     DATA_DIR: dataDir,
     CORS_ORIGINS: process.env.CORS_ORIGINS ?? webOrigins,
@@ -138,6 +141,7 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
       ...process.env,
       PORT: String(port + 2),
       WEB_PORT: String(port + 2),
+      LOG_LEVEL: logLevel,
       AUTH_ISSUER: idp.issuer,
       TODO_API_URL: reachable(host, port),
     });
