@@ -162,7 +162,9 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
       `  To-do API   ${apiUrl}/api/todos   (docs: ${apiUrl}/docs)`,
       `  Dev IdP     ${idp.issuer}   (users: alice, bob; development only)`,
       // localhost, not 127.0.0.1: the sign-in cookies are set for the host name the IdP redirects to.
-      ...(children.length > 1 ? [`  Web app     http://localhost:${port + 2}   (sign in as alice or bob)`] : []),
+      ...(children.length > 1
+        ? [`  Web app     http://localhost:${port + 2}   (sign in as alice or bob)`]
+        : []),
       '',
       '  Try it:',
       `  curl -s -H "Authorization: Bearer $(${portPrefix}npm run -s token -- --user alice | tail -1)" ${apiUrl}/api/todos`,
