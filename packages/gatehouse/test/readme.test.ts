@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Gatehouse } from '../src/index.ts';
 
 const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-const section = readme.slice(readme.indexOf('## Use with your provider'), readme.indexOf('## Options'));
+const section = readme.slice(readme.indexOf('## Use with your provider'), readme.indexOf('## Migrating'));
 const snippets = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const dir = fileURLToPath(new URL('./.readme-snippets/', import.meta.url));
 
