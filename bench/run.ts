@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CaseName, SERVERS, type ServerSpec } from './lib/catalog.ts';
 import { check } from './lib/check.ts';
+import { busyBetween, coreTimes } from './lib/cpu-stat.ts';
 import { AUDIENCE, type Issuer, SCOPE, startIssuer } from './lib/issuer.ts';
 import { load } from './lib/load.ts';
 import { type ServerProcess, startServer } from './lib/process.ts';
@@ -208,12 +209,23 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
       const server = running.get(row.spec.name)!;
       const before = await server.cpu();
       const ownBefore = process.cpuUsage();
+      const coreBefore = coreTimes(SERVER_CPU);
+      const loadCoreBefore = coreTimes(LOAD_CPU);
       const t0 = performance.now();
       const result = await loadFor(row, s.duration);
       const wallUs = (performance.now() - t0) * 1000;
       const own = process.cpuUsage(ownBefore);
+      const coreBusy = s.pin ? busyBetween(coreBefore, coreTimes(SERVER_CPU)) : undefined;
+      const loadCoreBusy = s.pin ? busyBetween(loadCoreBefore, coreTimes(LOAD_CPU)) : undefined;
       const after = await server.cpu();
       const cpu = after.cpu - before.cpu;
+      const serverShare = cpu / wallUs;
+      const loadShare = (own.user + own.system) / wallUs;
+      // What other processes took from either core (its busy share less our own process's).
+      const others =
+        coreBusy === undefined || loadCoreBusy === undefined
+          ? Number.NaN
+          : Math.max(0, coreBusy - serverShare, loadCoreBusy - loadShare);
       row.samples.push({
         rps: result.rps,
         p50: result.p50,
@@ -221,17 +233,16 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
         non2xx: result.non2xx,
         errors: result.errors,
         cpuUsPerReq: result.completed > 0 ? cpu / result.completed : Number.NaN,
-        busy: cpu / wallUs,
-        loadBusy: (own.user + own.system) / wallUs,
+        busy: serverShare,
+        loadBusy: loadShare,
+        others,
       });
+      const rate = Math.round(result.rps).toLocaleString('en-US').padStart(7);
+      const interference = Number.isNaN(others) ? '' : `, other processes ${Math.round(others * 100)} %`;
+      const failures =
+        result.non2xx || result.errors ? `  non-2xx ${result.non2xx} errors ${result.errors}` : '';
       log(
-        `   [${caseName} ${round + 1}/${s.rounds}] ${row.spec.name.padEnd(26)} ${Math.round(result.rps)
-          .toLocaleString('en-US')
-          .padStart(
-            7,
-          )} req/s  p99 ${result.p99.toFixed(1)} ms  busy ${Math.round((cpu / wallUs) * 100)} % (load gen ${Math.round(((own.user + own.system) / wallUs) * 100)} %)${
-          result.non2xx || result.errors ? `  non-2xx ${result.non2xx} errors ${result.errors}` : ''
-        }`,
+        `   [${caseName} ${round + 1}/${s.rounds}] ${row.spec.name.padEnd(26)} ${rate} req/s  p99 ${result.p99.toFixed(1)} ms  busy ${Math.round(serverShare * 100)} % (load gen ${Math.round(loadShare * 100)} %${interference})${failures}`,
       );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -285,8 +296,15 @@ async function profile(ctx: Context): Promise<ProfileSummary | string> {
 
 function machine(s: Settings): string[] {
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync(
+    'git',
+    ['status', '--porcelain', '--', 'packages/gatehouse/src', 'apps/todo-api/src'],
+    {
+      encoding: 'utf8',
+    },
+  ).stdout.trim();
   return [
-    `- ${new Date().toISOString()}, commit ${git || 'unknown'}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores`,
+    `- ${new Date().toISOString()}, commit ${git || 'unknown'}${dirty ? ' (with uncommitted changes in packages/gatehouse/src or apps/todo-api/src: the working tree is what ran)' : ''}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores`,
     `- ${
       s.pin
         ? `servers pinned to core ${SERVER_CPU} and autocannon (with the issuer) to core ${LOAD_CPU} via taskset`

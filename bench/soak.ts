@@ -37,10 +37,13 @@ const { values } = parseArgs({
     baseline: { type: 'string', default: 'node-http' },
     /** Diagnostics: Gatehouse's verified-token cache off. */
     'no-cache': { type: 'boolean', default: false },
+    /** Extra Node flags for both servers, e.g. "--max-semi-space-size=16". */
+    'server-flags': { type: 'string', default: '' },
   },
 });
 const total = Number(values.tokens);
 const connections = Number(values.connections);
+const serverFlags = values['server-flags'].split(' ').filter((f) => f !== '');
 const mib = (n: number): string => (n / MiB).toFixed(1);
 
 interface Soaked {
@@ -74,7 +77,7 @@ async function soakOne(
       scope: SCOPE,
       cache: !values['no-cache'],
     },
-    { cpu: undefined, execArgv: ['--expose-gc'] },
+    { cpu: undefined, execArgv: ['--expose-gc', ...serverFlags] },
   );
   try {
     const url = `http://127.0.0.1:${server.port}/items`;
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
       '# Gatehouse memory soak',
       '',
       `- ${new Date().toISOString()}, Node ${process.version}`,
-      `- ${total.toLocaleString('en-US')} distinct valid RS256 tokens, each sent once (${connections} connections) to \`${values.server}\` (verified-token cache ${values['no-cache'] ? 'OFF (--no-cache)' : 'on, default bounds'}), then the same stream to \`${values.baseline}\` (no authentication); each server in its own process with --expose-gc; warm-up ${WARMUP} forged + ${WARMUP} repeated valid requests before the first snapshot`,
+      `- ${total.toLocaleString('en-US')} distinct valid RS256 tokens, each sent once (${connections} connections) to \`${values.server}\` (verified-token cache ${values['no-cache'] ? 'OFF (--no-cache)' : 'on, default bounds'}), then the same stream to \`${values.baseline}\` (no authentication); each server in its own process with --expose-gc${serverFlags.length ? ` ${serverFlags.join(' ')}` : ''}; warm-up ${WARMUP} forged + ${WARMUP} repeated valid requests before the first snapshot`,
       `- ${values.server}: ${Math.round(gatehouse.rps).toLocaleString('en-US')} req/s, ${gatehouse.non2xx} non-2xx, ${gatehouse.errors} errors; ${values.baseline}: ${Math.round(baseline.rps).toLocaleString('en-US')} req/s`,
       '',
       '| server | RSS before (GC) | RSS peak | RSS after (GC) | growth | peak growth | V8 heap committed growth | heap used growth | other (native) growth |',

@@ -13,6 +13,8 @@ export interface Sample {
   busy: number;
   /** The load generator's (this process's) CPU time over wall time. */
   loadBusy: number;
+  /** The largest share of either pinned core other processes used during the run (NaN when unknown). */
+  others: number;
 }
 
 export interface Row {
@@ -42,6 +44,7 @@ export interface Stats {
   cpuUsPerReq: number;
   busy: number;
   loadBusy: number;
+  others: number;
   /** (max - min) / median of req/s over the rounds. */
   spread: number;
 }
@@ -56,6 +59,7 @@ export function stats(row: Row): Stats | undefined {
     cpuUsPerReq: median(row.samples.map((s) => s.cpuUsPerReq)),
     busy: median(row.samples.map((s) => s.busy)),
     loadBusy: median(row.samples.map((s) => s.loadBusy)),
+    others: median(row.samples.map((s) => s.others)),
     spread: (Math.max(...rps) - Math.min(...rps)) / m,
   };
 }
@@ -105,6 +109,10 @@ export function caseTable(result: CaseResult): Table {
       `${Math.round(s.loadBusy * 100)} %`,
       `${Math.round(s.spread * 100)} %`,
     ]);
+    if (s.others > 0.1)
+      notes.push(
+        `${row.spec.label}: other processes took up to ${Math.round(s.others * 100)} % of a bench core during timing (median): treat this row with caution.`,
+      );
     const bad = row.samples.filter((x) => x.non2xx > 0 || x.errors > 0);
     if (bad.length > 0) {
       const non2xx = bad.reduce((a, x) => a + x.non2xx, 0);
