@@ -113,12 +113,47 @@ export function isDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+// The API's ids: 22 base64url characters, so one in 32 starts with "-" and looks like an option.
+const ID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * Puts every positional argument after `--`, so that `todo rm -T9MRK5pZfFtDrqcDkIJeA` removes that
+ * item instead of failing on an unknown option `-T`. A token is an option when it is a known one
+ * (or looks like one and is not an id: parseArgs then names it as unknown); options that take a
+ * value take the next token with them.
+ */
+export function separate(argv: readonly string[]): string[] {
+  const optionTokens: string[] = [];
+  const positionals: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index] ?? '';
+    if (token === '--') {
+      positionals.push(...argv.slice(index + 1));
+      break;
+    }
+    const name = token.startsWith('--') ? token.slice(2).split('=')[0] : token === '-h' ? 'help' : undefined;
+    const known = name !== undefined && Object.hasOwn(options, name);
+    if (!known && (!token.startsWith('-') || token === '-' || ID.test(token))) {
+      positionals.push(token);
+      continue;
+    }
+    const spec = known ? options[name as OptionName] : undefined;
+    if (spec?.type === 'string' && !token.includes('=') && index + 1 < argv.length) {
+      // As `--name=value`: parseArgs refuses a separate value that starts with "-" (an id may).
+      optionTokens.push(`--${name}=${argv[++index] ?? ''}`);
+    } else {
+      optionTokens.push(token);
+    }
+  }
+  return [...optionTokens, '--', ...positionals];
+}
+
 function parse(argv: readonly string[]) {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return parseArgs({ args: separate(argv), options, allowPositionals: true, strict: true });
   } catch (error) {
     // parseArgs' messages name the offending option; keep the first sentence.
-    const message = error instanceof Error ? error.message.split('. ')[0] : String(error);
+    const message = error instanceof Error ? error.message.split(/(?<=\.)\s/)[0] : String(error);
     throw usageError(`${message}; see todo --help`);
   }
 }

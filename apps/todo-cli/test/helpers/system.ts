@@ -183,7 +183,11 @@ export async function runCli(
   env: Record<string, string | undefined>,
   options: RunOptions = {},
 ): Promise<CliResult> {
-  emptyCwd ??= tempDir('todo-cli-cwd-').path;
+  if (emptyCwd === undefined) {
+    const dir = tempDir('todo-cli-cwd-');
+    process.once('exit', () => dir.remove());
+    emptyCwd = dir.path;
+  }
   const child = spawn(process.execPath, [options.entry ?? CLI, ...args], {
     cwd: options.cwd ?? emptyCwd,
     env: { ...baseEnv(), ...env },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isDate, parseCommandLine } from '../../src/args.ts';
+import { isDate, parseCommandLine, separate } from '../../src/args.ts';
 import { CliError, EXIT } from '../../src/errors.ts';
 
 function usage(argv: string[], message: RegExp): void {
@@ -65,4 +65,27 @@ test('isDate accepts real calendar dates only', () => {
   assert.ok(!isDate('2030-13-01'));
   assert.ok(!isDate('2030-1-1'));
   assert.ok(!isDate('2030-01-31T00:00:00Z'));
+});
+
+test('ids that start with "-" are ids, not options; "--" ends the options', () => {
+  assert.deepEqual(parseCommandLine(['rm', '-T9MRK5pZfFtDrqcDkIJeA']).command, {
+    name: 'rm',
+    id: '-T9MRK5pZfFtDrqcDkIJeA',
+  });
+  assert.deepEqual(parseCommandLine(['done', '--json', '--9MRK5pZfFtDrqcDkIJeA']).command, {
+    name: 'done',
+    id: '--9MRK5pZfFtDrqcDkIJeA',
+  });
+  assert.deepEqual(parseCommandLine(['--op', 'getToDo', '--id', '-T9MRK5pZfFtDrqcDkIJeA']).command, {
+    name: 'show',
+    id: '-T9MRK5pZfFtDrqcDkIJeA',
+  });
+  assert.deepEqual(parseCommandLine(['add', '--owner', 'o', '--', '-1 is a number']).command, {
+    name: 'add',
+    text: '-1 is a number',
+    owner: 'o',
+    due: undefined,
+  });
+  assert.deepEqual(separate(['list', '--owner', '-x', '--json']), ['--owner=-x', '--json', '--', 'list']);
+  usage(['list', '-x'], /Unknown option '-x'/);
 });
