@@ -110,6 +110,8 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
       dataDir: join(dataDir, 'dev-idp'),
       apiPort: port,
       webPort: port + 2,
+      // DEV_IDP_HTTPS=1: an https issuer with a development CA (MSAL refuses plain http authorities).
+      https: process.env.DEV_IDP_HTTPS === '1',
       logger: { info() {}, warn: (m) => console.warn(m), error: (m) => console.error(m) },
     });
   } catch (error) {
@@ -117,11 +119,14 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
   }
 
   const webOrigins = [`http://localhost:${port + 2}`, `http://127.0.0.1:${port + 2}`].join(',');
+  // Children trust the dev IdP's own CA in https mode (NODE_EXTRA_CA_CERTS is read at process start).
+  const trustIdp = idp.caFile ? { NODE_EXTRA_CA_CERTS: idp.caFile } : {};
   // The banner is what a new user reads: request logs start at warn unless LOG_LEVEL says otherwise.
   const logLevel = process.env.LOG_LEVEL ?? 'warn';
   const api = startChild(API_ENTRY, {
     ...process.env,
     LOG_LEVEL: logLevel,
+    ...trustIdp,
     AUTH_ISSUER: idp.issuer,
     DATA_DIR: dataDir,
     CORS_ORIGINS: process.env.CORS_ORIGINS ?? webOrigins,
@@ -142,6 +147,7 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
       PORT: String(port + 2),
       WEB_PORT: String(port + 2),
       LOG_LEVEL: logLevel,
+      ...trustIdp,
       AUTH_ISSUER: idp.issuer,
       TODO_API_URL: reachable(host, port),
     });
