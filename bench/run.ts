@@ -411,7 +411,7 @@ async function main(): Promise<void> {
       '',
     ];
     md.push(
-      "req/s: 2xx responses a second (median of rounds). ratio: req/s over the reference row of the case. auth µs/req (est.): 1/req/s − 1/req/s of the same framework without authentication, i.e. what authentication adds per request on one core. server CPU µs/req: the server process's measured CPU time per response. server busy: its CPU time over wall time (about 100 % means the server, not the load generator, was the limit). load-gen busy: the same for autocannon (about 100 %: the load generator was the limit and the row is understated). spread: (max − min)/median of req/s over rounds.",
+      "req/s: 2xx responses a second (median of rounds). ratio: req/s over the reference row of the case. auth µs/req (est.): 1/req/s − 1/req/s of the same framework without authentication, i.e. what authentication adds per request on one core. auth CPU µs/req: the same from measured CPU time (server CPU µs/req less the baseline's), which holds even when the load generator, not the server, was the limit. server CPU µs/req: the server process's measured CPU time per response. server busy: its CPU time over wall time (about 100 % means the server, not the load generator, was the limit). load-gen busy: the same for autocannon (about 100 %: the load generator was the limit and the row is understated). spread: (max − min)/median of req/s over rounds.",
       '',
     );
     for (const r of results) {

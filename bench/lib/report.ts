@@ -82,6 +82,7 @@ export function caseTable(result: CaseResult): Table {
     'p99 ms',
     `ratio to ${refLabel.replace(/ \(.*$/, '')}`,
     'auth µs/req (est.)',
+    'auth CPU µs/req',
     'server CPU µs/req',
     'server busy',
     'load-gen busy',
@@ -92,18 +93,20 @@ export function caseTable(result: CaseResult): Table {
   for (const row of result.rows) {
     const s = byName.get(row.spec.name);
     if (!s) {
-      rows.push([row.spec.label, 'excluded', '', '', '', '', '', '', '']);
+      rows.push([row.spec.label, 'excluded', '', '', '', '', '', '', '', '']);
       notes.push(`${row.spec.label}: excluded — ${row.excluded ?? 'no samples'}`);
       continue;
     }
     const base = byName.get(FRAMEWORK_BASELINE[row.spec.framework]);
     const auth = row.spec.auth === 'none' || !base ? '—' : (1e6 / s.rps - 1e6 / base.rps).toFixed(1);
+    const authCpu = row.spec.auth === 'none' || !base ? '—' : (s.cpuUsPerReq - base.cpuUsPerReq).toFixed(1);
     rows.push([
       row.spec.label,
       int(s.rps),
       s.p99.toFixed(1),
       ref ? (s.rps / ref.rps).toFixed(2) : '—',
       auth,
+      authCpu,
       s.cpuUsPerReq.toFixed(1),
       `${Math.round(s.busy * 100)} %`,
       `${Math.round(s.loadBusy * 100)} %`,
