@@ -1,6 +1,7 @@
 import { createHash, KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Logger } from './logger.ts';
+import { type VerificationKey, verificationKey } from './signature.ts';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC can never be configured. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -116,7 +117,7 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
 /** An immutable, validated view of one JWKS document. */
 export class KeyStore {
   readonly keys: readonly StoredKey[];
-  readonly #imported = new Map<string, Promise<KeyObject>>();
+  readonly #imported = new Map<string, Promise<VerificationKey>>();
 
   constructor(keys: readonly StoredKey[]) {
     this.keys = keys;
@@ -183,10 +184,12 @@ export class KeyStore {
    * The node:crypto key, imported once per key through jose's JWK import. One `KeyObject` serves
    * every algorithm the key fits (RS* and PS* share an RSA key).
    */
-  keyObject(key: StoredKey, alg: string): Promise<KeyObject> {
+  keyObject(key: StoredKey, alg: string): Promise<VerificationKey> {
     let imported = this.#imported.get(key.id);
     if (!imported) {
-      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) => KeyObject.from(k as CryptoKey));
+      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) =>
+        verificationKey(KeyObject.from(k as CryptoKey)),
+      );
       this.#imported.set(key.id, imported);
       // A key that fails to import must not be cached as a rejected promise forever.
       imported.catch(() => this.#imported.delete(key.id));
