@@ -109,7 +109,7 @@ function settings(): Settings {
 const CORES = availableParallelism();
 const SERVER_CPU = 1;
 /** Set once this process has pinned itself (and pins its servers). */
-const pinned = false;
+let pinned = false;
 const LOAD_CPU = 0;
 
 function log(line: string): void {
@@ -354,8 +354,10 @@ function machine(s: Settings): string[] {
 async function main(): Promise<void> {
   const s = settings();
   const began = performance.now();
-  if (s.pin)
-    spawnSync('taskset', ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
+  if (s.pin) {
+    const args = ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)];
+    pinned = spawnSync('taskset', args, { stdio: 'ignore' }).status === 0;
+  }
   await mkdir(RESULTS, { recursive: true });
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-data-'));
   const issuer = await startIssuer();
