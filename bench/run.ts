@@ -3,7 +3,7 @@
  * baselines, each server in its own process pinned to core 1, autocannon in this process pinned
  * to core 0; servers taken round-robin for N rounds, medians reported. See bench/README.md.
  *
- *   npm run bench                        default: 5 s x 3 rounds, every case, CPU profile
+ *   npm run bench                        default: 4 s x 3 rounds, every case, CPU profile
  *   npm run bench -- --quick             smoke run (1 s x 1 round)
  *   npm run bench -- --soak              memory soak (bench/soak.ts)
  *   npm run bench -- --cases repeated,todo --only gatehouse,node-http --duration 10 --rounds 5
@@ -51,7 +51,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`npm run bench -- [options]
   --quick                 smoke run: 1.5 s runs, 1 round
-  --duration <s>          seconds per timed run (default 5)
+  --duration <s>          seconds per timed run (default 4)
   --rounds <n>            rounds over all servers; the median is reported (default 3)
   --warmup <s>            seconds of load per server before round 1 (default 1)
   --connections <n>       concurrent connections (default 50)
@@ -59,7 +59,7 @@ if (values.help) {
   --cases <list>          repeated,distinct,todo,profile (default all)
   --only <list>           only servers whose name contains one of these (baselines always kept)
   --max-interference <%>  run again (once) a run in which other processes took more than
-                          this share of a bench core (default 20; retries add at most 30 %)
+                          this share of a bench core (default 20; retries add at most 20 %)
   --no-pin                do not pin with taskset
   --soak                  run the memory soak instead (bench/soak.ts)
 `);
@@ -93,7 +93,7 @@ function settings(): Settings {
     if (!(ALL_CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case ${c}`);
   const tasksetWorks = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   return {
-    duration: positive(values.duration, quick ? 1.5 : 5, 'duration'),
+    duration: positive(values.duration, quick ? 1.5 : 4, 'duration'),
     rounds: Math.round(positive(values.rounds, quick ? 1 : 3, 'rounds')),
     warmup: positive(values.warmup, 1, 'warmup'),
     connections: Math.round(positive(values.connections, 50, 'connections')),
@@ -138,7 +138,7 @@ interface Context {
   forged: string;
   distinct: string[];
   dir: string;
-  /** Re-runs of disturbed runs: at most 30 % more runs in all. */
+  /** Re-runs of disturbed runs: at most 20 % more runs in all. */
   retries: { left: number; used: number };
 }
 
@@ -392,7 +392,7 @@ async function main(): Promise<void> {
       forged,
       distinct,
       dir,
-      retries: { left: Math.ceil(planned * 0.3), used: 0 },
+      retries: { left: Math.ceil(planned * 0.2), used: 0 },
     };
     const results: CaseResult[] = [];
     for (const c of s.cases) if (c !== 'profile') results.push(await runCase(ctx, c));
