@@ -50,7 +50,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`npm run bench -- [options]
-  --quick                 smoke run: 1.5 s runs, 1 round
+  --quick                 smoke run: 1 s runs, 1 round, 0.5 s warm-up, no re-runs
   --duration <s>          seconds per timed run (default 4)
   --rounds <n>            rounds over all servers; the median is reported (default 3)
   --warmup <s>            seconds of load per server before round 1 (default 1)
@@ -84,6 +84,8 @@ interface Settings {
   only: string[] | undefined;
   /** A run in which other processes took more than this share of a bench core is run again. */
   maxInterference: number;
+  /** Extra runs allowed for that, as a share of the planned runs (none in a quick run). */
+  retryShare: number;
 }
 
 function settings(): Settings {
@@ -93,15 +95,16 @@ function settings(): Settings {
     if (!(ALL_CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case ${c}`);
   const tasksetWorks = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   return {
-    duration: positive(values.duration, quick ? 1.5 : 4, 'duration'),
+    duration: positive(values.duration, quick ? 1 : 4, 'duration'),
     rounds: Math.round(positive(values.rounds, quick ? 1 : 3, 'rounds')),
-    warmup: positive(values.warmup, 1, 'warmup'),
+    warmup: positive(values.warmup, quick ? 0.5 : 1, 'warmup'),
     connections: Math.round(positive(values.connections, 50, 'connections')),
     tokens: Math.round(positive(values.tokens, 10_000, 'tokens')),
     pin: !values['no-pin'] && tasksetWorks && CORES >= 2,
     cases: cases as (CaseName | 'profile')[],
     only: values.only?.split(',').map((s) => s.trim()),
     maxInterference: positive(values['max-interference'], 20, 'max-interference') / 100,
+    retryShare: quick ? 0 : 0.2,
   };
 }
 
@@ -392,7 +395,7 @@ async function main(): Promise<void> {
       forged,
       distinct,
       dir,
-      retries: { left: Math.ceil(planned * 0.2), used: 0 },
+      retries: { left: Math.ceil(planned * s.retryShare), used: 0 },
     };
     const results: CaseResult[] = [];
     for (const c of s.cases) if (c !== 'profile') results.push(await runCase(ctx, c));
