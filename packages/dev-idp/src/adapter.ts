@@ -128,13 +128,20 @@ export interface FileStore {
   flush(): Promise<void>;
 }
 
-/** Opens the store under `<dataDir>/store`, loading what an earlier run saved. */
-export async function openFileStore(dataDir: string, onError: (error: unknown) => void): Promise<FileStore> {
+/**
+ * Opens the store under `<dataDir>/store`, loading what an earlier run saved. `prefix` keeps the
+ * files of several authorities apart (`store/${prefix}Session.json`); '' for the default one.
+ */
+export async function openFileStore(
+  dataDir: string,
+  onError: (error: unknown) => void,
+  prefix = '',
+): Promise<FileStore> {
   const dir = join(dataDir, 'store');
   await ensureDir(dir);
   const stores = new Map<string, ModelStore>();
   for (const name of PERSISTED) {
-    const path = join(dir, `${name}.json`);
+    const path = join(dir, `${prefix}${name}.json`);
     const store = new ModelStore(path, onError);
     store.load(await readJsonFile(path));
     stores.set(name, store);

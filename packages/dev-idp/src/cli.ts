@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { DevIdpError } from './errors.ts';
+import type { ProfileName } from './profiles/types.ts';
 import { startDevIdp } from './server.ts';
 
 const usage =
-  'usage: node packages/dev-idp/src/cli.ts [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR] [--https]';
+  'usage: node packages/dev-idp/src/cli.ts [--profile entra|b2c|auth0|keycloak] [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR] [--https]';
 
 function portOf(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value);
@@ -13,6 +14,7 @@ function portOf(value: string | undefined): number | undefined {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      profile: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       issuer: { type: 'string' },
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
     return;
   }
   const idp = await startDevIdp({
+    // Checked by startDevIdp, which names the valid profiles.
+    profile: values.profile as ProfileName | undefined,
     port: portOf(values.port),
     host: values.host,
     issuer: values.issuer,
@@ -38,6 +42,10 @@ async function main(): Promise<void> {
     logger: console,
   });
   console.log(`dev-idp: issuer ${idp.issuer} (development only; users alice and bob)`);
+  if (idp.profile !== 'entra') {
+    for (const authority of idp.authorities)
+      console.log(`dev-idp: ${authority.id}: ${authority.metadataUrl}`);
+  }
   if (idp.caFile) console.log(`dev-idp: clients trust it with NODE_EXTRA_CA_CERTS=${idp.caFile}`);
 
   const shutdown = () => {

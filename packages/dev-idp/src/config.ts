@@ -1,16 +1,33 @@
 import type { JWK } from 'jose';
 import type { Adapter, Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { findAccount } from './accounts.ts';
-import { shapeAccessToken } from './claims.ts';
 import { escapeHtml, page } from './login-page.ts';
-import { ACCESS_TOKEN_TTL_SECONDS, defaultResource, getResourceServerInfo } from './resource.ts';
-import { routes } from './routes.ts';
+import type { Authority, ProfileName } from './profiles/types.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, resourceIndicators } from './resource.ts';
 
 export interface ConfigurationInput {
   clients: ClientMetadata[];
   signingKeys: { keys: JWK[] };
   cookieKeys: string[];
   adapter: (name: string) => Adapter;
+  profile: ProfileName;
+  authority: Authority;
+  /**
+   * Suffix of the cookie names, so that authorities sharing an origin (B2C policies) keep apart
+   * sessions; '' keeps oidc-provider's names.
+   */
+  cookieSuffix: string;
+}
+
+function cookieNames(suffix: string) {
+  if (!suffix) return {};
+  return {
+    names: {
+      session: `_session${suffix}`,
+      interaction: `_interaction${suffix}`,
+      resume: `_interaction_resume${suffix}`,
+    },
+  };
 }
 
 const HOUR = 60 * 60;
@@ -51,11 +68,14 @@ function renderError(ctx: KoaContextWithOIDC, out: Record<string, string>): void
 
 /** The oidc-provider configuration; every default that would print a "you should change" notice is set. */
 export function buildConfiguration(input: ConfigurationInput): Configuration {
+  const { authority } = input;
+  const { routes, mount } = authority;
+  const resources = resourceIndicators(authority.api, authority.defaultResource);
   return {
     adapter: input.adapter,
     clients: input.clients,
     jwks: input.signingKeys,
-    cookies: { keys: input.cookieKeys },
+    cookies: { keys: input.cookieKeys, ...cookieNames(input.cookieSuffix) },
     findAccount,
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     claims: {
@@ -64,9 +84,11 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
       email: ['email', 'email_verified'],
     },
     clientBasedCORS,
+    // Tells the token helpers (getUserToken, getAppToken) which provider's requests to send.
+    discovery: { dev_idp_profile: input.profile },
     // Authorization code only: no implicit or hybrid flows, as OAuth 2.1 and Entra's guidance say.
     responseTypes: ['code'],
-    interactions: { url: (_ctx, interaction) => `${routes.interaction}/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${mount}${routes.interaction}/${interaction.uid}` },
     routes: {
       authorization: routes.authorization,
       token: routes.token,
@@ -84,11 +106,11 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         enabled: true,
         // The refresh and code exchange need not repeat `resource`: the grant already names it.
         useGrantedResource: async () => true,
-        defaultResource,
-        getResourceServerInfo,
+        defaultResource: resources.defaultResource,
+        getResourceServerInfo: resources.getResourceServerInfo,
       },
     },
-    formats: { customizers: { jwt: shapeAccessToken } },
+    formats: { customizers: { jwt: authority.shapeAccessToken } },
     // oidc-provider drops offline_access unless prompt=consent (OpenID Connect Core 11); Entra does
     // not, and MSAL never sends prompt=consent, so a client that may refresh gets a refresh token.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),

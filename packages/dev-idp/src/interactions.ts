@@ -3,10 +3,33 @@ import type { InteractionDetails, Provider } from 'oidc-provider';
 import { findUserByName } from './accounts.ts';
 import { isFormRequest, readBody } from './body.ts';
 import { loginPage, PAGE_HEADERS, page } from './login-page.ts';
-import { routes } from './routes.ts';
+import type { Authority } from './profiles/types.ts';
 
 const FORM_LIMIT = 8 * 1024;
-const pattern = new RegExp(`^${routes.interaction}/([A-Za-z0-9_-]+)(?:/(login|abort))?$`);
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const patterns = new WeakMap<Authority, RegExp>();
+
+function patternOf(authority: Authority): RegExp {
+  let pattern = patterns.get(authority);
+  if (!pattern) {
+    pattern = new RegExp(
+      `^${escapeRegExp(authority.routes.interaction)}/([A-Za-z0-9_-]+)(?:/(login|abort))?$`,
+    );
+    patterns.set(authority, pattern);
+  }
+  return pattern;
+}
+
+/** What the login page says and where its forms post. */
+interface PageContext {
+  /** The interaction URL as the browser sees it: `${mount}${routes.interaction}`. */
+  base: string;
+  label: string | undefined;
+}
 
 function send(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, PAGE_HEADERS);
@@ -45,13 +68,18 @@ async function login(
   req: IncomingMessage,
   res: ServerResponse,
   details: InteractionDetails,
+  where: PageContext,
 ) {
   const body = isFormRequest(req) ? await readBody(req, FORM_LIMIT) : undefined;
   const name = new URLSearchParams(body?.toString('utf8') ?? '').get('login') ?? '';
   const user = findUserByName(name);
   if (!user) {
     const clientId = String(details.params.client_id);
-    return send(res, 401, loginPage({ uid: details.uid, clientId, login: name, error: 'No such user.' }));
+    return send(
+      res,
+      401,
+      loginPage({ ...where, uid: details.uid, clientId, login: name, error: 'No such user.' }),
+    );
   }
   await provider.interactionFinished(
     req,
@@ -62,16 +90,17 @@ async function login(
 }
 
 /**
- * Serves `/interaction/...`: the login form (GET), its submission (POST .../login) and cancel
- * (POST .../abort). Returns false for any other path.
+ * Serves the authority's `/interaction/...` (`pathname` is inside its mount): the login form (GET),
+ * its submission (POST .../login) and cancel (POST .../abort). Returns false for any other path.
  */
 export async function handleInteraction(
   provider: Provider,
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
+  authority: Authority,
 ): Promise<boolean> {
-  const match = pattern.exec(pathname);
+  const match = patternOf(authority).exec(pathname);
   if (!match) return false;
   const [, uid, action] = match;
 
@@ -88,13 +117,17 @@ export async function handleInteraction(
     return true;
   }
 
+  const where: PageContext = {
+    base: `${authority.mount}${authority.routes.interaction}`,
+    label: authority.label,
+  };
   const prompt = details.prompt.name;
   if (req.method === 'GET' && !action && prompt === 'login') {
-    send(res, 200, loginPage({ uid: details.uid, clientId: String(details.params.client_id) }));
+    send(res, 200, loginPage({ ...where, uid: details.uid, clientId: String(details.params.client_id) }));
   } else if (req.method === 'GET' && !action && prompt === 'consent') {
     await consent(provider, req, res, details);
   } else if (req.method === 'POST' && action === 'login' && prompt === 'login') {
-    await login(provider, req, res, details);
+    await login(provider, req, res, details, where);
   } else if (req.method === 'POST' && action === 'abort') {
     const result = { error: 'access_denied', error_description: 'End-User aborted interaction' };
     await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });

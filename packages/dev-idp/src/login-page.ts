@@ -38,15 +38,26 @@ export interface LoginPageInput {
   clientId: string;
   login?: string;
   error?: string;
+  /** Where the interaction is served, as the browser sees it. @default '/interaction' */
+  base?: string;
+  /** What the user signs in through, e.g. a B2C policy. */
+  label?: string | undefined;
 }
 
-export function loginPage({ uid, clientId, login = '', error }: LoginPageInput): string {
-  const action = `/interaction/${encodeURIComponent(uid)}`;
+export function loginPage({
+  uid,
+  clientId,
+  login = '',
+  error,
+  base = '/interaction',
+  label,
+}: LoginPageInput): string {
+  const action = `${base}/${encodeURIComponent(uid)}`;
   const users = DEV_USERS.map((user) => `<option value="${escapeHtml(user.username)}">`).join('');
   return page(
     'Sign in',
     `<h1>Sign in</h1>
-<p>to <strong>${escapeHtml(clientId)}</strong> on the development identity provider.</p>
+<p>to <strong>${escapeHtml(clientId)}</strong> on the development identity provider${label ? ` (${escapeHtml(label)})` : ''}.</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="${action}/login" autocomplete="off">
 <label for="login">User name</label>

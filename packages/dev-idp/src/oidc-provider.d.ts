@@ -83,10 +83,19 @@ declare module 'oidc-provider' {
     payload: UnknownObject;
   }
 
+  /** What a grant was issued from: its scope names the OpenID Connect scopes too. */
+  export interface GrantSource {
+    readonly scope?: string;
+  }
+
   export interface OIDCContext {
     readonly route?: string;
     readonly params?: UnknownObject;
     readonly client?: Client;
+    readonly entities?: {
+      readonly AuthorizationCode?: GrantSource;
+      readonly RefreshToken?: GrantSource;
+    };
   }
 
   export interface KoaContextWithOIDC {
@@ -133,6 +142,7 @@ declare module 'oidc-provider' {
 
   export interface CookiesConfiguration {
     keys: string[];
+    names?: { session?: string; interaction?: string; resume?: string };
   }
 
   export type TtlFunction = (ctx: KoaContextWithOIDC, token: unknown, client: Client) => number;
@@ -146,6 +156,7 @@ declare module 'oidc-provider' {
     claims?: Record<string, string[]>;
     scopes?: string[];
     clientBasedCORS?: (ctx: KoaContextWithOIDC, origin: string, client: Client) => boolean;
+    discovery?: UnknownObject;
     interactions?: { url: (ctx: KoaContextWithOIDC, interaction: { uid: string }) => string };
     routes?: Record<string, string>;
     responseTypes?: string[];

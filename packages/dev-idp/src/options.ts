@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DevIdpError } from './errors.ts';
+import { PROFILE_NAMES, type ProfileName } from './profiles/types.ts';
 
 /** Anything with these three methods: `console`, a pino logger, a test spy. */
 export interface DevIdpLogger {
@@ -20,7 +21,17 @@ export interface DevIdpOptions {
    * it refuses authorities that are not https. @default false
    */
   https?: boolean;
-  /** Issuer identifier, without a path. @default `http://localhost:${port}` (`https://` in https mode) */
+  /**
+   * Which provider's tokens to speak (one per IdP instance): `entra` (Entra ID v2), `b2c` (Azure AD
+   * B2C user flows), `auth0`, `keycloak`. See the README for each one's issuer and claims.
+   * @default 'entra'
+   */
+  profile?: ProfileName;
+  /**
+   * The origin clients reach the IdP at, without a path; the issuer is this origin for `entra`,
+   * and the profile's issuer under it for the others (`${issuer}/realms/gatehouse`).
+   * @default `http://localhost:${port}` (`https://` in https mode)
+   */
   issuer?: string;
   /** Where keys and issued grants persist between runs. @default './data/dev-idp' */
   dataDir?: string;
@@ -35,6 +46,7 @@ export interface DevIdpOptions {
 }
 
 export interface ResolvedOptions {
+  profile: ProfileName;
   port: number;
   host: string;
   https: boolean;
@@ -110,7 +122,10 @@ export function resolveOptions(options: DevIdpOptions = {}): ResolvedOptions {
   // The issuer names what this server itself serves; an https issuer over plain http is left
   // possible (a TLS-terminating proxy in front), the reverse never works.
   if (https && issuer?.startsWith('http:')) throw invalid('issuer', 'https when option https is true');
+  const profile = options.profile ?? 'entra';
+  if (!PROFILE_NAMES.includes(profile)) throw invalid('profile', `one of ${PROFILE_NAMES.join(', ')}`);
   return {
+    profile,
     port: checkPort('port', options.port ?? defaultOptions.port, 0),
     host,
     https,

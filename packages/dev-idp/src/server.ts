@@ -7,20 +7,42 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
-import { openFileStore } from './adapter.ts';
+import { type FileStore, openFileStore } from './adapter.ts';
 import { buildClients } from './clients.ts';
 import { buildConfiguration } from './config.ts';
-import { entraTokenResponse, translateEntraRequest } from './entra-requests.ts';
 import { ensureDir } from './files.ts';
 import { handleInteraction } from './interactions.ts';
 import { loadOrCreateKeys } from './keys.ts';
 import { assertNotProduction, type DevIdpOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { buildProfile } from './profiles/index.ts';
+import { requestedUrls } from './profiles/mount.ts';
+import type { Authority, Profile, ProfileName } from './profiles/types.ts';
+import { prefixedTokenResponse, translateRequest } from './requests.ts';
 import { loadOrCreateTls } from './tls.ts';
 
-export interface DevIdp {
-  /** Issuer identifier: the `iss` of every token, and where discovery lives. */
+/** One issuer the IdP serves (a profile may serve several, e.g. one per B2C policy). */
+export interface DevIdpAuthority {
+  /** `default` (entra), `tenant` (entra, Entra's URL layout), the B2C policy, `auth0`, the Keycloak realm. */
+  readonly id: string;
   readonly issuer: string;
+  /** Its discovery document. */
+  readonly metadataUrl: string;
+}
+
+export interface DevIdp {
+  /** The token shape this IdP speaks. */
+  readonly profile: ProfileName;
+  /**
+   * Issuer identifier: the `iss` of the tokens (of the first authority's, when there are several:
+   * entra's origin issuer; B2C's policies all share theirs).
+   */
+  readonly issuer: string;
+  /** The first authority's discovery document (B2C: the first policy's, path form). */
+  readonly metadataUrl: string;
+  /** Every issuer served, with its discovery document. */
+  readonly authorities: readonly DevIdpAuthority[];
   /** Where the server actually listens (the issuer may name `localhost` instead). */
   readonly url: string;
   /**
@@ -63,18 +85,60 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+interface ProviderParts {
+  clients: ReturnType<typeof buildClients>;
+  signingKeys: { keys: JWK[] };
+  cookieKeys: string[];
+}
+
+/** The default entra issuer keeps the names it always had; every other authority gets its own. */
+function isOriginal(profile: Profile, authority: Authority): boolean {
+  return profile.name === 'entra' && authority.mount === '';
+}
+
 function createProvider(
-  issuer: string,
+  profile: Profile,
+  authority: Authority,
   options: ResolvedOptions,
-  parts: Parameters<typeof buildConfiguration>[0],
+  parts: ProviderParts,
+  store: FileStore,
 ) {
-  const provider = new Provider(issuer, buildConfiguration(parts));
-  provider.use(entraTokenResponse);
+  const own = authority.id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const provider = new Provider(
+    authority.issuer,
+    buildConfiguration({
+      clients: parts.clients.filter((client) => authority.clients.includes(client.client_id)),
+      signingKeys: parts.signingKeys,
+      cookieKeys: parts.cookieKeys,
+      adapter: (name) => store.adapterFor(name),
+      profile: profile.name,
+      authority,
+      cookieSuffix: isOriginal(profile, authority) ? '' : `.${own}`,
+    }),
+  );
+  provider.use(prefixedTokenResponse(authority));
+  for (const middleware of authority.middleware ?? []) provider.use(middleware);
   provider.on('server_error', (_ctx, error) => options.logger.error(`dev-idp: ${errorMessage(error)}`));
   provider.on('grant.success', (ctx) =>
     options.logger.info(`dev-idp: issued tokens to ${ctx.oidc.client?.clientId ?? 'unknown client'}`),
   );
   return provider;
+}
+
+type MountedRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * oidc-provider derives the URLs it prints (discovery, redirects) from `originalUrl` minus `url`:
+ * that difference is where the authority is mounted.
+ */
+function mounted(req: IncomingMessage, authority: Authority): IncomingMessage {
+  if (authority.mount) (req as MountedRequest).originalUrl = `${authority.mount}${req.url ?? '/'}`;
+  return req;
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: 'not_found', error_description: 'no such endpoint on this profile' }));
 }
 
 /** Names the server certificate must cover besides the loopback ones: the issuer's host and ours. */
@@ -122,26 +186,48 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       res.end();
     });
   });
-  const store = await openFileStore(resolved.dataDir, (error) =>
-    logger.error(`dev-idp: could not save state under ${resolved.dataDir}: ${errorMessage(error)}`),
-  );
+  const onStoreError = (error: unknown) =>
+    logger.error(`dev-idp: could not save state under ${resolved.dataDir}: ${errorMessage(error)}`);
+  const stores: FileStore[] = [];
 
   const address = await listen(server, resolved.port, resolved.host);
   const scheme = resolved.https ? 'https' : 'http';
-  const issuer = resolved.issuer ?? `${scheme}://localhost:${address.port}`;
+  const origin = resolved.issuer ?? `${scheme}://localhost:${address.port}`;
+  const profile = buildProfile(resolved.profile, origin);
   try {
-    const provider = createProvider(issuer, resolved, {
+    const parts: ProviderParts = {
       clients: buildClients({ ...resolved, daemonCertJwks: keys.daemonCert }),
       signingKeys: keys.signing,
       cookieKeys: keys.cookieKeys,
-      adapter: (name) => store.adapterFor(name),
-    });
-    const callback = provider.callback();
+    };
+    const served = new Map<Authority, { provider: Provider; callback: Handler }>();
+    for (const authority of profile.authorities) {
+      const prefix = isOriginal(profile, authority) ? '' : `${profile.name}.${authority.id}.`;
+      const store = await openFileStore(resolved.dataDir, onStoreError, prefix);
+      stores.push(store);
+      const provider = createProvider(profile, authority, resolved, parts, store);
+      served.set(authority, { provider, callback: provider.callback() });
+    }
     handler = async (req, res) => {
-      const { pathname } = new URL(req.url ?? '/', issuer);
-      if (await handleInteraction(provider, req, res, pathname)) return;
-      const next = await translateEntraRequest(req, res);
-      if (next) await callback(next, res);
+      const requested = new URL(req.url ?? '/', origin);
+      const route = profile.route(requested);
+      const target = route && served.get(route.authority);
+      if (!route || !target) return notFound(res);
+      requestedUrls.set(req, requested);
+      req.url = route.inner;
+      const { pathname } = new URL(route.inner, origin);
+      if (
+        await handleInteraction(
+          target.provider,
+          mounted(req, route.authority),
+          res,
+          pathname,
+          route.authority,
+        )
+      )
+        return;
+      const next = await translateRequest(req, res, route.authority);
+      if (next) await target.callback(mounted(next, route.authority), res);
     };
   } catch (error) {
     await stop(server);
@@ -152,13 +238,21 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const url = `${scheme}://${host}:${address.port}`;
   logger.info(`dev-idp: listening on ${url}`);
 
+  const authorities = profile.authorities.map(({ id, issuer, metadataUrl }) => ({ id, issuer, metadataUrl }));
+  const [first] = authorities;
+  if (!first) throw new Error(`dev-idp: profile ${profile.name} serves no issuer`);
   let closing: Promise<void> | undefined;
   return {
-    issuer,
+    profile: profile.name,
+    issuer: first.issuer,
+    metadataUrl: first.metadataUrl,
+    authorities,
     url,
     caFile,
     close() {
-      closing ??= stop(server).then(() => store.flush());
+      closing ??= stop(server)
+        .then(() => Promise.all(stores.map((store) => store.flush())))
+        .then(() => {});
       return closing;
     },
   };

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, SignJWT } from 'jose';
 import { DEV_CLIENT_IDS, DEV_DAEMON_SECRET } from './clients.ts';
 import { DevIdpError } from './errors.ts';
-import { API_RESOURCE } from './resource.ts';
+import { clientCredentialsParams } from './profiles/client-params.ts';
+import { PROFILE_NAMES, type ProfileName } from './profiles/types.ts';
 
 export interface TokenSet {
   accessToken: string;
@@ -20,6 +21,18 @@ export interface IssuerMetadata {
   token_endpoint: string;
   jwks_uri: string;
   end_session_endpoint?: string;
+  /** Which profile the dev IdP speaks there (its own discovery field). */
+  dev_idp_profile?: string;
+}
+
+/** Where to find an issuer: its identifier (discovery at `${issuer}/.well-known/...`) or an explicit document. */
+export interface IssuerLocation {
+  /** Issuer identifier; discovery at `${issuer}/.well-known/openid-configuration`. */
+  issuer?: string;
+  /** The discovery document itself, e.g. a B2C policy's (`idp.metadataUrl`, `idp.authorities[i].metadataUrl`). */
+  metadataUrl?: string;
+  /** Which provider's requests to send. @default what the dev IdP's discovery document says, else 'entra' */
+  profile?: ProfileName;
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -34,9 +47,12 @@ function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
-/** Reads the issuer's discovery document (over real HTTP, as any client would). */
-export async function discover(issuer: string): Promise<IssuerMetadata> {
-  const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+/** Reads the issuer's discovery document (over real HTTP, as any client would); `metadataUrl` names it explicitly. */
+export async function discover(issuer: string | undefined, metadataUrl?: string): Promise<IssuerMetadata> {
+  if (metadataUrl === undefined && issuer === undefined) {
+    throw new DevIdpError('ERR_DEV_IDP_DISCOVERY', 'dev-idp: give issuer or metadataUrl');
+  }
+  const url = metadataUrl ?? `${issuer?.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let response: Response;
   try {
     response = await fetch(url, { headers: { accept: 'application/json' } });
@@ -91,15 +107,20 @@ export async function requestToken(tokenEndpoint: string, params: URLSearchParam
   };
 }
 
-export interface AppTokenOptions {
-  issuer: string;
+/** The profile to speak: as asked, else as the dev IdP's discovery document says, else entra. */
+export function profileOf(location: IssuerLocation, metadata: IssuerMetadata): ProfileName {
+  const advertised = PROFILE_NAMES.find((name) => name === metadata.dev_idp_profile);
+  return location.profile ?? advertised ?? 'entra';
+}
+
+export interface AppTokenOptions extends IssuerLocation {
   /** @default 'todo-daemon' */
   clientId?: string;
   /** Client secret (client_secret_post). @default 'dev-daemon-secret' unless `privateKey` is given */
   clientSecret?: string;
   /** PKCS#8 PEM private key: authenticates with private_key_jwt instead (e.g. `todo-daemon-cert`). */
   privateKey?: string;
-  /** @default 'api://todo/.default' */
+  /** @default entra: 'api://todo/.default'; others: the client's whole grant (Auth0 names its API in `audience`) */
   scope?: string;
 }
 
@@ -118,12 +139,13 @@ async function clientAssertion(clientId: string, pem: string, audience: string):
 
 /** Client credentials grant against the issuer's token endpoint: an app token with the client's roles. */
 export async function getAppToken(options: AppTokenOptions): Promise<TokenSet> {
-  const { token_endpoint } = await discover(options.issuer);
+  const metadata = await discover(options.issuer, options.metadataUrl);
+  const { token_endpoint } = metadata;
   const clientId = options.clientId ?? DEV_CLIENT_IDS.daemon;
   const params = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: clientId,
-    scope: options.scope ?? `${API_RESOURCE}/.default`,
+    ...clientCredentialsParams(profileOf(options, metadata), options.scope),
   });
   if (options.privateKey !== undefined) {
     params.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
@@ -134,8 +156,7 @@ export async function getAppToken(options: AppTokenOptions): Promise<TokenSet> {
   return requestToken(token_endpoint, params);
 }
 
-export interface RefreshOptions {
-  issuer: string;
+export interface RefreshOptions extends IssuerLocation {
   refreshToken: string;
   /** The public client the refresh token was issued to. @default 'todo-cli' */
   clientId?: string;
@@ -145,7 +166,7 @@ export interface RefreshOptions {
 
 /** Refresh token grant for a public client. */
 export async function refreshUserToken(options: RefreshOptions): Promise<TokenSet> {
-  const { token_endpoint } = await discover(options.issuer);
+  const { token_endpoint } = await discover(options.issuer, options.metadataUrl);
   const params = new URLSearchParams({
     grant_type: 'refresh_token',
     refresh_token: options.refreshToken,

@@ -3,14 +3,16 @@ import { CLI_REDIRECT_URI, DEV_CLIENT_IDS } from './clients.ts';
 import { CookieJar } from './cookie-jar.ts';
 import { DevIdpError } from './errors.ts';
 import { firstForm } from './html-form.ts';
-import { API_RESOURCE, DELEGATED_SCOPES } from './resource.ts';
-import { discover, requestToken, type TokenSet } from './token-client.ts';
+import { authorizationParams } from './profiles/client-params.ts';
+import { discover, type IssuerLocation, profileOf, requestToken, type TokenSet } from './token-client.ts';
 
-export interface UserTokenOptions {
-  issuer: string;
+export interface UserTokenOptions extends IssuerLocation {
   /** User name typed on the login form, e.g. 'alice' or 'bob'. */
   user: string;
-  /** API scopes, bare (`ToDoList.Read`) or Entra-style (`api://todo/ToDoList.Read`). @default 'ToDoList.Read ToDoList.ReadWrite' */
+  /**
+   * API scopes, bare (`ToDoList.Read`) or in the provider's form (`api://todo/ToDoList.Read`).
+   * @default every delegated scope of the profile's API (entra: 'ToDoList.Read ToDoList.ReadWrite')
+   */
   scope?: string;
   /** A public client that may use the redirect URI. @default 'todo-cli' */
   clientId?: string;
@@ -85,36 +87,30 @@ async function authorize(start: URL, redirectUri: URL, user: string, password: s
   throw signInError(user, `no redirect back to ${redirectUri.href} after ${MAX_STEPS} steps`);
 }
 
-function authorizationScope(scope: string): { scope: string; resource?: string } {
-  const requested = ['openid', 'offline_access', ...scope.split(' ').filter(Boolean)].join(' ');
-  // Entra-style scopes name the API themselves; bare ones need RFC 8707's `resource`.
-  return scope.includes('://') ? { scope: requested } : { scope: requested, resource: API_RESOURCE };
-}
-
 /**
  * Gets a user's token the way a browser-based sign-in would: authorization code with PKCE, over
  * real HTTP, through the IdP's own login form. No back door.
  */
 export async function getUserToken(options: UserTokenOptions): Promise<TokenSet> {
-  const metadata = await discover(options.issuer);
+  const metadata = await discover(options.issuer, options.metadataUrl);
   const clientId = options.clientId ?? DEV_CLIENT_IDS.cli;
   const redirectUri = new URL(options.redirectUri ?? CLI_REDIRECT_URI);
   const verifier = random();
   const state = random();
 
+  // Added to what the endpoint already carries (B2C's `?p=policy`).
   const start = new URL(metadata.authorization_endpoint);
-  const { scope, resource } = authorizationScope(options.scope ?? DELEGATED_SCOPES.join(' '));
-  start.search = new URLSearchParams({
+  const params = {
     client_id: clientId,
     response_type: 'code',
     redirect_uri: redirectUri.href,
-    scope,
-    ...(resource ? { resource } : {}),
+    ...authorizationParams(profileOf(options, metadata), options.scope),
     state,
     nonce: random(),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
-  }).toString();
+  };
+  for (const [name, value] of Object.entries(params)) start.searchParams.set(name, value);
 
   const callback = await authorize(start, redirectUri, options.user, options.password ?? '');
   const answer = callback.searchParams;

@@ -1,18 +1,18 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Middleware } from 'oidc-provider';
 import { isFormRequest, readBody } from './body.ts';
-import { type Endpoint, toEntraScope, translateEntraScopes } from './entra-scopes.ts';
-import { routes } from './routes.ts';
+import { type Endpoint, toPrefixedScope } from './entra-scopes.ts';
+import type { Authority } from './profiles/types.ts';
 
 // Same order of magnitude as oidc-provider's own limit for these bodies.
 const BODY_LIMIT = 64 * 1024;
 
-// Requests whose scopes were named Entra-style, so their token responses are named back that way.
-const entraStyle = new WeakSet<IncomingMessage>();
+// Requests whose scopes were named with the API's prefix, so their token responses are named back that way.
+const prefixedStyle = new WeakSet<IncomingMessage>();
 
-function endpointOf(pathname: string): Endpoint | undefined {
-  if (pathname === routes.authorization) return 'authorization';
-  if (pathname === routes.token) return 'token';
+function endpointOf(pathname: string, authority: Authority): Endpoint | undefined {
+  if (pathname === authority.routes.authorization) return 'authorization';
+  if (pathname === authority.routes.token) return 'token';
   return undefined;
 }
 
@@ -42,19 +42,21 @@ function tooLarge(res: ServerResponse): undefined {
 }
 
 /**
- * Translates Entra-style scope requests (see translateEntraScopes) before oidc-provider parses them.
- * Returns the request to hand on, or undefined when the response was already sent.
+ * Translates provider-style requests (Entra's prefixed scopes, Auth0's `audience`; see each
+ * profile's `translate`) before oidc-provider parses them. `req.url` is the path inside the
+ * authority. Returns the request to hand on, or undefined when the response was already sent.
  */
-export async function translateEntraRequest(
+export async function translateRequest(
   req: IncomingMessage,
   res: ServerResponse,
+  authority: Authority,
 ): Promise<IncomingMessage | undefined> {
   const url = new URL(req.url ?? '/', 'http://dev-idp.invalid');
-  const endpoint = endpointOf(url.pathname);
+  const endpoint = endpointOf(url.pathname, authority);
   if (!endpoint) return req;
 
   if (req.method === 'GET' && endpoint === 'authorization') {
-    const translation = translateEntraScopes(url.searchParams, endpoint);
+    const translation = authority.translate(url.searchParams, endpoint);
     if (translation !== 'unchanged') req.url = `${url.pathname}?${url.searchParams}`;
     return req;
   }
@@ -63,18 +65,20 @@ export async function translateEntraRequest(
   const body = await readBody(req, BODY_LIMIT);
   if (!body) return tooLarge(res);
   const params = new URLSearchParams(body.toString('utf8'));
-  const translation = translateEntraScopes(params, endpoint);
+  const translation = authority.translate(params, endpoint);
   const next = replay(req, translation === 'unchanged' ? body.toString('utf8') : params.toString());
-  if (translation === 'entra') entraStyle.add(next);
+  if (translation === 'prefixed') prefixedStyle.add(next);
   return next;
 }
 
-/** oidc-provider middleware: names API scopes in token responses as Entra would. */
-export const entraTokenResponse: Middleware = async (ctx, next) => {
-  await next();
-  if (!entraStyle.has(ctx.req) || ctx.path !== routes.token || ctx.status !== 200) return;
-  const body = ctx.body;
-  if (typeof body === 'object' && body !== null && 'scope' in body && typeof body.scope === 'string') {
-    body.scope = toEntraScope(body.scope);
-  }
-};
+/** oidc-provider middleware: names API scopes in token responses with their prefix, as Entra and B2C do. */
+export function prefixedTokenResponse(authority: Authority): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (!prefixedStyle.has(ctx.req) || ctx.path !== authority.routes.token || ctx.status !== 200) return;
+    const body = ctx.body;
+    if (typeof body === 'object' && body !== null && 'scope' in body && typeof body.scope === 'string') {
+      body.scope = toPrefixedScope(body.scope, authority.api);
+    }
+  };
+}
