@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
+import { createGatehouse, type GatehouseOptions, isGatehouseError, type Principal } from 'gatehouse';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { API_RESOURCE, type DevIdp, type DevIdpOptions, startDevIdp } from '../src/index.ts';
 import { discover } from '../src/token-client.ts';
@@ -43,4 +45,28 @@ export async function verifyAccessToken(
     typ: 'at+jwt',
   });
   return { payload, kid: protectedHeader.kid };
+}
+
+/** The origin a profile's issuers live under (`instance` of the Gatehouse presets). */
+export function originOf(idp: DevIdp): string {
+  return new URL(idp.issuer).origin;
+}
+
+/** Verifies with a Gatehouse configuration, stopping its background timers afterwards. */
+export async function verifyWith(config: GatehouseOptions, token: string): Promise<Principal> {
+  const gatehouse = createGatehouse(config);
+  try {
+    return await gatehouse.verify(token);
+  } finally {
+    gatehouse.close();
+  }
+}
+
+/** Asserts that the configuration refuses the token with this Gatehouse error code. */
+export async function assertRefused(config: GatehouseOptions, token: string, code: string): Promise<void> {
+  await assert.rejects(verifyWith(config, token), (error: unknown) => {
+    assert.ok(isGatehouseError(error), String(error));
+    assert.equal(error.code, code, error.message);
+    return true;
+  });
 }
