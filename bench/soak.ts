@@ -26,6 +26,7 @@ import { SignerPool } from './lib/signers.ts';
 const MiB = 1024 * 1024;
 const TARGET_MIB = 64;
 const WARMUP = 3000;
+const IDLE_MS = 15_000;
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +51,8 @@ interface Soaked {
   name: string;
   before: MemoryReport;
   after: MemoryReport;
+  /** After a further IDLE_MS without load (and another forced GC). */
+  idle: MemoryReport;
   /** RSS (no forced GC) after each tenth of the tokens. */
   trajectory: number[];
   rps: number;
@@ -104,7 +107,10 @@ async function soakOne(
       trajectory.push((await server.cpu()).rss);
     }
     const after = await server.memory(false);
-    return { name, before, after, trajectory, rps: completed / seconds, non2xx, errors };
+    // V8 gives pages back to the system some seconds after a collection, when the process idles.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idle = await server.memory(false);
+    return { name, before, after, idle, trajectory, rps: completed / seconds, non2xx, errors };
   } finally {
     await server.stop();
   }
@@ -112,8 +118,10 @@ async function soakOne(
 
 function rows(s: Soaked): string[] {
   const growth = s.after.rss - s.before.rss;
+  const d = (key: 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers'): number =>
+    s.after[key] - s.before[key];
   return [
-    `| ${s.name} | ${mib(s.before.rss)} | ${mib(s.after.peakRss)} | ${mib(s.after.rss)} | **${mib(growth)}** | ${mib(s.after.peakRss - s.before.rss)} | ${mib(s.after.heapTotal - s.before.heapTotal)} | ${mib(s.after.heapUsed - s.before.heapUsed)} | ${mib(growth - (s.after.heapTotal - s.before.heapTotal) - (s.after.external - s.before.external))} |`,
+    `| ${s.name} | ${mib(s.before.rss)} | ${mib(s.after.peakRss)} | ${mib(s.after.rss)} | **${mib(growth)}** | ${mib(s.after.peakRss - s.before.rss)} | ${mib(s.idle.rss - s.before.rss)} | ${mib(d('heapTotal'))} | ${mib(d('heapUsed'))} | ${mib(d('external'))} | ${mib(d('arrayBuffers'))} | ${mib(growth - d('heapTotal') - d('external'))} |`,
   ];
 }
 
@@ -155,8 +163,8 @@ async function main(): Promise<void> {
       `- ${total.toLocaleString('en-US')} distinct valid RS256 tokens, each sent once (${connections} connections) to \`${values.server}\` (verified-token cache ${values['no-cache'] ? 'OFF (--no-cache)' : 'on, default bounds'}), then the same stream to \`${values.baseline}\` (no authentication); each server in its own process with --expose-gc${serverFlags.length ? ` ${serverFlags.join(' ')}` : ''}; warm-up ${WARMUP} forged + ${WARMUP} repeated valid requests before the first snapshot`,
       `- ${values.server}: ${Math.round(gatehouse.rps).toLocaleString('en-US')} req/s, ${gatehouse.non2xx} non-2xx, ${gatehouse.errors} errors; ${values.baseline}: ${Math.round(baseline.rps).toLocaleString('en-US')} req/s`,
       '',
-      '| server | RSS before (GC) | RSS peak | RSS after (GC) | growth | peak growth | V8 heap committed growth | heap used growth | other (native) growth |',
-      '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      `| server | RSS before (GC) | RSS peak | RSS after (GC) | growth | peak growth | growth after ${IDLE_MS / 1000} s idle | V8 heap committed growth | heap used growth | external growth | array buffers growth | other (native) growth |`,
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...rows(gatehouse),
       ...rows(baseline),
       '',
