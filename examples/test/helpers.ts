@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type DevIdp, type DevIdpOptions, startDevIdp } from '@gatehouse/dev-idp';
+
+const silent = { info() {}, warn() {}, error() {} };
+
+// Cleanup runs once the file's tests are done: servers first, then the IdP, then the directories.
+const children = new Set<ChildProcess>();
+const idps: DevIdp[] = [];
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all([...children].map(stopServer));
+  await Promise.all(idps.map((idp) => idp.close()));
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
+});
+
+/** A fresh directory, removed when the test file ends. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A dev IdP speaking `profile`, on a free port, closed when the test file ends. */
+export async function startIdp(profile: DevIdpOptions['profile']): Promise<DevIdp> {
+  const idp = await startDevIdp({
+    profile,
+    port: 0,
+    dataDir: await tempDir('examples-idp-'),
+    logger: silent,
+  });
+  idps.push(idp);
+  return idp;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface RunningServer {
+  url: string;
+  child: ChildProcess;
+  /** What the process printed, for failure messages. */
+  output(): string;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Runs `node examples/<name>/server.ts` with `env` (PORT chosen here) and waits until it answers
+ * HTTP. Stopped when the test file ends.
+ */
+export async function startServer(name: string, env: Record<string, string>): Promise<RunningServer> {
+  const port = await freePort();
+  const script = fileURLToPath(new URL(`../${name}/server.ts`, import.meta.url));
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${output}`);
+    try {
+      await fetch(url);
+      return { url, child, output: () => output };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`${name} never answered on ${url}: ${output}`);
+}
+
+export interface CallOptions {
+  method?: string;
+  token?: string;
+  json?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP request; while the server is still loading the issuer's keys (503), it is retried. */
+export async function call(url: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.json !== undefined) headers['content-type'] = 'application/json';
+  const init: RequestInit = {
+    method: options.method ?? 'GET',
+    headers,
+    ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await fetch(url, init);
+    if (response.status !== 503 || attempt >= 40) return response;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
