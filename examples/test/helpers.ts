@@ -53,6 +53,8 @@ export interface RunningServer {
   child: ChildProcess;
   /** What the process printed, for failure messages. */
   output(): string;
+  /** SIGTERM (SIGKILL after 2 s); resolves once it exited. */
+  stop(): Promise<void>;
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -89,7 +91,7 @@ export async function startServer(name: string, env: Record<string, string>): Pr
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${output}`);
     try {
       await fetch(url);
-      return { url, child, output: () => output };
+      return { url, child, output: () => output, stop: () => stopServer(child) };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -21,6 +21,10 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
   let env: Record<string, string>;
   let aliceToken: string;
   let bobToken: string;
+  // Started together: one for most tests, a fresh one for exact counts, one with the seed's throttle.
+  let api: RunningServer;
+  let fresh: RunningServer;
+  let throttled: RunningServer;
 
   before(async () => {
     idp = await startIdp('b2c');
@@ -35,7 +39,14 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
     };
     const tokenOf = async (user: string) =>
       (await getUserToken({ metadataUrl: idp.metadataUrl, user })).accessToken;
-    [aliceToken, bobToken] = await Promise.all([tokenOf('alice'), tokenOf('bob')]);
+    const { THROTTLE_RATE: _rate, THROTTLE_BURST: _burst, ...seedDefaults } = env;
+    [aliceToken, bobToken, api, fresh, throttled] = await Promise.all([
+      tokenOf('alice'),
+      tokenOf('bob'),
+      server(),
+      server(),
+      startServer('seed-001-tasks', seedDefaults),
+    ]);
   });
 
   async function server(): Promise<RunningServer> {
@@ -43,7 +54,6 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
   }
 
   it('answers 401 with a Bearer challenge without a token (the seed’s curl), or with a bad one', async () => {
-    const api = await server();
     const none = await call(`${api.url}/api/tasks/brandon/Hello`, { method: 'POST' });
     assert.equal(none.status, 401);
     assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
@@ -60,7 +70,6 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
   });
 
   it('creates (JSON body or path), lists, and removes the caller’s tasks', async () => {
-    const api = await server();
     const created = await call(`${api.url}/api/tasks`, {
       method: 'POST',
       token: aliceToken,
@@ -108,7 +117,7 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
   });
 
   it('alice and bob, 20 requests each, interleaved and in parallel: each sees only their own tasks', async () => {
-    const api = await server();
+    const api = fresh;
     const users = [
       { name: 'alice', oid: alice.oid, token: aliceToken },
       { name: 'bob', oid: bob.oid, token: bobToken },
@@ -140,7 +149,6 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
   });
 
   it('another user’s tasks are not found: neither listed nor removed', async () => {
-    const api = await server();
     await call(`${api.url}/api/tasks`, { method: 'POST', token: bobToken, json: { Text: 'bob’s secret' } });
     const peek = await call(`${api.url}/api/tasks/${bob.oid}`, { token: aliceToken });
     assert.equal(peek.status, 404);
@@ -159,9 +167,9 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
   });
 
   it('keeps the seed’s throttle (5 requests a second per IP, bursts of 10) unless configured', async () => {
-    const { THROTTLE_RATE: _rate, THROTTLE_BURST: _burst, ...seedDefaults } = env;
-    const api = await startServer('seed-001-tasks', seedDefaults);
-    const statuses = await Promise.all(Array.from({ length: 15 }, async () => (await fetch(api.url)).status));
+    const statuses = await Promise.all(
+      Array.from({ length: 15 }, async () => (await fetch(throttled.url)).status),
+    );
     assert.ok(statuses.includes(200));
     assert.ok(statuses.includes(429), String(statuses));
   });
