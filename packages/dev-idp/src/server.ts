@@ -131,9 +131,8 @@ type MountedRequest = IncomingMessage & { originalUrl?: string };
  * oidc-provider derives the URLs it prints (discovery, redirects) from `originalUrl` minus `url`:
  * that difference is where the authority is mounted.
  */
-function mounted(req: IncomingMessage, authority: Authority): IncomingMessage {
+function mount(req: IncomingMessage, authority: Authority): void {
   if (authority.mount) (req as MountedRequest).originalUrl = `${authority.mount}${req.url ?? '/'}`;
-  return req;
 }
 
 function notFound(res: ServerResponse): void {
@@ -215,19 +214,14 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       if (!route || !target) return notFound(res);
       requestedUrls.set(req, requested);
       req.url = route.inner;
+      mount(req, route.authority);
       const { pathname } = new URL(route.inner, origin);
-      if (
-        await handleInteraction(
-          target.provider,
-          mounted(req, route.authority),
-          res,
-          pathname,
-          route.authority,
-        )
-      )
-        return;
+      if (await handleInteraction(target.provider, req, res, pathname, route.authority)) return;
       const next = await translateRequest(req, res, route.authority);
-      if (next) await target.callback(mounted(next, route.authority), res);
+      if (!next) return;
+      // Translation may have rewritten the URL, or replayed the request with a new body.
+      mount(next, route.authority);
+      await target.callback(next, res);
     };
   } catch (error) {
     await stop(server);
