@@ -18,8 +18,7 @@ var options = {
   // The URL of the metadata document for your app. We put the keys for token validation from the URL found in the jwks_uri tag of the in the metadata.
   identityMetadata: config.creds.identityMetadata,
   clientID: config.creds.clientID,
-  // tenantName: config.creds.tenantName,  -- not a BearerStrategy option: passport-azure-ad 3
-  //   ignored it, Gatehouse refuses options it does not know. The metadata URL names the tenant.
+  tenantName: config.creds.tenantName, // ignored, with a warning: the metadata URL names the tenant
   isB2C: true, // passport-azure-ad 3 needs it with policyName too; it makes policyName count.
   policyName: config.creds.policyName,
   validateIssuer: config.creds.validateIssuer,

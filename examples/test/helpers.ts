@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -46,6 +47,25 @@ async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/** A metadata URL on a loopback port nothing listens on: the identity provider is down. */
+export async function unreachableMetadataUrl(path: string): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}${path}`;
+}
+
+/**
+ * A 503 while the identity provider is down: `Retry-After`, and a body without stack frames
+ * (also as Express's escaped HTML), source paths or the metadata URL.
+ */
+export async function assertSafeUnavailable(response: Response, metadataUrl: string): Promise<void> {
+  const body = await response.text();
+  assert.equal(response.status, 503, body);
+  assert.ok(Number(response.headers.get('retry-after')) >= 1, 'Retry-After');
+  assert.doesNotMatch(body, /(?:\s|&nbsp;|>)at\s/);
+  assert.doesNotMatch(body, /\.[cm]?[jt]s:\d+|node:internal|file:\/\//);
+  assert.ok(!body.includes(new URL(metadataUrl).host), body);
+  assert.doesNotMatch(body, /openid-configuration|ECONNREFUSED/);
 }
 
 export interface RunningServer {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { b2cQueryMetadataUrl, DEV_B2C, type DevIdp, getUserToken } from '@gatehouse/dev-idp';
-import { call, type RunningServer, startIdp, startServer } from './helpers.ts';
+import {
+  assertSafeUnavailable,
+  call,
+  type RunningServer,
+  startIdp,
+  startServer,
+  unreachableMetadataUrl,
+} from './helpers.ts';
 
 const [signUpSignIn, mfa] = DEV_B2C.policies;
 
@@ -79,5 +86,23 @@ describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerS
     assert.doesNotMatch(mfaOnly.output(), /ERR_HTTP_HEADERS_SENT|Cannot set headers/);
 
     assert.equal((await call(`${mfaOnly.url}/api/values`)).status, 401);
+  });
+
+  it('answers 503 with Retry-After, without a stack or the metadata URL, while the IdP is down', async () => {
+    // Express's final handler in development mode (as the tests run it) renders err.stack.
+    const metadataUrl = await unreachableMetadataUrl(
+      `/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=${signUpSignIn}`,
+    );
+    const down = await startServer('seed-000-values', {
+      IDENTITY_METADATA: metadataUrl,
+      CLIENT_ID: DEV_B2C.apiClientId,
+    });
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${down.url}/api/values`, {
+        headers: { authorization: `Bearer ${signInToken}` },
+      });
+      await assertSafeUnavailable(response, metadataUrl);
+    }
+    assert.equal(down.child.exitCode, null, down.output());
   });
 });

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { b2cQueryMetadataUrl, DEV_B2C, DEV_USERS, type DevIdp, getUserToken } from '@gatehouse/dev-idp';
-import { call, type RunningServer, startIdp, startServer, tempDir } from './helpers.ts';
+import {
+  assertSafeUnavailable,
+  call,
+  type RunningServer,
+  startIdp,
+  startServer,
+  tempDir,
+  unreachableMetadataUrl,
+} from './helpers.ts';
 
 const [signUpSignIn, mfa] = DEV_B2C.policies;
 const alice = DEV_USERS.find((user) => user.username === 'alice')!;
@@ -172,5 +180,24 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
     );
     assert.ok(statuses.includes(200));
     assert.ok(statuses.includes(429), String(statuses));
+  });
+
+  it('passes the seed’s tenantName: accepted, and ignored with one warning', () => {
+    const warnings = api.output().match(/BearerStrategy tenantName is ignored/g) ?? [];
+    assert.equal(warnings.length, 1, api.output());
+  });
+
+  it('answers 503 with Retry-After, without a stack or the metadata URL, while the IdP is down', async () => {
+    const metadataUrl = await unreachableMetadataUrl(
+      '/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration',
+    );
+    const down = await startServer('seed-001-tasks', { ...env, IDENTITY_METADATA: metadataUrl });
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${down.url}/api/tasks`, {
+        headers: { authorization: `Bearer ${aliceToken}` },
+      });
+      await assertSafeUnavailable(response, metadataUrl);
+    }
+    assert.equal(down.child.exitCode, null, down.output());
   });
 });

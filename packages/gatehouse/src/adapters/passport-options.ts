@@ -19,6 +19,11 @@ export interface BearerStrategyOptions {
   loggingNoPII?: boolean;
   passReqToCallback?: boolean;
   allowMultiAudiencesInToken?: boolean;
+  /**
+   * Accepted and ignored, with a warning: passport-azure-ad built B2C metadata URLs from it, and
+   * `identityMetadata` already says where to look.
+   */
+  tenantName?: string;
 }
 
 const KNOWN = new Set([
@@ -35,6 +40,7 @@ const KNOWN = new Set([
   'loggingNoPII',
   'passReqToCallback',
   'allowMultiAudiencesInToken',
+  'tenantName',
 ]);
 
 /** Options passport-azure-ad had that Gatehouse refuses rather than ignore, each with the reason. */
@@ -72,7 +78,8 @@ export function consoleLogger(level: 'info' | 'warn' | 'error'): Logger {
 
 /**
  * Maps passport-azure-ad options onto Gatehouse, keeping their meaning where it is safe and
- * refusing, with one line, what cannot be honoured safely — never silently ignoring it.
+ * refusing, with one line, what cannot be honoured safely, and warning about what it ignores
+ * (`tenantName`) — never silently ignoring an option.
  */
 export function gatehouseOptionsFor(options: BearerStrategyOptions): GatehouseOptions {
   if (options === null || typeof options !== 'object') refuse('options', 'must be an object');
@@ -124,9 +131,12 @@ export function gatehouseOptionsFor(options: BearerStrategyOptions): GatehouseOp
   };
   const list: IssuerOptions[] =
     issuers.length === 0 ? [base] : issuers.map((issuer) => ({ ...base, issuer, name: issuer }));
-  return {
-    issuers: list,
-    clockTolerance: options.clockSkew ?? 60,
-    logger: consoleLogger(options.loggingLevel ?? 'warn'),
-  };
+  const logger = consoleLogger(options.loggingLevel ?? 'warn');
+  if (options.tenantName !== undefined) {
+    logger.warn?.(
+      { option: 'tenantName' },
+      'gatehouse: BearerStrategy tenantName is ignored: identityMetadata already names the tenant',
+    );
+  }
+  return { issuers: list, clockTolerance: options.clockSkew ?? 60, logger };
 }

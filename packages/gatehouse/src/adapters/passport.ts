@@ -1,11 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
 import { bearerChallenge } from '../core/challenge.ts';
-import { GatehouseError, MissingTokenError } from '../core/errors.ts';
+import { MissingTokenError } from '../core/errors.ts';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { requireScopes } from '../core/policy.ts';
 import type { Principal } from '../core/principal.ts';
-import { errorResponse } from '../core/response.ts';
+import { type ErrorResponse, errorResponse, type ProblemDetails } from '../core/response.ts';
 import { type BearerStrategyOptions, gatehouseOptionsFor } from './passport-options.ts';
 
 export type { BearerStrategyOptions } from './passport-options.ts';
@@ -23,9 +24,74 @@ interface PassportActions {
 }
 
 type PassportRequest = IncomingMessage & {
-  res?: { setHeader(name: string, value: string): unknown };
+  /** Express's link to the response; restify and node:http have none. */
+  res?: ServerResponse;
   principal?: Principal | null;
 };
+
+/** Each request's response, for servers whose request does not link to it (restify, node:http). */
+const responses = new WeakMap<IncomingMessage, ServerResponse>();
+let watchingResponses = false;
+
+/**
+ * Passport keeps the response to itself and writes `WWW-Authenticate` for a 401 only. node:http
+ * publishes every request with its response on the `http.server.request.start` diagnostics channel
+ * (public API), which gives the strategy the response under any framework built on node:http.
+ */
+function watchResponses(): void {
+  if (watchingResponses) return;
+  watchingResponses = true;
+  subscribe('http.server.request.start', (message) => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    responses.set(request, response);
+  });
+}
+
+/** Sets `headers` on the request's response, when it can be found and is still unsent. */
+function setResponseHeaders(req: PassportRequest, headers: Record<string, string>): void {
+  const res = req.res ?? responses.get(req);
+  if (!res || res.headersSent) return;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+/** The headers of a 5xx answer that stay whatever the framework renders the error as. */
+function errorHeaders(answer: ErrorResponse): Record<string, string> {
+  const { 'content-type': _type, ...headers } = answer.headers;
+  return headers;
+}
+
+/**
+ * What the strategy hands passport's `error()` when it cannot decide (503 while the issuer's keys
+ * cannot be had, 500 otherwise): the public description only, and a stack without frames, so an
+ * error page (Express's in development renders `err.stack`) shows no internal URL or path. The
+ * reason is in Gatehouse's log. `status`/`statusCode`, `headers` and `toJSON()` are what Express's
+ * final handler and restify read.
+ */
+export class BearerStrategyError extends Error {
+  readonly status: number;
+  readonly statusCode: number;
+  /** Gatehouse's stable code, e.g. `ERR_KEYS_UNAVAILABLE`. */
+  readonly code: string;
+  /** The message is safe to show a client (the http-errors convention). */
+  readonly expose = true;
+  readonly headers: Record<string, string>;
+  readonly body: ProblemDetails;
+
+  constructor(answer: ErrorResponse) {
+    super(answer.body.detail);
+    this.name = 'BearerStrategyError';
+    this.status = answer.status;
+    this.statusCode = answer.status;
+    this.code = answer.body.code;
+    this.headers = errorHeaders(answer);
+    this.body = answer.body;
+    this.stack = `${this.name}: ${this.message}`;
+  }
+
+  toJSON(): ProblemDetails {
+    return this.body;
+  }
+}
 
 /**
  * A drop-in for passport-azure-ad's `BearerStrategy` (registered as `oauth-bearer`), with
@@ -49,6 +115,7 @@ export class BearerStrategy {
     this.verifyCallback = verify;
     this.passReqToCallback = options.passReqToCallback === true;
     this.requiredScope = options.scope ? requireScopes(options.scope) : undefined;
+    watchResponses();
   }
 
   authenticate(request: IncomingMessage, _options?: unknown): void {
@@ -58,14 +125,14 @@ export class BearerStrategy {
     const refuse = (error: unknown) => {
       const answer = errorResponse(error, self.gatehouse.options.realm);
       if (answer.status >= 500) {
-        // Express's final handler copies `status` and `headers` (Retry-After) from the error.
-        const failure = error instanceof GatehouseError ? error : new Error('internal error');
-        self.error(Object.assign(failure, { statusCode: answer.status, headers: answer.headers }));
+        // Headers set on the response too: restify renders the error without reading them.
+        setResponseHeaders(req, errorHeaders(answer));
+        self.error(new BearerStrategyError(answer));
         return;
       }
       const challenge = answer.headers['www-authenticate'];
       // Passport writes the challenge for a 401 only; a 403 insufficient_scope carries one too.
-      if (answer.status !== 401 && challenge) req.res?.setHeader('www-authenticate', challenge);
+      if (answer.status !== 401 && challenge) setResponseHeaders(req, { 'www-authenticate': challenge });
       self.fail(challenge, answer.status);
     };
     self.gatehouse

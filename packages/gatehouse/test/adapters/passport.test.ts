@@ -3,20 +3,32 @@ import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import type { JWTPayload } from 'jose';
-import passport from 'passport';
 import {
   BearerStrategy,
+  BearerStrategyError,
   type BearerStrategyOptions,
   type VerifyCallback,
 } from '../../src/adapters/passport.ts';
 import { ConfigurationError } from '../../src/index.ts';
 import { makeKey, TestIssuer } from '../helpers/issuer.ts';
 import { listen, type RunningServer } from './http-client.ts';
+import { CLIENT, type MountPassport, newAuthenticator, runPassportBehaviour } from './passport-behaviour.ts';
 
-const CLIENT = 'f0b6e4eb-2d8c-40b6-b9c6-e26d1074846d';
-// A fresh Authenticator per server, so strategies never leak between tests. (@types/passport's
-// PassportStatic hides the constructor it documents, hence the cast.)
-const { Authenticator } = passport as unknown as { Authenticator: new () => typeof passport };
+/** Express with its default final handler, in development mode: the error page shows `err.stack`. */
+const expressPassport: MountPassport = async (authenticator) => {
+  const app = express();
+  app.set('env', 'development');
+  app.use(authenticator.initialize());
+  app.get('/public', (_req, res) => {
+    res.json({ public: true });
+  });
+  app.get('/hello', authenticator.authenticate('oauth-bearer', { session: false }), (req, res) => {
+    res.json({ user: req.user });
+  });
+  return listen(createServer(app));
+};
+
+runPassportBehaviour('Express', expressPassport);
 
 describe('gatehouse/passport: a drop-in BearerStrategy for passport-azure-ad users', () => {
   let idp: TestIssuer;
@@ -38,7 +50,7 @@ describe('gatehouse/passport: a drop-in BearerStrategy for passport-azure-ad use
         ((claims: JWTPayload, done: (e: unknown, u?: unknown, i?: unknown) => void) =>
           done(null, {}, claims)),
     );
-    const instance = new Authenticator();
+    const instance = newAuthenticator();
     instance.use(strategy);
     const app = express();
     app.use(instance.initialize());
@@ -118,7 +130,7 @@ describe('gatehouse/passport: a drop-in BearerStrategy for passport-azure-ad use
         done(null, { sub: claims.sub });
       },
     );
-    const instance = new Authenticator();
+    const instance = newAuthenticator();
     instance.use(strategy);
     const app = express();
     app.get('/r', instance.authenticate('oauth-bearer', { session: false }), (_req, res) => {
@@ -152,7 +164,7 @@ describe('gatehouse/passport: a drop-in BearerStrategy for passport-azure-ad use
       { identityMetadata: `${down.url}/.well-known/openid-configuration`, clientID: CLIENT },
       (t: JWTPayload, done: (e: unknown, u?: unknown, i?: unknown) => void) => done(null, {}, t),
     );
-    const instance = new Authenticator();
+    const instance = newAuthenticator();
     instance.use(strategy);
     const app = express();
     app.get('/x', instance.authenticate('oauth-bearer', { session: false }), (_req, res) => {
@@ -165,6 +177,69 @@ describe('gatehouse/passport: a drop-in BearerStrategy for passport-azure-ad use
     assert.ok(Number(res.headers.get('retry-after')) >= 1);
     strategy.gatehouse.close();
     await down.close();
+  });
+
+  it('hands a custom callback a safe error while keys are unavailable: 503, public message, no frames', async () => {
+    const down = await TestIssuer.start(['RS256']);
+    down.outage = 'error-500';
+    const strategy = new BearerStrategy(
+      {
+        identityMetadata: `${down.url}/.well-known/openid-configuration`,
+        clientID: CLIENT,
+        loggingLevel: 'error',
+      },
+      (t: JWTPayload, done: (e: unknown, u?: unknown, i?: unknown) => void) => done(null, {}, t),
+    );
+    const instance = newAuthenticator();
+    instance.use(strategy);
+    let seen: unknown;
+    const app = express();
+    app.get('/x', (req, res, next) =>
+      instance.authenticate('oauth-bearer', { session: false }, (error: unknown) => {
+        seen = error;
+        if (!(error instanceof BearerStrategyError)) return next(error);
+        res.status(error.status).set(error.headers).json(error);
+      })(req, res, next),
+    );
+    const server = await listen(createServer(app));
+    servers.push(server);
+    const res = await get(`${server.url}/x`, await down.sign({ aud: CLIENT }));
+    assert.equal(res.status, 503);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    assert.deepEqual(await res.json(), {
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'Token signing keys are temporarily unavailable',
+      code: 'ERR_KEYS_UNAVAILABLE',
+    });
+    assert.ok(seen instanceof BearerStrategyError);
+    assert.equal(seen.code, 'ERR_KEYS_UNAVAILABLE');
+    assert.equal(seen.stack, 'BearerStrategyError: Token signing keys are temporarily unavailable');
+    assert.ok(!JSON.stringify(seen).includes(down.url));
+    strategy.gatehouse.close();
+    await down.close();
+  });
+
+  it('accepts tenantName (seed 001 passes it) and ignores it with a one-line warning', (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
+    const base = { identityMetadata: `${idp.url}/.well-known/openid-configuration`, clientID: CLIENT };
+    const verify: VerifyCallback = (claims, done) => done(null, claims);
+    const strategy = new BearerStrategy({ ...base, tenantName: 'contoso.onmicrosoft.com' }, verify);
+    strategy.gatehouse.close();
+    assert.equal(warn.mock.callCount(), 1);
+    const line = String(warn.mock.calls[0]?.arguments[0]);
+    assert.match(
+      line,
+      /^gatehouse: BearerStrategy tenantName is ignored: identityMetadata already names the tenant/,
+    );
+    assert.doesNotMatch(line, /\n/);
+    assert.doesNotMatch(line, /contoso/, 'the value itself is not logged');
+    // Not passed (or undefined, as config files leave it): no warning; loggingLevel 'error' silences it.
+    new BearerStrategy(base, verify).gatehouse.close();
+    new BearerStrategy({ ...base, tenantName: undefined }, verify).gatehouse.close();
+    new BearerStrategy({ ...base, tenantName: 'contoso', loggingLevel: 'error' }, verify).gatehouse.close();
+    assert.equal(warn.mock.callCount(), 1);
   });
 
   it('refuses, at start-up and with one line each, the options it cannot honour safely', () => {

@@ -1,4 +1,6 @@
 import { runAdapterBehaviour } from './behaviour.ts';
-import { restifyServer } from './servers-restify.ts';
+import { runPassportBehaviour } from './passport-behaviour.ts';
+import { passportRestifyServer, restifyServer } from './servers-restify.ts';
 
 runAdapterBehaviour('restify', restifyServer);
+runPassportBehaviour('restify', passportRestifyServer);
