@@ -9,7 +9,10 @@
  * Signing (about 1 ms a token) happens first, in two signer processes; the load generator and the
  * tokens live in this process, never in the measured one.
  *
- *   npm run bench -- --soak          or    node bench/soak.ts [--tokens 100000] [--no-cache]
+ * With `--repeat 2` each token is sent twice in a row, so every one is admitted to the cache:
+ * the cache then churns at its bounds for the whole run, its worst case for memory.
+ *
+ *   npm run bench -- --soak          or    node bench/soak.ts [--tokens 100000] [--repeat 2] [--no-cache]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +39,8 @@ const { values } = parseArgs({
     server: { type: 'string', default: 'gatehouse-node' },
     /** The same framework without authentication. */
     baseline: { type: 'string', default: 'node-http' },
+    /** Each token sent this many times in a row: 2 makes every token enter the cache (admitted on its second use). */
+    repeat: { type: 'string', default: '1' },
     /** Diagnostics: Gatehouse's verified-token cache off. */
     'no-cache': { type: 'boolean', default: false },
     /** Extra Node flags for both servers, e.g. "--max-semi-space-size=16". */
@@ -43,6 +48,7 @@ const { values } = parseArgs({
   },
 });
 const total = Number(values.tokens);
+const repeat = Number(values.repeat);
 const connections = Number(values.connections);
 const serverFlags = values['server-flags'].split(' ').filter((f) => f !== '');
 const mib = (n: number): string => (n / MiB).toFixed(1);
@@ -98,7 +104,7 @@ async function soakOne(
     let errors = 0;
     let seconds = 0;
     for (let from = 0; from < tokens.length; from += tenth) {
-      const part = tokens.slice(from, from + tenth);
+      const part = tokens.slice(from, from + tenth).flatMap((t) => Array<string>(repeat).fill(t));
       const result = await load({ url, connections, duration: 0, amount: part.length, tokens: part });
       completed += result.completed;
       non2xx += result.non2xx;
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
       '# Gatehouse memory soak',
       '',
       `- ${new Date().toISOString()}, Node ${process.version}`,
-      `- ${total.toLocaleString('en-US')} distinct valid RS256 tokens, each sent once (${connections} connections) to \`${values.server}\` (verified-token cache ${values['no-cache'] ? 'OFF (--no-cache)' : 'on, default bounds'}), then the same stream to \`${values.baseline}\` (no authentication); each server in its own process with --expose-gc${serverFlags.length ? ` ${serverFlags.join(' ')}` : ''}; warm-up ${WARMUP} forged + ${WARMUP} repeated valid requests before the first snapshot`,
+      `- ${total.toLocaleString('en-US')} distinct valid RS256 tokens, each sent ${repeat === 1 ? 'once' : `${repeat} times in a row`} (${connections} connections) to \`${values.server}\` (verified-token cache ${values['no-cache'] ? 'OFF (--no-cache)' : 'on, default bounds'}), then the same stream to \`${values.baseline}\` (no authentication); each server in its own process with --expose-gc${serverFlags.length ? ` ${serverFlags.join(' ')}` : ''}; warm-up ${WARMUP} forged + ${WARMUP} repeated valid requests before the first snapshot`,
       `- ${values.server}: ${Math.round(gatehouse.rps).toLocaleString('en-US')} req/s, ${gatehouse.non2xx} non-2xx, ${gatehouse.errors} errors; ${values.baseline}: ${Math.round(baseline.rps).toLocaleString('en-US')} req/s`,
       '',
       `| server | RSS before (GC) | RSS peak | RSS after (GC) | growth | peak growth | growth after ${IDLE_MS / 1000} s idle | V8 heap committed growth | heap used growth | external growth | array buffers growth | other (native) growth |`,
@@ -182,8 +188,9 @@ async function main(): Promise<void> {
     ];
     const results = fileURLToPath(new URL('./results/', import.meta.url));
     await mkdir(results, { recursive: true });
-    await writeFile(join(results, 'soak.md'), lines.join('\n'));
-    process.stdout.write(`${lines.join('\n')}\n(written to bench/results/soak.md)\n`);
+    const file = `soak${repeat > 1 ? `-repeat${repeat}` : ''}${values['no-cache'] ? '-no-cache' : ''}.md`;
+    await writeFile(join(results, file), lines.join('\n'));
+    process.stdout.write(`${lines.join('\n')}\n(written to bench/results/${file})\n`);
     if (!pass) process.exitCode = 1;
   } finally {
     await issuer.close();

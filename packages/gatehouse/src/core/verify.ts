@@ -41,6 +41,20 @@ function badSignature(detail: string): InvalidTokenError {
   });
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * base64url leaves spare bits in a final character, so several spellings decode to the same bytes;
+ * only the one whose spare bits are zero is accepted. The alphabet was checked by `isCompactJws`.
+ */
+function canonicalBase64url(text: string, start: number): boolean {
+  const remainder = (text.length - start) % 4;
+  if (remainder === 0) return true;
+  if (remainder === 1) return false; // no byte count encodes to this length
+  const last = BASE64URL.indexOf(text[text.length - 1]!);
+  return (last & (remainder === 2 ? 0b1111 : 0b11)) === 0;
+}
+
 /** Header checks that need no key: shape, one spelling, algorithm allow-list, no extensions, `typ`. */
 export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParameters {
   if (!isCompactJws(token)) {
@@ -48,9 +62,7 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
       `token is not three unpadded base64url segments of at most ${MAX_TOKEN_LENGTH} characters`,
     );
   }
-  const signature = token.slice(token.lastIndexOf('.') + 1);
-  // base64url leaves spare bits in a final character; only the canonical spelling is accepted.
-  if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+  if (!canonicalBase64url(token, token.lastIndexOf('.') + 1)) {
     throw malformed('signature segment is not canonical base64url');
   }
   let header: JWTHeaderParameters;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { Principal } from '../../src/core/principal.ts';
+import { TokenCache } from '../../src/core/token-cache.ts';
 import { createGatehouse, GatehouseError, type GatehouseOptions, requireScopes } from '../../src/index.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
 
@@ -25,20 +28,41 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
   });
   after(() => issuer.close());
 
-  it('serves a repeated token from the cache and the same principal', async () => {
+  /** Verifies a token twice: the second success admits it. */
+  const admit = async (gh: ReturnType<typeof make>, token: string) => {
+    await gh.verify(token);
+    return gh.verify(token);
+  };
+
+  it('admits a token on its second verification and then serves the same principal from the cache', async () => {
     nowMs = Date.now();
     const gh = make();
     const token = await issuer.sign();
-    const first = await gh.verify(token);
+    await gh.verify(token);
+    assert.equal(gh.cacheStats()!.size, 0);
     const second = await gh.verify(token);
-    assert.equal(second, first);
-    assert.deepEqual(gh.cacheStats(), { size: 1, bytes: gh.cacheStats()!.bytes, hits: 1, misses: 1 });
+    assert.equal(gh.cacheStats()!.size, 1);
+    const third = await gh.verify(token);
+    assert.equal(third, second);
+    assert.deepEqual(gh.cacheStats(), { size: 1, bytes: gh.cacheStats()!.bytes, hits: 1, misses: 2 });
+  });
+
+  it('keeps a stream of tokens each used once out of the cache, and the entries of reused tokens in it', async () => {
+    nowMs = Date.now();
+    const gh = make({ cache: { enabled: true, maxEntries: 4 } });
+    const reused = await issuer.sign({ jti: 'reused' });
+    await admit(gh, reused);
+    for (let i = 0; i < 30; i++) await gh.verify(await issuer.sign({ jti: `once-${i}` }));
+    assert.equal(gh.cacheStats()!.size, 1);
+    const hits = gh.cacheStats()!.hits;
+    await gh.verify(reused);
+    assert.equal(gh.cacheStats()!.hits, hits + 1);
   });
 
   it('never answers a different token from the cache, even one differing in a single character', async () => {
     const gh = make();
     const token = await issuer.sign();
-    await gh.verify(token);
+    await admit(gh, token);
     const sig = token.split('.')[2]!;
     const other = `${token.slice(0, -sig.length)}${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
     assert.equal(await codeOf(gh.verify(other)), 'ERR_TOKEN_SIGNATURE');
@@ -50,7 +74,8 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
     const gh = make();
     const exp = Math.floor(start / 1000) + 120;
     const token = await issuer.sign({ exp });
-    await gh.verify(token);
+    await admit(gh, token);
+    assert.equal(gh.cacheStats()!.size, 1);
     nowMs = exp * 1000 + 1000; // past exp, inside the 60 s tolerance: re-verified, still valid
     assert.equal(await codeOf(gh.verify(token)), 'OK');
     assert.equal(gh.cacheStats()!.hits, 0);
@@ -63,7 +88,8 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
     nowMs = start;
     const gh = make({ clockTolerance: 0 });
     const token = await issuer.sign({ nbf: Math.floor(start / 1000) });
-    await gh.verify(token);
+    await admit(gh, token);
+    assert.equal(gh.cacheStats()!.size, 1);
     nowMs = start - 10_000;
     assert.equal(await codeOf(gh.verify(token)), 'ERR_TOKEN_NOT_YET_VALID');
     nowMs = Date.now();
@@ -73,7 +99,8 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
     nowMs = Date.now();
     const gh = make();
     const old = await issuer.sign({}, { alg: 'ES256' });
-    await gh.verify(old);
+    await admit(gh, old);
+    assert.equal(gh.cacheStats()!.size, 1);
     const es = issuer.key('ES256');
     issuer.keys = issuer.keys.filter((k) => k !== es);
     // A token with an unknown kid triggers the refetch that removes the ES256 key.
@@ -86,16 +113,17 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
     nowMs = Date.now();
     const gh = make();
     const token = await issuer.sign({ scp: 'ToDoList.Read' });
-    const principal = await gh.verify(token);
+    const principal = await admit(gh, token);
     gh.authorize(principal, [requireScopes(['ToDoList.Read'])]);
     const cached = await gh.verify(token);
+    assert.equal(cached, principal);
     assert.throws(() => gh.authorize(cached, [requireScopes(['ToDoList.ReadWrite'])]), /scope/);
   });
 
   it('caches no failure, so bad tokens cannot push good entries out', async () => {
     const gh = make({ cache: { enabled: true, maxEntries: 2 } });
     const good = await issuer.sign();
-    await gh.verify(good);
+    await admit(gh, good);
     for (let i = 0; i < 20; i++) await codeOf(gh.verify(await issuer.sign({ aud: `api://wrong-${i}` })));
     assert.equal(gh.cacheStats()!.size, 1);
     await gh.verify(good);
@@ -104,14 +132,21 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
 
   it('is bounded by entries, oldest out first', async () => {
     const gh = make({ cache: { enabled: true, maxEntries: 3 } });
-    for (let i = 0; i < 5; i++) await gh.verify(await issuer.sign({ jti: `t${i}` }));
+    const tokens: string[] = [];
+    for (let i = 0; i < 5; i++) tokens.push(await issuer.sign({ jti: `t${i}` }));
+    for (const token of tokens) await admit(gh, token);
     assert.equal(gh.cacheStats()!.size, 3);
+    const hits = gh.cacheStats()!.hits;
+    await gh.verify(tokens[0]!); // evicted: verified afresh
+    await gh.verify(tokens[4]!); // newest: a hit
+    assert.equal(gh.cacheStats()!.hits, hits + 1);
   });
 
   it('is bounded by bytes', async () => {
-    const gh = make({ cache: { enabled: true, maxBytes: 64 * 1024 } });
-    for (let i = 0; i < 40; i++) await gh.verify(await issuer.sign({ jti: `t${i}`, pad: 'x'.repeat(500) }));
-    assert.ok(gh.cacheStats()!.bytes <= 64 * 1024);
+    const gh = make({ cache: { enabled: true, maxBytes: 128 * 1024 } });
+    for (let i = 0; i < 40; i++) await admit(gh, await issuer.sign({ jti: `t${i}`, pad: 'x'.repeat(500) }));
+    assert.ok(gh.cacheStats()!.size > 1);
+    assert.ok(gh.cacheStats()!.bytes <= 128 * 1024);
     assert.ok(gh.cacheStats()!.size < 40);
   });
 
@@ -121,5 +156,65 @@ describe('verified-token cache: a repeated token costs a lookup, never a wrong a
     await gh.verify(token);
     await gh.verify(token);
     assert.equal(gh.cacheStats(), undefined);
+  });
+});
+
+describe('TokenCache: keyed by the signature tail, answered only for the very same token', () => {
+  const principal = (subject: string): Principal =>
+    Object.freeze({
+      subject,
+      issuer: 'https://issuer.example',
+      tenant: undefined,
+      clientId: undefined,
+      scopes: [],
+      roles: [],
+      isApp: false,
+      policy: undefined,
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      claims: {},
+    });
+  const options = { maxEntries: 100, maxBytes: 1024 * 1024 };
+  const tail = 'x'.repeat(64);
+
+  it('misses for a token that shares the stored one’s last characters but differs before them', () => {
+    const cache = new TokenCache(options);
+    const stored = `aaa.bbb.${tail}`;
+    cache.set(stored, principal('alice'), 'k1', 0, 100);
+    cache.set(stored, principal('alice'), 'k1', 0, 100);
+    assert.equal(cache.get(stored, Date.now())?.subject, 'alice');
+    assert.equal(cache.get(`aaa.bbc.${tail}`, Date.now()), undefined);
+    assert.equal(cache.get(`zaa.bbb.${tail}`, Date.now()), undefined);
+  });
+
+  it('replaces an entry whose tail a newly admitted token shares, and answers each only for itself', () => {
+    const cache = new TokenCache(options);
+    const first = `one.bbb.${tail}`;
+    const second = `two.bbb.${tail}`;
+    for (const token of [first, first, second, second]) cache.set(token, principal(token), 'k1', 0, 100);
+    assert.equal(cache.size, 1);
+    assert.equal(cache.get(first, Date.now()), undefined);
+    assert.equal(cache.get(second, Date.now())?.subject, second);
+  });
+
+  it('admits nothing from tokens offered once each, however many', () => {
+    const cache = new TokenCache(options);
+    for (let i = 0; i < 5000; i++)
+      cache.set(`h.p.${randomBytes(256).toString('base64url')}`, principal('x'), 'k1', 0, 100);
+    assert.equal(cache.size, 0);
+    assert.equal(cache.bytes, 0);
+  });
+
+  it('holds no entry past exp nor before nbf', () => {
+    const cache = new TokenCache(options);
+    const token = `h.p.${tail}`;
+    const p = principal('alice');
+    const notBefore = Date.now() - 1000;
+    cache.set(token, p, 'k1', notBefore, 100);
+    cache.set(token, p, 'k1', notBefore, 100);
+    assert.equal(cache.get(token, notBefore - 1), undefined);
+    cache.set(token, p, 'k1', notBefore, 100);
+    cache.set(token, p, 'k1', notBefore, 100);
+    assert.equal(cache.get(token, p.expiresAt * 1000), undefined);
+    assert.equal(cache.size, 0);
   });
 });

@@ -216,6 +216,22 @@ describe('verify: a token is accepted only when every rule holds', () => {
     }
   });
 
+  it('accepts only the canonical spelling of a signature whatever its length modulo 4 (spare bits zero)', async () => {
+    const token = await issuer.sign();
+    const [h, p] = token.split('.') as [string, string];
+    // 683 characters end with 2 spare bits (RSA 4096), 342 with 4 (RSA 2048), 684 with none and 685 encode no byte count.
+    const cases: [string, string][] = [
+      ['A'.repeat(682) + 'F', 'ERR_TOKEN_MALFORMED'],
+      ['A'.repeat(682) + 'B', 'ERR_TOKEN_MALFORMED'],
+      ['A'.repeat(341) + 'Q', 'ERR_TOKEN_SIGNATURE'],
+      ['A'.repeat(341) + 'R', 'ERR_TOKEN_MALFORMED'],
+      ['A'.repeat(682) + 'I', 'ERR_TOKEN_SIGNATURE'],
+      ['A'.repeat(683) + '_', 'ERR_TOKEN_SIGNATURE'],
+      ['A'.repeat(685), 'ERR_TOKEN_MALFORMED'],
+    ];
+    for (const [signature, code] of cases) await rejects(gh, `${h}.${p}.${signature}`, code);
+  });
+
   it('refuses a token with an unknown crit header', async () => {
     const token = unsigned(
       { alg: 'RS256', kid: issuer.key().kid, crit: ['x'], x: 1 },
