@@ -27,6 +27,12 @@ export interface Gatehouse {
   verify(token: string): Promise<Principal>;
   /** Extracts and verifies the bearer token of a request. `null` only when optional and no token was sent. */
   authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<Principal | null>;
+  /**
+   * The principal of the request's token when the verified-token cache holds it, found without
+   * waiting (adapters answer such a request in the same tick); `undefined` otherwise, and for any
+   * request the full `authenticate` must judge. Never throws.
+   */
+  cached(request: RequestLike): Principal | undefined;
   /** Applies requirements to a principal; throws 401 for none, 403 for a failed requirement. */
   authorize(principal: Principal | null | undefined, requirements: readonly Requirement[]): Principal;
   /** True once every trusted issuer's signing keys are loaded. */
@@ -152,6 +158,17 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     }
   }
 
+  function cached(request: RequestLike): Principal | undefined {
+    if (cache === undefined) return undefined;
+    let token: string | undefined;
+    try {
+      token = extractBearerToken(request);
+    } catch {
+      return undefined; // a malformed request: authenticate() refuses and logs it
+    }
+    return token === undefined ? undefined : cache.get(token, now());
+  }
+
   function status(): GatehouseStatus {
     const issuers = validators.map((v) => ({ name: v.config.name, ...v.keys.status() }));
     return { ...issuers[0]!, ready: issuers.every((i) => i.ready), issuers };
@@ -161,6 +178,7 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     options: resolved,
     verify,
     authenticate,
+    cached,
     authorize: (principal, requirements) => {
       try {
         return authorizePrincipal(principal, requirements);

@@ -130,6 +130,19 @@ export function runAdapterBehaviour(name: string, makeServer: MakeServer): void 
         });
         expectInsufficientScope(await get('/write', bearer(t)), 'ToDoList.ReadWrite');
       });
+
+      it('a token answered from the verified-token cache gets the same answers: 200 where its scope suffices, 403 where not', async () => {
+        const t = await issuer.sign({ scp: 'ToDoList.Read', jti: randomBytes(8).toString('hex') });
+        const readOnly = { subject: SUBJECT, isApp: false, scopes: ['ToDoList.Read'] };
+        const hitsBefore = gatehouse.cacheStats()!.hits;
+        for (let i = 0; i < 4; i++) {
+          expectOk(await get('/read', bearer(t)), readOnly);
+          expectInsufficientScope(await get('/write', bearer(t)), 'ToDoList.ReadWrite');
+        }
+        // Admitted on its second verification, so most of these were cache hits.
+        assert.ok(gatehouse.cacheStats()!.hits >= hitsBefore + 5, JSON.stringify(gatehouse.cacheStats()));
+        assert.equal(gatehouse.cached({ headers: bearer(t) })?.subject, SUBJECT);
+      });
     });
 
     describe('no token, or a token somewhere else than the Authorization header', () => {
