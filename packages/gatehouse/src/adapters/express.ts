@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Gatehouse } from '../core/gatehouse.ts';
-import { guard, guardCached, type RouteAuth } from '../core/guard.ts';
+import { guardThen, type RouteAuth } from '../core/guard.ts';
 import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
 import type { Principal } from '../core/principal.ts';
 import { errorResponse } from '../core/response.ts';
@@ -24,25 +24,15 @@ export function sendError(res: Response, error: unknown, realm?: string): void {
 export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     realms.set(req, gatehouse.options.realm);
-    // A token the verified-token cache holds goes on in the same tick.
-    let cached: Principal | undefined;
-    try {
-      cached = guardCached(gatehouse, req, route);
-    } catch (error) {
-      sendError(res, error, gatehouse.options.realm);
-      return;
-    }
-    if (cached !== undefined) {
-      req.principal = cached;
-      next();
-      return;
-    }
-    guard(gatehouse, req, route).then(
+    guardThen(
+      gatehouse,
+      req,
+      route,
       (principal) => {
         req.principal = principal;
         next();
       },
-      (error: unknown) => sendError(res, error, gatehouse.options.realm),
+      (error) => sendError(res, error, gatehouse.options.realm),
     );
   };
 }

@@ -7,7 +7,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
-import { guard, guardCached, type RouteAuth } from '../core/guard.ts';
+import { guardThen, type RouteAuth } from '../core/guard.ts';
 import type { GatehouseOptions } from '../core/options.ts';
 import type { Principal } from '../core/principal.ts';
 import { errorResponse } from '../core/response.ts';
@@ -37,7 +37,7 @@ export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 
 /**
  * Callback style, not async: a token the verified-token cache holds is answered in the same tick,
- * without the promise hops of the full check. A refused request gets its reply and no `done()`.
+ * without promise hops. A refused request gets its reply and no `done()`.
  */
 function check(
   request: FastifyRequest,
@@ -45,25 +45,15 @@ function check(
   route: RouteAuth,
   done: HookHandlerDoneFunction,
 ): void {
-  const gatehouse = request.server.gatehouse;
-  let principal: Principal | undefined;
-  try {
-    principal = guardCached(gatehouse, request.raw, route);
-  } catch (error) {
-    sendError(reply, error);
-    return;
-  }
-  if (principal !== undefined) {
-    request.principal = principal;
-    done();
-    return;
-  }
-  guard(gatehouse, request.raw, route).then(
-    (verified) => {
-      request.principal = verified;
+  guardThen(
+    request.server.gatehouse,
+    request.raw,
+    route,
+    (principal) => {
+      request.principal = principal;
       done();
     },
-    (error: unknown) => {
+    (error) => {
       sendError(reply, error);
     },
   );

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gatehouse } from '../core/gatehouse.ts';
-import { guard, guardCached, type RouteAuth } from '../core/guard.ts';
+import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
 import { errorResponse } from '../core/response.ts';
 
@@ -43,31 +43,21 @@ export async function authenticate(
 /** Wraps a `node:http` handler so it only runs for callers that pass `route`. */
 export function protect(gatehouse: Gatehouse, route: RouteAuth, handler: ProtectedHandler) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const fail = (error: unknown) => sendError(res, error, gatehouse.options.realm);
     // A token the verified-token cache holds reaches the handler in the same tick.
-    let cached: Principal | undefined;
-    try {
-      cached = guardCached(gatehouse, req, route);
-    } catch (error) {
-      sendError(res, error, gatehouse.options.realm);
-      return;
-    }
-    if (cached !== undefined) {
-      try {
-        const result = handler(req, res, cached);
-        if (result instanceof Promise)
-          result.catch((error: unknown) => sendError(res, error, gatehouse.options.realm));
-      } catch (error) {
-        sendError(res, error, gatehouse.options.realm);
-      }
-      return;
-    }
-    authenticate(gatehouse, req, res, route)
-      .then(
-        (principal) => {
-          if (principal !== undefined) return handler(req, res, principal);
-        },
-        (error: unknown) => sendError(res, error, gatehouse.options.realm),
-      )
-      .catch((error: unknown) => sendError(res, error, gatehouse.options.realm));
+    guardThen(
+      gatehouse,
+      req,
+      route,
+      (principal) => {
+        try {
+          const result = handler(req, res, principal);
+          if (result instanceof Promise) result.catch(fail);
+        } catch (error) {
+          fail(error);
+        }
+      },
+      fail,
+    );
   };
 }

@@ -11,30 +11,45 @@ export interface RouteAuth {
   optional?: boolean;
 }
 
-/** Authenticates, then authorizes: the one decision every adapter delegates. Throws a `GatehouseError`. */
-export async function guard(
+/**
+ * Authenticates, then authorizes: the one decision every adapter delegates. Calls `pass` with the
+ * caller, or `refuse` with a `GatehouseError`; for a token the verified-token cache holds, before
+ * returning (no promise hops), otherwise once verification ends.
+ */
+export function guardThen(
+  gatehouse: Gatehouse,
+  request: RequestLike,
+  route: RouteAuth,
+  pass: (principal: Principal | null) => void,
+  refuse: (error: unknown) => void,
+): void {
+  const decide = (principal: Principal | null): void => {
+    if (principal !== null && route.require && route.require.length > 0) {
+      try {
+        gatehouse.authorize(principal, route.require);
+      } catch (error) {
+        refuse(error);
+        return;
+      }
+    }
+    pass(principal);
+  };
+  let outcome: Principal | null | Promise<Principal | null>;
+  try {
+    outcome = gatehouse.authenticateNow(request, { optional: route.optional === true });
+  } catch (error) {
+    refuse(error);
+    return;
+  }
+  if (outcome instanceof Promise) outcome.then(decide, refuse);
+  else decide(outcome);
+}
+
+/** `guardThen` as a promise. Rejects with a `GatehouseError`. */
+export function guard(
   gatehouse: Gatehouse,
   request: RequestLike,
   route: RouteAuth = {},
 ): Promise<Principal | null> {
-  const principal = await gatehouse.authenticate(request, { optional: route.optional === true });
-  if (principal === null) return null;
-  if (route.require && route.require.length > 0) gatehouse.authorize(principal, route.require);
-  return principal;
-}
-
-/**
- * `guard` without waiting, for a token the verified-token cache holds: the principal once the
- * requirements pass, or `undefined` when the full (asynchronous) `guard` must decide. Throws like
- * `guard` when a requirement fails. Saves a cached request the promise hops of the full path.
- */
-export function guardCached(
-  gatehouse: Gatehouse,
-  request: RequestLike,
-  route: RouteAuth = {},
-): Principal | undefined {
-  const principal = gatehouse.cached(request);
-  if (principal === undefined) return undefined;
-  if (route.require && route.require.length > 0) gatehouse.authorize(principal, route.require);
-  return principal;
+  return new Promise((resolve, reject) => guardThen(gatehouse, request, route, resolve, reject));
 }
