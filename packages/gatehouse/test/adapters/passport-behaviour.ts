@@ -3,13 +3,12 @@
  * (Express in passport.test.ts, restify in restify.test.ts, which alone may import restify).
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
 import passport from 'passport';
 import { BearerStrategy, type BearerStrategyOptions, type VerifyDone } from '../../src/adapters/passport.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
+import { freePort } from '../helpers/ports.ts';
 import type { RunningServer } from './http-client.ts';
 
 export const CLIENT = 'f0b6e4eb-2d8c-40b6-b9c6-e26d1074846d';
@@ -25,16 +24,6 @@ export const newAuthenticator = (): PassportAuthenticator => new Authenticator()
  * (answering `{ user }`) and an open `GET /public`, with the framework's default error handling.
  */
 export type MountPassport = (authenticator: PassportAuthenticator) => Promise<RunningServer>;
-
-/** A loopback port nothing listens on: connections to it are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 export function runPassportBehaviour(framework: string, mount: MountPassport): void {
   describe(`gatehouse/passport on ${framework}: RFC 6750 answers over real HTTP`, () => {
@@ -91,7 +80,7 @@ export function runPassportBehaviour(framework: string, mount: MountPassport): v
     });
 
     it('503 while the identity provider is unreachable: Retry-After, no stack, no internal URL; the server keeps serving', async () => {
-      const metadataUrl = `http://127.0.0.1:${await closedPort()}/internal-tenant/v2.0/.well-known/openid-configuration`;
+      const metadataUrl = `http://127.0.0.1:${await freePort()}/internal-tenant/v2.0/.well-known/openid-configuration`;
       const url = await serve({ identityMetadata: metadataUrl, loggingLevel: 'error' });
       const jwt = await token();
       const answers = await Promise.all([1, 2, 3].map(() => get(`${url}/hello`, jwt)));
