@@ -1,4 +1,4 @@
-import { decodeJwt, type JWTPayload } from 'jose';
+import { decodeJwt, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { GatehouseError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
@@ -9,7 +9,7 @@ import { authorize as authorizePrincipal, type Requirement } from './policy.ts';
 import { buildPrincipal, type Principal } from './principal.ts';
 import { restoreSnapshots } from './snapshot.ts';
 import { TokenCache } from './token-cache.ts';
-import { checkHeader, type VerifyPolicy, verifyToken } from './verify.ts';
+import { checkHeader, HeaderMemo, type VerifiedToken, type VerifyPolicy, verifyToken } from './verify.ts';
 
 export interface AuthenticateOptions {
   /** Let a request without a token through as anonymous (`null`). A bad token is still refused. */
@@ -34,9 +34,10 @@ export interface Gatehouse {
    */
   cached(request: RequestLike): Principal | undefined;
   /**
-   * `authenticate` without waiting when it need not: a token the verified-token cache holds gives
-   * its principal at once, and a missing token or a malformed request throws at once; otherwise a
-   * promise, as `authenticate` returns. For adapters that answer cached tokens in the same tick.
+   * `authenticate` without waiting when it need not: a token the verified-token cache holds, or
+   * one whose issuer and keys are already loaded, gives its principal at once, and a refused
+   * token throws at once; otherwise a promise, as `authenticate` returns (which rejects instead of
+   * throwing). For adapters that answer in the same tick when they can.
    */
   authenticateNow(
     request: RequestLike,
@@ -96,18 +97,34 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     strictType: resolved.strictType,
     now,
   };
+  const headers = new HeaderMemo();
   const toleranceMs = resolved.clockTolerance * 1000;
   const single = validators.length === 1 ? validators[0] : undefined;
 
-  /** Routes by unverified `iss`; an `iss` on no list is refused before any request to anyone. */
-  async function route(claims: Readonly<JWTPayload>): Promise<IssuerValidator> {
+  /**
+   * Routes by unverified `iss`; an `iss` on no list is refused before any request to anyone.
+   * At once when an issuer known without a fetch claims the token.
+   */
+  function route(claims: Readonly<JWTPayload>): IssuerValidator | Promise<IssuerValidator> {
     const pending: IssuerValidator[] = [];
     for (const v of validators) {
       const known = v.knownIssuer;
       if (known === undefined) pending.push(v);
       else if (v.claims(known, claims)) return v;
     }
-    // Only issuers configured by metadata URL are left: their issuer comes from our own configured URL.
+    if (pending.length === 0)
+      throw untrusted(
+        claims.iss,
+        validators.map((v) => v.config.name),
+      );
+    return routeByMetadata(pending, claims);
+  }
+
+  /** Only issuers configured by metadata URL are left: their issuer comes from our own configured URL. */
+  async function routeByMetadata(
+    pending: readonly IssuerValidator[],
+    claims: Readonly<JWTPayload>,
+  ): Promise<IssuerValidator> {
     let unavailable: unknown;
     for (const v of pending) {
       try {
@@ -127,8 +144,9 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     return cache?.get(token, now()) ?? verifyAfresh(token);
   }
 
-  async function verifyAfresh(token: string): Promise<Principal> {
-    const header = checkHeader(token, policy);
+  /** The whole verification; at once when routing, keys and imports need no wait (see `verifyToken`). */
+  function verifyAfresh(token: string): Principal | Promise<Principal> {
+    const header = checkHeader(token, policy, headers);
     let claims: JWTPayload | undefined;
     if (!single || single.needsClaimsToResolve) {
       try {
@@ -141,8 +159,24 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       }
     }
     // A lone issuer with a routing condition (one B2C policy) still has its condition checked.
-    const validator = single && !single.config.match ? single : await route(claims!);
-    const verified = await verifyToken(token, header, claims, validator, policy);
+    const routed = single && !single.config.match ? single : route(claims!);
+    if (routed instanceof Promise)
+      return routed.then((validator) => verifyWith(token, header, claims, validator));
+    return verifyWith(token, header, claims, routed);
+  }
+
+  function verifyWith(
+    token: string,
+    header: JWTHeaderParameters,
+    claims: JWTPayload | undefined,
+    validator: IssuerValidator,
+  ): Principal | Promise<Principal> {
+    const verified = verifyToken(token, header, claims, validator, policy);
+    if (verified instanceof Promise) return verified.then((v) => remember(token, v, validator));
+    return remember(token, verified, validator);
+  }
+
+  function remember(token: string, verified: VerifiedToken, validator: IssuerValidator): Principal {
     const principal = buildPrincipal(verified.payload, verified.issuer, validator.mapping);
     if (cache) {
       const nbf = typeof verified.payload.nbf === 'number' ? verified.payload.nbf * 1000 - toleranceMs : 0;
@@ -167,13 +201,20 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       report(error, logger);
       throw error;
     }
-    return (
-      cache?.get(token, now()) ??
-      verifyAfresh(token).catch((error: unknown) => {
-        report(error, logger);
-        throw error;
-      })
-    );
+    const hit = cache?.get(token, now());
+    if (hit !== undefined) return hit;
+    let outcome: Principal | Promise<Principal>;
+    try {
+      outcome = verifyAfresh(token);
+    } catch (error) {
+      report(error, logger);
+      throw error;
+    }
+    if (!(outcome instanceof Promise)) return outcome;
+    return outcome.catch((error: unknown) => {
+      report(error, logger);
+      throw error;
+    });
   }
 
   function cached(request: RequestLike): Principal | undefined {
@@ -221,7 +262,8 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       cache ? { size: cache.size, bytes: cache.bytes, hits: cache.hits, misses: cache.misses } : undefined,
     exportSnapshot: () => validators.flatMap((v) => v.keys.snapshot(v.config.source) ?? []),
     issuers: validators,
-    route,
+    // async: an untrusted `iss` becomes a rejection, as the interface says.
+    route: async (claims) => route(claims),
   };
 }
 

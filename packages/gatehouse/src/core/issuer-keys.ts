@@ -1,6 +1,6 @@
 import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
 import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
-import { KeyStore, type StoredKey } from './key-store.ts';
+import { type KeyQuery, KeyStore, type StoredKey } from './key-store.ts';
 import type { Logger } from './logger.ts';
 import type { IssuerMetadataSource } from './metadata-source.ts';
 import type { IssuerSource } from './options.ts';
@@ -116,12 +116,19 @@ export class IssuerKeys {
     }
   }
 
+  /**
+   * `candidates` without waiting, when the loaded key set has a usable key for the header;
+   * undefined otherwise (no set yet, unknown `kid`, refused key), for `candidates` to judge.
+   */
+  candidatesNow(header: KeyQuery): { store: KeyStore; keys: readonly StoredKey[] } | undefined {
+    const store = this.#keys.peek();
+    if (store === undefined) return undefined;
+    const match = store.match(header);
+    return match.kind === 'found' ? { store, keys: match.keys } : undefined;
+  }
+
   /** Keys that may have signed a token with this header; refetches once per cooldown for an unknown `kid`. */
-  async candidates(header: {
-    alg: string;
-    kid?: string;
-    x5t?: string;
-  }): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
+  async candidates(header: KeyQuery): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
     let store = await this.store();
     let match = store.match(header);
     if (

@@ -34,6 +34,13 @@ export interface StoredKey {
   readonly refused: string | undefined;
 }
 
+/** What a token header says about its key. */
+export interface KeyQuery {
+  alg: string;
+  kid?: string | undefined;
+  x5t?: string | undefined;
+}
+
 export type KeyMatch =
   | { kind: 'found'; keys: readonly StoredKey[] }
   | { kind: 'refused'; reason: string }
@@ -118,6 +125,8 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
 export class KeyStore {
   readonly keys: readonly StoredKey[];
   readonly #imported = new Map<string, Promise<VerificationKey>>();
+  /** The imports that have finished, for callers that cannot wait. */
+  readonly #ready = new Map<string, VerificationKey>();
 
   constructor(keys: readonly StoredKey[]) {
     this.keys = keys;
@@ -167,7 +176,7 @@ export class KeyStore {
    * Selects candidate keys the way the token header allows: by `kid`; without one, by `x5t`
    * (2014-era Entra tokens) or by being the only key that fits the algorithm.
    */
-  match(header: { alg: string; kid?: string | undefined; x5t?: string | undefined }): KeyMatch {
+  match(header: KeyQuery): KeyMatch {
     let candidates: StoredKey[];
     if (header.kid !== undefined) candidates = this.keys.filter((k) => k.kid === header.kid);
     else if (header.x5t !== undefined) candidates = this.keys.filter((k) => k.x5t === header.x5t);
@@ -187,13 +196,20 @@ export class KeyStore {
   keyObject(key: StoredKey, alg: string): Promise<VerificationKey> {
     let imported = this.#imported.get(key.id);
     if (!imported) {
-      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) =>
-        verificationKey(KeyObject.from(k as CryptoKey)),
-      );
+      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) => {
+        const verification = verificationKey(KeyObject.from(k as CryptoKey));
+        this.#ready.set(key.id, verification);
+        return verification;
+      });
       this.#imported.set(key.id, imported);
       // A key that fails to import must not be cached as a rejected promise forever.
       imported.catch(() => this.#imported.delete(key.id));
     }
     return imported;
+  }
+
+  /** The node:crypto key if its import has finished (undefined before, or if it failed). */
+  keyObjectNow(key: StoredKey): VerificationKey | undefined {
+    return this.#ready.get(key.id);
   }
 }

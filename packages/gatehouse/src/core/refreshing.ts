@@ -78,13 +78,19 @@ export class Refreshing<T> {
 
   /** The current value; loads it if there is none, and refreshes in the background if it is stale. */
   async get(): Promise<T> {
-    if (this.#value !== undefined) {
-      if (this.#now() - this.#loadedAt >= this.#policy.maxAge * 0.8 && !this.#pending) {
-        this.reload().catch(() => {});
-      }
-      return this.#value;
+    return this.peek() ?? this.reload();
+  }
+
+  /** The current value without waiting (undefined before the first load); refreshes in the background if it is stale. */
+  peek(): T | undefined {
+    if (
+      this.#value !== undefined &&
+      this.#now() - this.#loadedAt >= this.#policy.maxAge * 0.8 &&
+      !this.#pending
+    ) {
+      this.reload().catch(() => {});
     }
-    return this.reload();
+    return this.#value;
   }
 
   /** Fetches now, coalescing with a fetch already under way. Keeps the old value if this one fails. */

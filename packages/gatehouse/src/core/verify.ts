@@ -2,8 +2,8 @@ import { decodeJwt, decodeProtectedHeader, type JWTHeaderParameters, type JWTPay
 import { checkClaims } from './claims-check.ts';
 import { InvalidTokenError } from './errors.ts';
 import type { IssuerValidator } from './issuer-validator.ts';
-import type { StoredKey } from './key-store.ts';
-import { verifySignature } from './signature.ts';
+import type { KeyQuery, StoredKey } from './key-store.ts';
+import { type VerificationKey, verifySignature } from './signature.ts';
 import { isCompactJws, MAX_TOKEN_LENGTH } from './token-shape.ts';
 
 export interface VerifyPolicy {
@@ -55,8 +55,39 @@ function canonicalBase64url(text: string, start: number): boolean {
   return (last & (remainder === 2 ? 0b1111 : 0b11)) === 0;
 }
 
-/** Header checks that need no key: shape, one spelling, algorithm allow-list, no extensions, `typ`. */
-export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParameters {
+/**
+ * Headers that passed `checkHeader`, by their encoded text: an issuer signs every token with one
+ * of a handful of headers, so parsing and checking each one once saves that work on every token.
+ * Only flat headers (no nested objects) are kept, frozen; the text is compared whole, so only the
+ * identical header is ever served. Bounded: when full it starts over, so a stream of made-up
+ * headers costs its sender a parse each, as without the memo, and never grows it.
+ */
+export class HeaderMemo {
+  static readonly MAX_ENTRIES = 32;
+  readonly #headers = new Map<string, JWTHeaderParameters>();
+
+  get(encoded: string): JWTHeaderParameters | undefined {
+    return this.#headers.get(encoded);
+  }
+
+  remember(encoded: string, header: JWTHeaderParameters): JWTHeaderParameters {
+    for (const value of Object.values(header)) if (value !== null && typeof value === 'object') return header;
+    if (this.#headers.size >= HeaderMemo.MAX_ENTRIES) this.#headers.clear();
+    const frozen = Object.freeze(header);
+    this.#headers.set(encoded, frozen);
+    return frozen;
+  }
+
+  get size(): number {
+    return this.#headers.size;
+  }
+}
+
+/**
+ * Header checks that need no key: shape, one spelling, algorithm allow-list, no extensions, `typ`.
+ * With a memo, a header seen before is not parsed again (the shape checks still run per token).
+ */
+export function checkHeader(token: string, policy: VerifyPolicy, memo?: HeaderMemo): JWTHeaderParameters {
   if (!isCompactJws(token)) {
     throw malformed(
       `token is not three unpadded base64url segments of at most ${MAX_TOKEN_LENGTH} characters`,
@@ -65,6 +96,12 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
   if (!canonicalBase64url(token, token.lastIndexOf('.') + 1)) {
     throw malformed('signature segment is not canonical base64url');
   }
+  if (memo === undefined) return parseHeader(token, policy);
+  const encoded = token.slice(0, token.indexOf('.'));
+  return memo.get(encoded) ?? memo.remember(encoded, parseHeader(token, policy));
+}
+
+function parseHeader(token: string, policy: VerifyPolicy): JWTHeaderParameters {
   let header: JWTHeaderParameters;
   try {
     header = decodeProtectedHeader(token) as JWTHeaderParameters;
@@ -114,8 +151,37 @@ export function checkHeader(token: string, policy: VerifyPolicy): JWTHeaderParam
  * from `jwk`/`jku`/`x5u`/`x5c` in the token) that fits the algorithm, the signature, then `iss`,
  * `aud`, `exp` (required) and `nbf` with the clock tolerance, then the issuer's own checks.
  * `header` comes from `checkHeader`; `claims` are the unverified claims, for issuer templates.
+ *
+ * Answers at once when the issuer, its keys and their imports are already at hand (every token
+ * but the first few after start-up or a key rotation); otherwise returns a promise. Either way
+ * the same checks run in the same order, and a failure throws (or rejects) `InvalidTokenError`.
  */
-export async function verifyToken(
+export function verifyToken(
+  token: string,
+  header: JWTHeaderParameters,
+  claims: JWTPayload | undefined,
+  validator: IssuerValidator,
+  policy: VerifyPolicy,
+): VerifiedToken | Promise<VerifiedToken> {
+  const template = validator.knownIssuer;
+  const found = template === undefined ? undefined : validator.keys.candidatesNow(keyQuery(header));
+  if (template !== undefined && found !== undefined) {
+    const tried = triedKeys(header, found.keys);
+    const ready: VerificationKey[] = [];
+    for (const key of tried) {
+      const verification = found.store.keyObjectNow(key);
+      if (verification === undefined) break;
+      ready.push(verification);
+    }
+    if (ready.length === tried.length) {
+      const issuer = validator.expectedIssuer(template, claims);
+      return checkVerified(token, header, claims, validator, policy, issuer, tried, ready);
+    }
+  }
+  return verifyTokenLater(token, header, claims, validator, policy);
+}
+
+async function verifyTokenLater(
   token: string,
   header: JWTHeaderParameters,
   claims: JWTPayload | undefined,
@@ -123,21 +189,46 @@ export async function verifyToken(
   policy: VerifyPolicy,
 ): Promise<VerifiedToken> {
   const issuer = validator.expectedIssuer(await validator.trustedIssuer(), claims);
-  const { store, keys: candidates } = await validator.keys.candidates({
+  const { store, keys: candidates } = await validator.keys.candidates(keyQuery(header));
+  const tried = triedKeys(header, candidates);
+  // A key that fails to import is left out, as if the issuer had not published it.
+  const imported = await Promise.all(
+    tried.map((key) => store.keyObject(key, header.alg).catch(() => undefined)),
+  );
+  return checkVerified(token, header, claims, validator, policy, issuer, tried, imported);
+}
+
+function keyQuery(header: JWTHeaderParameters): KeyQuery {
+  return {
     alg: header.alg,
     ...(header.kid === undefined ? {} : { kid: header.kid }),
     ...(header.x5t === undefined ? {} : { x5t: header.x5t as string }),
-  });
-  const tried = header.kid === undefined ? candidates.slice(0, MAX_ANONYMOUS_CANDIDATES) : candidates;
+  };
+}
+
+function triedKeys(header: JWTHeaderParameters, candidates: readonly StoredKey[]): readonly StoredKey[] {
+  return header.kid === undefined ? candidates.slice(0, MAX_ANONYMOUS_CANDIDATES) : candidates;
+}
+
+/** The signature against each tried key (`verifications[i]` is `tried[i]`'s, undefined if unusable), then the claims. */
+function checkVerified(
+  token: string,
+  header: JWTHeaderParameters,
+  claims: JWTPayload | undefined,
+  validator: IssuerValidator,
+  policy: VerifyPolicy,
+  issuer: string,
+  tried: readonly StoredKey[],
+  verifications: readonly (VerificationKey | undefined)[],
+): VerifiedToken {
   const dot = token.lastIndexOf('.');
   const signingInput = Buffer.from(token.slice(0, dot), 'latin1');
   const signature = Buffer.from(token.slice(dot + 1), 'base64url');
   let verifiedBy: StoredKey | undefined;
-  for (const key of tried) {
-    const keyObject = await store.keyObject(key, header.alg).catch(() => undefined);
-    if (keyObject === undefined) continue;
-    if (verifySignature(header.alg, keyObject, signingInput, signature)) {
-      verifiedBy = key;
+  for (let i = 0; i < tried.length; i++) {
+    const verification = verifications[i];
+    if (verification !== undefined && verifySignature(header.alg, verification, signingInput, signature)) {
+      verifiedBy = tried[i];
       break;
     }
   }

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { JWTHeaderParameters } from 'jose';
+import type { Principal } from '../../src/core/principal.ts';
+import { Refreshing } from '../../src/core/refreshing.ts';
+import { checkHeader, HeaderMemo, type VerifyPolicy } from '../../src/core/verify.ts';
+import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
+import { makeKey, TestIssuer } from '../helpers/issuer.ts';
+import { b64url, withSegment } from '../helpers/tokens.ts';
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+/** What authenticateNow gave: a value at once, a promise, or a synchronous throw. */
+function now(gh: Gatehouse, token: string): { at: 'once'; principal: Principal | null } | { at: 'later' } {
+  const outcome = gh.authenticateNow(bearer(token));
+  if (outcome instanceof Promise) {
+    outcome.catch(() => {}); // judged by the caller through verify(); this only looks at the shape
+    return { at: 'later' };
+  }
+  return { at: 'once', principal: outcome };
+}
+
+function thrownCode(fn: () => unknown): string {
+  try {
+    const outcome = fn();
+    return outcome instanceof Promise ? 'PROMISE' : 'OK';
+  } catch (error) {
+    return error instanceof GatehouseError ? error.code : String(error);
+  }
+}
+
+describe('authenticateNow: a token is judged in the same tick once its issuer and key are at hand', () => {
+  let issuer: TestIssuer;
+  let gh: Gatehouse;
+  before(async () => {
+    issuer = await TestIssuer.start(['RS256', 'ES256']);
+    // The cache is off: every answer below is a full verification, not a cache hit.
+    gh = createGatehouse({ issuer: issuer.url, audience: issuer.audience, cache: { enabled: false } });
+  });
+  after(async () => {
+    gh.close();
+    await issuer.close();
+  });
+
+  it('waits for the key set and the key import the first time, then answers fresh tokens at once', async () => {
+    const first = await issuer.sign({ jti: 'first' });
+    assert.equal(now(gh, first).at, 'later', 'no key set loaded yet');
+    await gh.verify(first);
+    const fresh = await issuer.sign({ jti: 'fresh', sub: 'user-2', oid: undefined });
+    const answer = now(gh, fresh);
+    assert.equal(answer.at, 'once');
+    assert.equal(answer.at === 'once' ? answer.principal?.subject : undefined, 'user-2');
+  });
+
+  it('imports each key once: the first ES256 token waits, the next is answered at once', async () => {
+    await gh.verify(await issuer.sign({ jti: 'warm' }));
+    const es = await issuer.sign({ jti: 'es-1' }, { alg: 'ES256' });
+    assert.equal(now(gh, es).at, 'later', 'the ES256 key was never imported');
+    await gh.verify(es);
+    assert.equal(now(gh, await issuer.sign({ jti: 'es-2' }, { alg: 'ES256' })).at, 'once');
+  });
+
+  it('throws at once, with the code verify() rejects with, for tokens refused with the keys at hand', async () => {
+    await gh.verify(await issuer.sign({ jti: 'warm' }));
+    const epoch = Math.floor(Date.now() / 1000);
+    const valid = await issuer.sign({ jti: 'tamper' });
+    const cases: [string, string, string][] = [
+      [
+        'expired',
+        await issuer.sign({ exp: epoch - 3600, iat: epoch - 7200, nbf: epoch - 7200 }),
+        'ERR_TOKEN_EXPIRED',
+      ],
+      ['another audience', await issuer.sign({ aud: 'api://other' }), 'ERR_TOKEN_AUDIENCE'],
+      ['another issuer', await issuer.sign({ iss: 'https://evil.example' }), 'ERR_TOKEN_ISSUER'],
+      [
+        'tampered claims',
+        withSegment(valid, 1, b64url({ ...issuer.claims(), scp: 'Admin' })),
+        'ERR_TOKEN_SIGNATURE',
+      ],
+      ['alg none', withSegment(valid, 0, b64url({ alg: 'none' })), 'ERR_TOKEN_ALGORITHM'],
+      ['not a JWT', 'abc.def', 'ERR_TOKEN_MALFORMED'],
+    ];
+    for (const [name, token, code] of cases) {
+      assert.equal(
+        thrownCode(() => gh.authenticateNow(bearer(token))),
+        code,
+        name,
+      );
+      const rejected = await gh.verify(token).then(
+        () => 'OK',
+        (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
+      );
+      assert.equal(rejected, code, `${name}: verify() agrees`);
+    }
+  });
+
+  it('still waits for a token naming an unknown kid (the key set may have rotated) and then refuses it', async () => {
+    await gh.verify(await issuer.sign({ jti: 'warm' }));
+    const stranger = await makeKey('RS256', 'not-published');
+    const token = await issuer.sign({}, { key: stranger });
+    const outcome = gh.authenticateNow(bearer(token));
+    assert.ok(outcome instanceof Promise, 'an unknown kid goes through the refetch path');
+    await assert.rejects(
+      outcome,
+      (e: unknown) => e instanceof GatehouseError && e.code === 'ERR_TOKEN_UNKNOWN_KEY',
+    );
+  });
+
+  it('leaves authenticate() a promise in every case: refusals reject, they never throw', async () => {
+    await gh.verify(await issuer.sign({ jti: 'warm' }));
+    const ok = gh.authenticate(bearer(await issuer.sign({ jti: 'promise' })));
+    assert.ok(ok instanceof Promise);
+    assert.equal((await ok)?.subject, '00000000-0000-0000-0000-0000000000a1');
+    const bad = gh.authenticate(bearer(await issuer.sign({ aud: 'api://other' })));
+    assert.ok(bad instanceof Promise);
+    await assert.rejects(bad, (e: unknown) => e instanceof GatehouseError && e.code === 'ERR_TOKEN_AUDIENCE');
+  });
+});
+
+describe('HeaderMemo: a header is parsed and checked once, and only the identical text reuses it', () => {
+  const policy: VerifyPolicy = {
+    algorithms: ['RS256', 'ES256'],
+    clockTolerance: 60,
+    strictType: false,
+    now: Date.now,
+  };
+  const token = (header: Record<string, unknown>, payload = 'e30', signature = 'AAAA') =>
+    `${b64url(header)}.${payload}.${signature}`;
+
+  it('serves the same frozen header for the same header text, whatever the rest of the token', () => {
+    const memo = new HeaderMemo();
+    const a = checkHeader(token({ alg: 'RS256', kid: 'k1' }), policy, memo);
+    const b = checkHeader(token({ alg: 'RS256', kid: 'k1' }, 'eyJhIjoxfQ', 'BBBB'), policy, memo);
+    assert.equal(a, b);
+    assert.ok(Object.isFrozen(a));
+    assert.equal(memo.size, 1);
+    const other = checkHeader(token({ alg: 'RS256', kid: 'k2' }), policy, memo);
+    assert.equal(other.kid, 'k2');
+    assert.equal(memo.size, 2);
+  });
+
+  it('still checks each token’s shape and signature spelling when its header is known', () => {
+    const memo = new HeaderMemo();
+    checkHeader(token({ alg: 'RS256', kid: 'k1' }), policy, memo);
+    // base64url "AAB" leaves spare bits set: a second spelling of the same bytes.
+    assert.throws(
+      () => checkHeader(token({ alg: 'RS256', kid: 'k1' }, 'e30', 'AAB'), policy, memo),
+      /canonical/,
+    );
+    assert.throws(() => checkHeader(`${token({ alg: 'RS256', kid: 'k1' })}.extra`, policy, memo), /segments/);
+  });
+
+  it('keeps no refused header, so each use is refused again', () => {
+    const memo = new HeaderMemo();
+    for (let i = 0; i < 2; i++) {
+      assert.throws(
+        () => checkHeader(token({ alg: 'HS256' }), policy, memo),
+        (e: unknown) => e instanceof GatehouseError && e.code === 'ERR_TOKEN_ALGORITHM',
+      );
+    }
+    assert.equal(memo.size, 0);
+  });
+
+  it('keeps no header holding objects (a jwk member), which freezing would not make immutable', () => {
+    const memo = new HeaderMemo();
+    const header = checkHeader(token({ alg: 'RS256', jwk: { kty: 'RSA' } }), policy, memo);
+    assert.equal((header as JWTHeaderParameters & { jwk: unknown }).jwk !== undefined, true);
+    assert.equal(memo.size, 0);
+  });
+
+  it('is bounded: a stream of made-up headers never holds more than MAX_ENTRIES', () => {
+    const memo = new HeaderMemo();
+    for (let i = 0; i < HeaderMemo.MAX_ENTRIES * 3 + 5; i++) {
+      checkHeader(token({ alg: 'RS256', kid: `made-up-${i}` }), policy, memo);
+      assert.ok(memo.size <= HeaderMemo.MAX_ENTRIES);
+    }
+  });
+});
+
+describe('Refreshing.peek: the current value without waiting', () => {
+  it('is undefined before the first load, and starts no load of its own', () => {
+    let loads = 0;
+    const r = new Refreshing(
+      async () => ++loads,
+      { maxAge: 1000, retryInterval: 100 },
+      () => 0,
+    );
+    assert.equal(r.peek(), undefined);
+    assert.equal(loads, 0);
+  });
+
+  it('gives the loaded value, and starts one background refresh once the value is stale', async () => {
+    let clock = 0;
+    let loads = 0;
+    const r = new Refreshing(
+      async () => ++loads,
+      { maxAge: 1000, retryInterval: 100 },
+      () => clock,
+    );
+    await r.reload();
+    assert.equal(r.peek(), 1);
+    clock = 799;
+    assert.equal(r.peek(), 1);
+    assert.equal(r.loading, false, 'fresh until 80 % of maxAge');
+    clock = 800;
+    assert.equal(r.peek(), 1, 'the stale value is served while the refresh runs');
+    assert.equal(r.loading, true);
+    assert.equal(r.peek(), 1);
+    assert.equal(r.loadCount, 2, 'one refresh, however many callers');
+    await r.get();
+    r.stop();
+  });
+});
