@@ -1,9 +1,9 @@
 /**
  * `npm run bench` — the same endpoint protected by Gatehouse and by its peers, plus unprotected
- * baselines, each server in its own process pinned to core 1, autocannon in this process pinned
- * to core 0; servers taken round-robin for N rounds, medians reported. See bench/README.md.
+ * baselines, each server in its own process pinned to core 1, the load generator (wrk when
+ * installed, else autocannon in this process) pinned to core 0; servers taken round-robin for N rounds, medians reported. See bench/README.md.
  *
- *   npm run bench                        default: 4 s x 3 rounds, every case, CPU profile
+ *   npm run bench                        default: 10 s x 3 rounds, every case, CPU profiles
  *   npm run bench -- --quick             smoke run (1 s x 1 round)
  *   npm run bench -- --soak              memory soak (bench/soak.ts)
  *   npm run bench -- --cases repeated,todo --only gatehouse,node-http --duration 10 --rounds 5
@@ -18,16 +18,23 @@ import { type CaseName, SERVERS, type ServerSpec } from './lib/catalog.ts';
 import { check } from './lib/check.ts';
 import { busyBetween, coreTimes } from './lib/cpu-stat.ts';
 import { AUDIENCE, type Issuer, SCOPE, startIssuer } from './lib/issuer.ts';
-import { type LoadResult, load } from './lib/load.ts';
+import { load as autocannonLoad, type LoadOptions, type LoadResult } from './lib/load.ts';
 import { type ServerProcess, startServer } from './lib/process.ts';
 import { type ProfileSummary, profileMarkdown, summarizeFile } from './lib/profile.ts';
 import type { ServerConfig } from './lib/protocol.ts';
 import { type CaseResult, caseTable, markdownTable, type Row, type Sample, textTable } from './lib/report.ts';
 import { SignerPool } from './lib/signers.ts';
+import { wrkAvailable, wrkLoad } from './lib/wrk.ts';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = join(BENCH, 'results');
-const ALL_CASES: readonly (CaseName | 'profile')[] = ['repeated', 'distinct', 'todo', 'profile'];
+const ALL_CASES: readonly (CaseName | ProfileName)[] = [
+  'repeated',
+  'distinct',
+  'todo',
+  'profile',
+  'profile-distinct',
+];
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +47,7 @@ const { values } = parseArgs({
     cases: { type: 'string', default: ALL_CASES.join(',') },
     only: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
+    loader: { type: 'string' },
     'max-interference': { type: 'string' },
     soak: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -51,15 +59,16 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`npm run bench -- [options]
   --quick                 smoke run: 1 s runs, 1 round, 0.5 s warm-up, no re-runs
-  --duration <s>          seconds per timed run (default 4)
+  --duration <s>          seconds per timed run (default 10)
   --rounds <n>            rounds over all servers; the median is reported (default 3)
   --warmup <s>            seconds of load per server before round 1 (default 1)
   --connections <n>       concurrent connections (default 50)
   --tokens <n>            distinct tokens in the distinct case (default 10000)
-  --cases <list>          repeated,distinct,todo,profile (default all)
+  --cases <list>          repeated,distinct,todo,profile,profile-distinct (default all)
   --only <list>           only servers whose name contains one of these (baselines always kept)
   --max-interference <%>  run again (once) a run in which other processes took more than
                           this share of a bench core (default 20; retries add at most 20 %)
+  --loader <name>         wrk (default when installed) or autocannon
   --no-pin                do not pin with taskset
   --soak                  run the memory soak instead (bench/soak.ts)
 `);
@@ -80,12 +89,13 @@ interface Settings {
   connections: number;
   tokens: number;
   pin: boolean;
-  cases: (CaseName | 'profile')[];
+  cases: (CaseName | ProfileName)[];
   only: string[] | undefined;
   /** A run in which other processes took more than this share of a bench core is run again. */
   maxInterference: number;
   /** Extra runs allowed for that, as a share of the planned runs (none in a quick run). */
   retryShare: number;
+  loader: 'wrk' | 'autocannon';
 }
 
 function settings(): Settings {
@@ -94,17 +104,21 @@ function settings(): Settings {
   for (const c of cases)
     if (!(ALL_CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case ${c}`);
   const tasksetWorks = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  const loader = values.loader ?? (wrkAvailable() ? 'wrk' : 'autocannon');
+  if (loader !== 'wrk' && loader !== 'autocannon') throw new Error('--loader must be wrk or autocannon');
+  if (loader === 'wrk' && !wrkAvailable()) throw new Error('--loader wrk: wrk is not installed');
   return {
-    duration: positive(values.duration, quick ? 1 : 4, 'duration'),
+    duration: positive(values.duration, quick ? 1 : 10, 'duration'),
     rounds: Math.round(positive(values.rounds, quick ? 1 : 3, 'rounds')),
     warmup: positive(values.warmup, quick ? 0.5 : 1, 'warmup'),
     connections: Math.round(positive(values.connections, 50, 'connections')),
     tokens: Math.round(positive(values.tokens, 10_000, 'tokens')),
     pin: !values['no-pin'] && tasksetWorks && CORES >= 2,
-    cases: cases as (CaseName | 'profile')[],
+    cases: cases as (CaseName | ProfileName)[],
     only: values.only?.split(',').map((s) => s.trim()),
     maxInterference: positive(values['max-interference'], 20, 'max-interference') / 100,
     retryShare: quick ? 0 : 0.2,
+    loader,
   };
 }
 
@@ -118,6 +132,9 @@ const LOAD_CPU = 0;
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
+
+/** The load generator the settings chose. */
+let load: (options: LoadOptions) => Promise<LoadResult> = autocannonLoad;
 
 function serverConfig(issuer: Issuer, caseName: CaseName, spec: ServerSpec, dir: string): ServerConfig {
   return {
@@ -171,7 +188,8 @@ async function measure(server: ServerProcess, run: () => Promise<LoadResult>): P
   const after = await server.cpu();
   const cpu = after.cpu - before.cpu;
   const serverShare = cpu / wallUs;
-  const loadShare = (own.user + own.system) / wallUs;
+  // wrk reports its own CPU time; autocannon runs in this process.
+  const loadShare = (result.cpuUs ?? own.user + own.system) / wallUs;
   return {
     rps: result.rps,
     p50: result.p50,
@@ -181,7 +199,7 @@ async function measure(server: ServerProcess, run: () => Promise<LoadResult>): P
     cpuUsPerReq: result.completed > 0 ? cpu / result.completed : Number.NaN,
     busy: serverShare,
     loadBusy: loadShare,
-    // What other processes took from either bench core: its busy share less our own process's.
+    // What other processes took from either bench core: its busy share less the bench's own.
     others:
       !pinned || coreBusy === undefined || loadCoreBusy === undefined
         ? Number.NaN
@@ -291,7 +309,7 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
   const notes: string[] = [];
   if (caseName === 'distinct') {
     notes.push(
-      'Every request carries the next of the distinct tokens (autocannon rebuilds each request, for every row alike); peers keep their own caches.',
+      `Every request carries the next of the distinct tokens (${s.loader === 'wrk' ? "wrk's Lua script builds" : 'autocannon rebuilds'} each request, for every row alike); peers keep their own caches.`,
     );
   }
   if (caseName === 'todo') {
@@ -302,15 +320,31 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
   return { name: caseName, title, rows, notes };
 }
 
-async function profile(ctx: Context): Promise<ProfileSummary | string> {
+/** What a profile run looks at: the repeated token on Fastify, or distinct tokens (cache off) on node:http. */
+const PROFILES = {
+  profile: {
+    caseName: 'repeated',
+    server: 'gatehouse-fastify',
+    title: 'Gatehouse on Fastify, repeated token',
+  },
+  'profile-distinct': {
+    caseName: 'distinct',
+    server: 'gatehouse-node',
+    title: 'Gatehouse on node:http, distinct tokens, cache off',
+  },
+} as const satisfies Record<string, { caseName: CaseName; server: string; title: string }>;
+type ProfileName = keyof typeof PROFILES;
+
+async function profile(ctx: Context, which: ProfileName): Promise<ProfileSummary | string> {
   const { s, issuer } = ctx;
-  const spec = SERVERS.find((x) => x.name === 'gatehouse-fastify')!;
+  const target = PROFILES[which];
+  const spec = SERVERS.find((x) => x.name === target.server)!;
   const dir = join(RESULTS, 'profiles');
-  const name = 'gatehouse-fastify-repeated.cpuprofile';
+  const name = `${target.server}-${target.caseName}.cpuprofile`;
   await mkdir(dir, { recursive: true });
   await rm(join(dir, name), { force: true });
-  log('\n== CPU profile: Gatehouse on Fastify, repeated token');
-  const server = await startServer(spec.name, serverConfig(issuer, 'repeated', spec, ctx.dir), {
+  log(`\n== CPU profile: ${target.title}`);
+  const server = await startServer(spec.name, serverConfig(issuer, target.caseName, spec, ctx.dir), {
     cpu: s.pin ? SERVER_CPU : undefined,
     execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
   });
@@ -320,13 +354,14 @@ async function profile(ctx: Context): Promise<ProfileSummary | string> {
     await server.stop();
     return `not profiled: ${problem}`;
   }
-  await load({ url, connections: s.connections, duration: s.warmup, token: ctx.valid });
+  const tokens = target.caseName === 'distinct' ? { tokens: ctx.distinct } : { token: ctx.valid };
+  await load({ url, connections: s.connections, duration: s.warmup, ...tokens });
   const start = Number(process.hrtime.bigint() / 1000n);
   const result = await load({
     url,
     connections: s.connections,
     duration: Math.max(s.duration, 2),
-    token: ctx.valid,
+    ...tokens,
   });
   const end = Number(process.hrtime.bigint() / 1000n);
   await server.stop();
@@ -347,15 +382,16 @@ function machine(s: Settings): string[] {
     `- ${new Date().toISOString()}, commit ${git || 'unknown'}${dirty ? ' (with uncommitted changes in packages/gatehouse/src or apps/todo-api/src: the working tree is what ran)' : ''}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores`,
     `- ${
       s.pin
-        ? `servers pinned to core ${SERVER_CPU} and autocannon (with the issuer) to core ${LOAD_CPU} via taskset`
+        ? `servers pinned to core ${SERVER_CPU} and ${s.loader} (with the issuer) to core ${LOAD_CPU} via taskset`
         : 'NOT pinned (taskset missing, fewer than 2 cores, or --no-pin): servers and load generator share cores'
     }`,
-    `- autocannon, ${s.connections} connections, ${s.duration} s per run, ${s.rounds} round(s) round-robin over the servers, ${s.warmup} s warm-up per server; medians over rounds`,
+    `- ${s.loader === 'wrk' ? 'wrk (1 thread)' : 'autocannon'}, ${s.connections} connections, ${s.duration} s per run, ${s.rounds} round(s) round-robin over the servers, ${s.warmup} s warm-up per server; medians over rounds`,
   ];
 }
 
 async function main(): Promise<void> {
   const s = settings();
+  if (s.loader === 'wrk') load = wrkLoad;
   const began = performance.now();
   if (s.pin) {
     const args = ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)];
@@ -376,7 +412,7 @@ async function main(): Promise<void> {
     const valid = issuer.sign(issuer.claims());
     const forged = issuer.forge(issuer.claims());
     let distinct: string[] = [];
-    if (s.cases.includes('distinct')) {
+    if (s.cases.includes('distinct') || s.cases.includes('profile-distinct')) {
       const t = performance.now();
       const pool = new SignerPool(issuer, s.pin ? [LOAD_CPU, SERVER_CPU] : [undefined, undefined]);
       distinct = await pool.signMany(s.tokens);
@@ -386,7 +422,7 @@ async function main(): Promise<void> {
       );
     }
     const planned = s.cases
-      .filter((c): c is CaseName => c !== 'profile')
+      .filter((c): c is CaseName => !(c in PROFILES))
       .reduce((n, c) => n + selected(s, c).length * s.rounds, 0);
     const ctx: Context = {
       s,
@@ -398,12 +434,15 @@ async function main(): Promise<void> {
       retries: { left: Math.ceil(planned * s.retryShare), used: 0 },
     };
     const results: CaseResult[] = [];
-    for (const c of s.cases) if (c !== 'profile') results.push(await runCase(ctx, c));
-    const prof = s.cases.includes('profile')
-      ? await profile(ctx).catch(
-          (error: unknown) => `profile failed: ${error instanceof Error ? error.message : String(error)}`,
-        )
-      : undefined;
+    for (const c of s.cases) if (!(c in PROFILES)) results.push(await runCase(ctx, c as CaseName));
+    const profiles: { which: ProfileName; summary: ProfileSummary | string }[] = [];
+    for (const which of Object.keys(PROFILES) as ProfileName[]) {
+      if (!s.cases.includes(which)) continue;
+      const summary = await profile(ctx, which).catch(
+        (error: unknown) => `profile failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      profiles.push({ which, summary });
+    }
 
     const minutes = ((performance.now() - began) / 60_000).toFixed(1);
     const retried = `${ctx.retries.used} run(s) repeated because other processes took more than ${Math.round(s.maxInterference * 100)} % of a bench core`;
@@ -416,7 +455,7 @@ async function main(): Promise<void> {
       '',
     ];
     md.push(
-      "req/s: 2xx responses a second (median of rounds). ratio: req/s over the reference row of the case. auth µs/req (est.): 1/req/s − 1/req/s of the same framework without authentication, i.e. what authentication adds per request on one core. auth CPU µs/req: the same from measured CPU time (server CPU µs/req less the baseline's), which holds even when the load generator, not the server, was the limit. server CPU µs/req: the server process's measured CPU time per response. server busy: its CPU time over wall time (about 100 % means the server, not the load generator, was the limit). load-gen busy: the same for autocannon (about 100 %: the load generator was the limit and the row is understated). spread: (max − min)/median of req/s over rounds.",
+      "req/s: 2xx responses a second (median of rounds). ratio: req/s over the reference row of the case. auth µs/req (est.): 1/req/s − 1/req/s of the same framework without authentication, i.e. what authentication adds per request on one core. auth CPU µs/req: the same from measured CPU time (server CPU µs/req less the baseline's), which holds even when the load generator, not the server, was the limit. server CPU µs/req: the server process's measured CPU time per response. server busy: its CPU time over wall time (about 100 % means the server, not the load generator, was the limit). load-gen busy: the same for the load generator (about 100 %: the load generator was the limit and the row is understated). spread: (max − min)/median of req/s over rounds.",
       '',
     );
     for (const r of results) {
@@ -424,21 +463,21 @@ async function main(): Promise<void> {
       text.push('', r.title, textTable(table), ...table.notes.map((n) => `  * ${n}`));
       md.push(`## ${r.title}`, '', markdownTable(table), '', ...table.notes.map((n) => `- ${n}`), '');
     }
-    if (prof !== undefined) {
-      md.push('## CPU profile — Gatehouse on Fastify, repeated token', '');
-      if (typeof prof === 'string') {
-        md.push(prof);
-        text.push('', `CPU profile: ${prof}`);
+    for (const { which, summary } of profiles) {
+      const heading = `CPU profile — ${PROFILES[which].title}`;
+      md.push(`## ${heading}`, '');
+      if (typeof summary === 'string') {
+        md.push(summary);
+        text.push('', `${heading}: ${summary}`);
       } else {
-        const body = profileMarkdown(prof);
-        md.push(body);
-        text.push('', 'CPU profile — Gatehouse on Fastify, repeated token (top functions by self time)');
+        md.push(profileMarkdown(summary));
+        text.push('', `${heading} (top functions by self time)`);
         text.push(
-          ...prof.top.map(
+          ...summary.top.map(
             (f, i) =>
               `${String(i + 1).padStart(3)}. ${f.pct.toFixed(1).padStart(5)} %  ${f.name}  [${f.area}] ${f.where}`,
           ),
-          `   areas: ${prof.areas.map((a) => `${a.area} ${a.pct.toFixed(1)} %`).join(', ')}`,
+          `   areas: ${summary.areas.map((a) => `${a.area} ${a.pct.toFixed(1)} %`).join(', ')}`,
         );
       }
       md.push('');
@@ -451,7 +490,7 @@ async function main(): Promise<void> {
     await writeFile(
       join(RESULTS, 'latest.json'),
       JSON.stringify(
-        { settings: s, results, profile: prof, issuerHits: Object.fromEntries(issuer.hits) },
+        { settings: s, results, profiles, issuerHits: Object.fromEntries(issuer.hits) },
         null,
         2,
       ),

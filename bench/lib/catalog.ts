@@ -90,6 +90,14 @@ export const SERVERS: readonly ServerSpec[] = [
     note: 'fast-jwt keeps its verified-token cache in every case (LRU of 1,000 tokens by default): with 10,000 tokens in rotation it misses every time.',
   },
   {
+    name: 'floor-crypto-verify',
+    label: 'floor: node:http + crypto.verify + decodeJwt only',
+    framework: 'node',
+    auth: 'peer',
+    cases: ['distinct'],
+    note: 'Not a verifier (no kid, iss, aud, exp or header checks): one node:crypto RS256 check with a KeyObject made once, jose decodeJwt and the scope. What any verifier pays per token at the least on this machine.',
+  },
+  {
     name: 'todo-routes-noauth',
     label: 'to-do GET /api/todos, auth off (bare Fastify + todo routes, fixed caller)',
     framework: 'todo',

@@ -25,6 +25,8 @@ export interface LoadResult {
   errors: number;
   /** Seconds actually run. */
   duration: number;
+  /** CPU time the load generator used, when it runs in its own process (wrk); autocannon's is this process's. */
+  cpuUs?: number;
 }
 
 export function load(options: LoadOptions): Promise<LoadResult> {

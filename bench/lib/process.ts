@@ -51,6 +51,11 @@ export async function startServer(
     stderr = (stderr + chunk).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A server that died under load must not take the orchestrator with it: the IPC write that
+  // finds it gone (EPIPE) is reported by the next request's timeout or the exit above.
+  child.on('error', (error) => {
+    stderr = `${stderr}\n[bench] ${error.message}`.slice(-4000);
+  });
   const waiters: ((message: FromServer) => void)[] = [];
   child.on('message', (message: FromServer) => {
     for (const waiter of waiters.splice(0)) waiter(message);
