@@ -64,7 +64,10 @@ export class IssuerKeys {
       policy,
       now,
       {
-        onLoaded: () => onKeysLoaded(this.#keys.value!),
+        onLoaded: () => {
+          this.#keys.value!.prepare();
+          onKeysLoaded(this.#keys.value!);
+        },
         onError: (error, hasValue) =>
           logger.warn?.(
             { err: message(error), stale: hasValue },
@@ -179,7 +182,9 @@ export class IssuerKeys {
 
   restore(snapshot: KeySetSnapshot, logger: Logger): void {
     this.metadata.seed({ issuer: snapshot.issuer, jwks_uri: snapshot.jwksUri }, snapshot.fetchedAt);
-    this.#keys.seed(KeyStore.fromJwksOrFail(snapshot.jwks, 'snapshot', logger), snapshot.fetchedAt);
+    const store = KeyStore.fromJwksOrFail(snapshot.jwks, 'snapshot', logger);
+    this.#keys.seed(store, snapshot.fetchedAt);
+    store.prepare();
   }
 
   status(): KeySetStatus {

@@ -208,6 +208,18 @@ export class KeyStore {
     return imported;
   }
 
+  /**
+   * Starts importing every usable key now, so the first token a key signs is verified without
+   * waiting for its import. A key that fails to import is left to `keyObject` to report.
+   */
+  prepare(): void {
+    for (const key of this.keys) {
+      if (key.refused !== undefined) continue;
+      const alg = ASYMMETRIC_ALGORITHMS.find((a) => fitsAlgorithm(key.jwk, a));
+      if (alg !== undefined) this.keyObject(key, alg).catch(() => {});
+    }
+  }
+
   /** The node:crypto key if its import has finished (undefined before, or if it failed). */
   keyObjectNow(key: StoredKey): VerificationKey | undefined {
     return this.#ready.get(key.id);
