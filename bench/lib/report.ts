@@ -66,6 +66,18 @@ export function stats(row: Row): Stats | undefined {
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/**
+ * The median over rounds of a row's req/s over its baseline's in the same round. Rounds run close
+ * together in time, so a machine that drifts during the run moves both sides of each ratio alike,
+ * which the ratio of the two medians does not guarantee.
+ */
+export function pairedRatio(row: Row, base: Row): number {
+  const n = Math.min(row.samples.length, base.samples.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) ratios.push(row.samples[i]!.rps / base.samples[i]!.rps);
+  return median(ratios);
+}
+
 export interface Table {
   headers: string[];
   rows: string[][];
@@ -74,6 +86,7 @@ export interface Table {
 
 export function caseTable(result: CaseResult): Table {
   const byName = new Map(result.rows.map((r) => [r.spec.name, stats(r)]));
+  const rowsByName = new Map(result.rows.map((r) => [r.spec.name, r]));
   const ref = byName.get(REFERENCE[result.name]);
   const refLabel = SERVERS.find((s) => s.name === REFERENCE[result.name])?.label ?? REFERENCE[result.name];
   const headers = [
@@ -81,6 +94,7 @@ export function caseTable(result: CaseResult): Table {
     'req/s (median)',
     'p99 ms',
     `ratio to ${refLabel.replace(/ \(.*$/, '')}`,
+    'paired ratio to own framework',
     'auth µs/req (est.)',
     'auth CPU µs/req',
     'server CPU µs/req',
@@ -93,18 +107,21 @@ export function caseTable(result: CaseResult): Table {
   for (const row of result.rows) {
     const s = byName.get(row.spec.name);
     if (!s) {
-      rows.push([row.spec.label, 'excluded', '', '', '', '', '', '', '', '']);
+      rows.push([row.spec.label, 'excluded', '', '', '', '', '', '', '', '', '']);
       notes.push(`${row.spec.label}: excluded — ${row.excluded ?? 'no samples'}`);
       continue;
     }
     const base = byName.get(FRAMEWORK_BASELINE[row.spec.framework]);
     const auth = row.spec.auth === 'none' || !base ? '—' : (1e6 / s.rps - 1e6 / base.rps).toFixed(1);
     const authCpu = row.spec.auth === 'none' || !base ? '—' : (s.cpuUsPerReq - base.cpuUsPerReq).toFixed(1);
+    const baseRow = rowsByName.get(FRAMEWORK_BASELINE[row.spec.framework]);
+    const paired = row.spec.auth === 'none' || !base || !baseRow ? '—' : pairedRatio(row, baseRow).toFixed(2);
     rows.push([
       row.spec.label,
       int(s.rps),
       s.p99.toFixed(1),
       ref ? (s.rps / ref.rps).toFixed(2) : '—',
+      paired,
       auth,
       authCpu,
       s.cpuUsPerReq.toFixed(1),
