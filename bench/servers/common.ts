@@ -1,5 +1,5 @@
 /** What every bench server shares: the endpoint, its body, and small helpers for the peers. */
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Started } from '../lib/protocol.ts';
 
@@ -57,4 +57,42 @@ export async function until(condition: () => boolean, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('not ready in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+type Claims = Readonly<Record<string, unknown>>;
+
+/**
+ * The node:http server of a peer that verifies a token with one call: 404 off the endpoint, 401
+ * without a token or when `verify` refuses it (throws, rejects or gives undefined), 403 without
+ * the scope, the items otherwise. A `verify` that answers at once is answered in the same tick.
+ */
+export function peerServer(
+  scope: string,
+  verify: (token: string) => Claims | undefined | Promise<Claims>,
+): Server {
+  return createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== PATH) {
+      res.writeHead(404).end();
+      return;
+    }
+    const token = bearer(req);
+    if (token === undefined) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      return;
+    }
+    const answer = (claims: Claims | undefined): void => {
+      if (claims === undefined)
+        res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+      else if (!hasScope(claims, scope)) res.writeHead(403).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ITEMS));
+    };
+    let outcome: Claims | undefined | Promise<Claims>;
+    try {
+      outcome = verify(token);
+    } catch {
+      outcome = undefined;
+    }
+    if (outcome instanceof Promise) outcome.then(answer, () => answer(undefined));
+    else answer(outcome);
+  });
 }
