@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DevIdp, type DevIdpOptions, startDevIdp } from '@gatehouse/dev-idp';
+import { freePort } from '../../packages/gatehouse/test/helpers/ports.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -38,15 +38,6 @@ export async function startIdp(profile: DevIdpOptions['profile']): Promise<DevId
   });
   idps.push(idp);
   return idp;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** A metadata URL on a loopback port nothing listens on: the identity provider is down. */
