@@ -198,12 +198,9 @@ async function verifyTokenLater(
   return checkVerified(token, header, claims, validator, policy, issuer, tried, imported);
 }
 
+/** `checkHeader` made sure `kid` and `x5t` are strings when present. */
 function keyQuery(header: JWTHeaderParameters): KeyQuery {
-  return {
-    alg: header.alg,
-    ...(header.kid === undefined ? {} : { kid: header.kid }),
-    ...(header.x5t === undefined ? {} : { x5t: header.x5t as string }),
-  };
+  return { alg: header.alg, kid: header.kid, x5t: header.x5t as string | undefined };
 }
 
 function triedKeys(header: JWTHeaderParameters, candidates: readonly StoredKey[]): readonly StoredKey[] {
