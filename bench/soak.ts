@@ -1,6 +1,6 @@
 /**
  * Memory soak: 100,000 distinct valid tokens, each sent once over HTTP (50 connections) to a
- * Gatehouse server (node:http + gatehouse/node, verified-token cache on with its default bounds:
+ * Gatehouse server (node:http + gatehouse-auth/node, verified-token cache on with its default bounds:
  * 10,000 entries / 32 MiB) in its own process started with --expose-gc. The same stream then goes
  * to the same server without authentication, so what Node and V8 themselves grow under this load
  * can be told apart from what Gatehouse keeps. Reports the server's RSS after a forced GC before

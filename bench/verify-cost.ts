@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { createGatehouse } from 'gatehouse';
+import { createGatehouse } from 'gatehouse-auth';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { AUDIENCE, startIssuer } from './lib/issuer.ts';
 import { median } from './lib/report.ts';

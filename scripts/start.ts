@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DevIdp } from '@gatehouse/dev-idp';
+import type { DevIdp } from 'gatehouse-dev-idp';
 import { ConfigError, loadConfig } from '../apps/todo-api/src/config.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -103,7 +103,7 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
 
   try {
     // Loaded only here: running the API alone never loads the development IdP.
-    const { startDevIdp } = await import('@gatehouse/dev-idp');
+    const { startDevIdp } = await import('gatehouse-dev-idp');
     idp = await startDevIdp({
       port: port + 1,
       host,

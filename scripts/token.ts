@@ -4,7 +4,7 @@
  * same place `npm start` puts it) and prints it alone on the last line of stdout.
  */
 import { parseArgs } from 'node:util';
-import { DevIdpError, getAppToken, getUserToken } from '@gatehouse/dev-idp';
+import { DevIdpError, getAppToken, getUserToken } from 'gatehouse-dev-idp';
 
 const USAGE = 'usage: npm run token -- --user <name> [--scope "ToDoList.Read ToDoList.ReadWrite"] | --app';
 

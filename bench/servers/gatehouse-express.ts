@@ -1,8 +1,8 @@
-/** Gatehouse on Express (`gatehouse/express`'s `authenticate` + `authorize`). */
+/** Gatehouse on Express (`gatehouse-auth/express`'s `authenticate` + `authorize`). */
 import { createServer } from 'node:http';
 import express from 'express';
-import { createGatehouse, requireScopes } from 'gatehouse';
-import { authenticate, authorize } from 'gatehouse/express';
+import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { authenticate, authorize } from 'gatehouse-auth/express';
 import type { StartServer } from '../lib/protocol.ts';
 import { ITEMS, listen, PATH, until } from './common.ts';
 import { gatehouseOptions } from './gatehouse-options.ts';

@@ -1,7 +1,7 @@
-/** Gatehouse on Fastify (the `gatehouse/fastify` plugin, route `config.gatehouse`). */
+/** Gatehouse on Fastify (the `gatehouse-auth/fastify` plugin, route `config.gatehouse`). */
 import Fastify from 'fastify';
-import { requireScopes } from 'gatehouse';
-import { gatehouse } from 'gatehouse/fastify';
+import { requireScopes } from 'gatehouse-auth';
+import { gatehouse } from 'gatehouse-auth/fastify';
 import type { StartServer } from '../lib/protocol.ts';
 import { fastifyPort, ITEMS, PATH, until } from './common.ts';
 import { gatehouseOptions } from './gatehouse-options.ts';

@@ -1,7 +1,7 @@
-/** Gatehouse on node:http (`gatehouse/node`'s `protect`). */
+/** Gatehouse on node:http (`gatehouse-auth/node`'s `protect`). */
 import { createServer } from 'node:http';
-import { createGatehouse, requireScopes } from 'gatehouse';
-import { protect } from 'gatehouse/node';
+import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { protect } from 'gatehouse-auth/node';
 import type { StartServer } from '../lib/protocol.ts';
 import { ITEMS, listen, PATH, until } from './common.ts';
 import { gatehouseOptions } from './gatehouse-options.ts';

@@ -1,5 +1,5 @@
 /** The one Gatehouse configuration every Gatehouse server uses. */
-import type { GatehouseOptions } from 'gatehouse';
+import type { GatehouseOptions } from 'gatehouse-auth';
 import type { ServerConfig } from '../lib/protocol.ts';
 
 export function gatehouseOptions(config: ServerConfig): GatehouseOptions {

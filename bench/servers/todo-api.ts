@@ -3,7 +3,7 @@
  * Gatehouse), on SQLite; rate limiting off (600/60 per caller would refuse the load) and no
  * request logging (LOG_LEVEL silent), as neither is what this case measures.
  */
-import { createGatehouse } from 'gatehouse';
+import { createGatehouse } from 'gatehouse-auth';
 import { buildApp } from '../../apps/todo-api/src/app.ts';
 import { loadConfig } from '../../apps/todo-api/src/config.ts';
 import type { StartServer } from '../lib/protocol.ts';

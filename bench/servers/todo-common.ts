@@ -6,8 +6,8 @@
  */
 import { rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { defaultClaimMapping, type Gatehouse, type Principal } from 'gatehouse';
-import gatehousePlugin from 'gatehouse/fastify';
+import { defaultClaimMapping, type Gatehouse, type Principal } from 'gatehouse-auth';
+import gatehousePlugin from 'gatehouse-auth/fastify';
 import type { JWTPayload } from 'jose';
 import { TODOS_PATH, todoRoutes } from '../../apps/todo-api/src/routes/todos.ts';
 import { problemSchema, todoSchema } from '../../apps/todo-api/src/schemas.ts';

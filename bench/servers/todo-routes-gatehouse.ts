@@ -1,5 +1,5 @@
 /** The to-do API's `GET /api/todos` handler on a bare Fastify, with the Gatehouse plugin. */
-import { createGatehouse } from 'gatehouse';
+import { createGatehouse } from 'gatehouse-auth';
 import type { StartServer } from '../lib/protocol.ts';
 import { fastifyPort, until } from './common.ts';
 import { gatehouseOptions } from './gatehouse-options.ts';

@@ -4,7 +4,7 @@
 // (not installed) left out; TypeScript annotations; and the optional MFA check without its bug.
 import express from 'express';
 // var BearerStrategy = require('passport-azure-ad').BearerStrategy;
-import { BearerStrategy, type VerifyDone } from 'gatehouse/passport';
+import { BearerStrategy, type VerifyDone } from 'gatehouse-auth/passport';
 import type { JWTPayload } from 'jose';
 import passport from 'passport';
 

@@ -5,7 +5,7 @@
 // concurrent requests overwrote), and that callers are no longer auto-registered in memory.
 
 // var OIDCBearerStrategy = require('passport-azure-ad').BearerStrategy;
-import { BearerStrategy as OIDCBearerStrategy, type VerifyDone } from 'gatehouse/passport';
+import { BearerStrategy as OIDCBearerStrategy, type VerifyDone } from 'gatehouse-auth/passport';
 import type { JWTPayload } from 'jose';
 import passport from 'passport';
 import restify from 'restify';

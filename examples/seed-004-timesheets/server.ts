@@ -1,17 +1,17 @@
 // Seed 004 ("Mobile + API: Node.js Implementation for the API", Auth0): the timesheets API,
-// moved line for line from express-jwt + jwks-rsa + express-jwt-authz to gatehouse/express-jwt.
+// moved line for line from express-jwt + jwks-rsa + express-jwt-authz to gatehouse-auth/express-jwt.
 // Other differences from the seed are marked below and listed in README.md: configuration from the
 // environment; CORS for the configured SPA origins only (the seed's cors() answered `*`); entries
 // saved for real (SQLite); and GET /timesheets lists the user's entries (the seed's GET was a copy
 // of its POST).
 import bodyParser from 'body-parser';
 import express from 'express';
-import { ForbiddenError } from 'gatehouse';
-import { sendError } from 'gatehouse/express';
+import { ForbiddenError } from 'gatehouse-auth';
+import { sendError } from 'gatehouse-auth/express';
 // const jwt = require('express-jwt');
 // const jwksRsa = require('jwks-rsa');
 // const jwtAuthz = require('express-jwt-authz');
-import { expressJwtSecret, jwt, jwtAuthz } from 'gatehouse/express-jwt';
+import { expressJwtSecret, jwt, jwtAuthz } from 'gatehouse-auth/express-jwt';
 import { cors } from './cors.ts';
 import { openTimesheetStore, type Timesheet } from './store.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DevIdp, type DevIdpOptions, startDevIdp } from '@gatehouse/dev-idp';
+import { type DevIdp, type DevIdpOptions, startDevIdp } from 'gatehouse-dev-idp';
 import { freePort } from '../../packages/gatehouse/test/helpers/ports.ts';
 
 const silent = { info() {}, warn() {}, error() {} };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { b2cQueryMetadataUrl, DEV_B2C, type DevIdp, getUserToken } from '@gatehouse/dev-idp';
+import { b2cQueryMetadataUrl, DEV_B2C, type DevIdp, getUserToken } from 'gatehouse-dev-idp';
 import {
   assertSafeUnavailable,
   call,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { b2cQueryMetadataUrl, DEV_B2C, DEV_USERS, type DevIdp, getUserToken } from '@gatehouse/dev-idp';
+import { b2cQueryMetadataUrl, DEV_B2C, DEV_USERS, type DevIdp, getUserToken } from 'gatehouse-dev-idp';
 import {
   assertSafeUnavailable,
   call,

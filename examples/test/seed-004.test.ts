@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { DEV_AUTH0, type DevIdp, getAppToken, getUserToken } from '@gatehouse/dev-idp';
+import { DEV_AUTH0, type DevIdp, getAppToken, getUserToken } from 'gatehouse-dev-idp';
 import { call, type RunningServer, startIdp, startServer, tempDir } from './helpers.ts';
 
 const SPA = 'http://localhost:5173';
@@ -11,7 +11,7 @@ interface Timesheet {
   [key: string]: unknown;
 }
 
-describe('seed 004: the timesheets API on Express + gatehouse/express-jwt, Auth0', () => {
+describe('seed 004: the timesheets API on Express + gatehouse-auth/express-jwt, Auth0', () => {
   let idp: DevIdp;
   let env: Record<string, string>;
   let api: RunningServer;

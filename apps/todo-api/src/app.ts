@@ -5,8 +5,8 @@
  */
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Gatehouse } from 'gatehouse';
-import gatehousePlugin from 'gatehouse/fastify';
+import type { Gatehouse } from 'gatehouse-auth';
+import gatehousePlugin from 'gatehouse-auth/fastify';
 import type { Config } from './config.ts';
 import { registerOpenApi } from './openapi.ts';
 import { errorHandler, notFoundHandler, problem, problemForFrameworkError, sendProblem } from './problems.ts';

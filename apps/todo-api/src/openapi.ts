@@ -7,7 +7,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import type { Gatehouse } from 'gatehouse';
+import type { Gatehouse } from 'gatehouse-auth';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Config } from './config.ts';
 import { SCOPE_DESCRIPTIONS } from './permissions.ts';

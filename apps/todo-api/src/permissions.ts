@@ -2,7 +2,7 @@
  * The API's delegated scopes and app permissions, and the two rules built from them
  * (DESIGN.md, "Authorization"). Matching is exact and case-sensitive (the library's).
  */
-import { type Requirement, requireScopeOrAppPermission } from 'gatehouse';
+import { type Requirement, requireScopeOrAppPermission } from 'gatehouse-auth';
 
 export const SCOPES = {
   read: 'ToDoList.Read',

@@ -3,7 +3,7 @@
  * listens at once, and shuts down cleanly on SIGTERM/SIGINT (in-flight requests finish, the
  * store closes, the process exits within 5 s).
  */
-import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse';
+import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse-auth';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type DevIdp, type DevIdpOptions, startDevIdp } from '@gatehouse/dev-idp';
+import { type DevIdp, type DevIdpOptions, startDevIdp } from 'gatehouse-dev-idp';
 
 export const silent = { info() {}, warn() {}, error() {} };
 

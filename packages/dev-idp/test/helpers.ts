@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
-import { createGatehouse, type GatehouseOptions, isGatehouseError, type Principal } from 'gatehouse';
+import { createGatehouse, type GatehouseOptions, isGatehouseError, type Principal } from 'gatehouse-auth';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { API_RESOURCE, type DevIdp, type DevIdpOptions, startDevIdp } from '../src/index.ts';
 import { discover } from '../src/token-client.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createGatehouse, requireScopes } from 'gatehouse';
-import { auth0, keycloak, namespacedClaim } from 'gatehouse/providers';
+import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { auth0, keycloak, namespacedClaim } from 'gatehouse-auth/providers';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { auth0UserId, DEV_AUTH0, DEV_USERS, DevIdpError, getAppToken, getUserToken } from '../src/index.ts';
 import { discover } from '../src/token-client.ts';

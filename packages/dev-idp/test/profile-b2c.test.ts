@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createGatehouse, ForbiddenError } from 'gatehouse';
-import { b2c, entra, requirePolicy } from 'gatehouse/providers';
+import { createGatehouse, ForbiddenError } from 'gatehouse-auth';
+import { b2c, entra, requirePolicy } from 'gatehouse-auth/providers';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   b2cQueryMetadataUrl,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { entra } from 'gatehouse/providers';
+import { entra } from 'gatehouse-auth/providers';
 import {
   API_RESOURCE,
   APP_ROLES,

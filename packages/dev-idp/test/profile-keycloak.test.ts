@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createGatehouse, requireAppPermissions } from 'gatehouse';
-import { auth0, keycloak } from 'gatehouse/providers';
+import { createGatehouse, requireAppPermissions } from 'gatehouse-auth';
+import { auth0, keycloak } from 'gatehouse-auth/providers';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { DEV_KEYCLOAK, DEV_USERS, getAppToken, getUserToken } from '../src/index.ts';
 import { discover } from '../src/token-client.ts';

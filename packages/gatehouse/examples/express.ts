@@ -1,7 +1,7 @@
 // Run: AUTH_ISSUER=https://your-tenant.auth0.com/ AUTH_AUDIENCE=https://api.example.com node examples/express.ts
 import express from 'express';
-import { createGatehouse, requireScopes } from 'gatehouse';
-import { authenticate, authorize } from 'gatehouse/express';
+import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { authenticate, authorize } from 'gatehouse-auth/express';
 
 const gh = createGatehouse({
   issuer: process.env.AUTH_ISSUER ?? 'http://localhost:3001',

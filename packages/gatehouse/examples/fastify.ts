@@ -1,7 +1,7 @@
 // Run: AUTH_ISSUER=https://login.microsoftonline.com/<tenant>/v2.0 AUTH_AUDIENCE=<api client id> node examples/fastify.ts
 import Fastify from 'fastify';
-import { requireScopes } from 'gatehouse';
-import { gatehouse } from 'gatehouse/fastify';
+import { requireScopes } from 'gatehouse-auth';
+import { gatehouse } from 'gatehouse-auth/fastify';
 
 const app = Fastify({ logger: true });
 await app.register(gatehouse, {

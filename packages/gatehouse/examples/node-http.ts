@@ -1,7 +1,7 @@
 // Run: AUTH_ISSUER=https://idp.example.com/realms/demo AUTH_AUDIENCE=account node examples/node-http.ts
 import { createServer } from 'node:http';
-import { createGatehouse, requireScopes } from 'gatehouse';
-import { protect } from 'gatehouse/node';
+import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { protect } from 'gatehouse-auth/node';
 
 const gh = createGatehouse({
   issuer: process.env.AUTH_ISSUER ?? 'http://localhost:3001',

@@ -1,8 +1,8 @@
 // Web-standard handler (Hono, Bun.serve, Deno.serve, edge runtimes). Served here through @hono/node-server.
 // Run: AUTH_ISSUER=... AUTH_AUDIENCE=... node examples/web.ts
 import { serve } from '@hono/node-server';
-import { createGatehouse, requireScopes } from 'gatehouse';
-import { authenticateRequest } from 'gatehouse/web';
+import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { authenticateRequest } from 'gatehouse-auth/web';
 import { Hono } from 'hono';
 
 const gh = createGatehouse({

@@ -3,7 +3,7 @@
  * resource metadata.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Gatehouse } from 'gatehouse';
+import type { Gatehouse } from 'gatehouse-auth';
 import type { Config } from '../config.ts';
 import { DOCS_PREFIX, withSecurity } from '../openapi.ts';
 import { SCOPE_DESCRIPTIONS } from '../permissions.ts';

@@ -3,7 +3,7 @@
  * owner when creating. Any id the caller may not see answers 404, never the item.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from 'gatehouse';
+import type { Principal } from 'gatehouse-auth';
 import { canRead, canWrite } from '../permissions.ts';
 import { notFound, problem, sendProblem } from '../problems.ts';
 import {

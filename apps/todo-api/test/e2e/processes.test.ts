@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type DevIdp, startDevIdp } from '@gatehouse/dev-idp';
+import { type DevIdp, startDevIdp } from 'gatehouse-dev-idp';
 import { freePortBlock, http, run, tempDir, waitUntil } from '../helpers/processes.ts';
 
 const idpData = tempDir('todo-idp-');

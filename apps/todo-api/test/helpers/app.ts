@@ -1,6 +1,6 @@
 /** Builds the real app (real Gatehouse, SQLite or a given store) against a local test issuer. */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createGatehouse, type Gatehouse } from 'gatehouse';
+import { createGatehouse, type Gatehouse } from 'gatehouse-auth';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { RateLimitBackend } from '../../src/rate-limit-redis.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { getAppToken, getUserToken } from '@gatehouse/dev-idp';
+import { getAppToken, getUserToken } from 'gatehouse-dev-idp';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { getAppToken } from '@gatehouse/dev-idp';
+import { getAppToken } from 'gatehouse-dev-idp';
 import {
   ALICE,
   BOB,

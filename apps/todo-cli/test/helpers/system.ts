@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEV_USERS } from '@gatehouse/dev-idp';
+import { DEV_USERS } from 'gatehouse-dev-idp';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const CLI = join(ROOT, 'apps/todo-cli/src/cli.ts');

@@ -1,7 +1,7 @@
 /** The token cache, against a real dev IdP (in this process) that counts what it issues. */
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { startDevIdp } from '@gatehouse/dev-idp';
+import { startDevIdp } from 'gatehouse-dev-idp';
 import { assertionAudience, createTokenProvider } from '../../src/auth.ts';
 import { type Config, resolveConfig } from '../../src/config.ts';
 import { CliError, EXIT } from '../../src/errors.ts';

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DATA_FILES, startDevIdp } from '@gatehouse/dev-idp';
+import { DATA_FILES, startDevIdp } from 'gatehouse-dev-idp';
 import { CliError, EXIT } from '../../src/errors.ts';
 import { loadSigningKey } from '../../src/keys.ts';
 import { tempDir } from '../helpers/system.ts';

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DevIdp } from '@gatehouse/dev-idp';
+import type { DevIdp } from 'gatehouse-dev-idp';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createSessionCodec, openSession } from '../../src/session.ts';
 import { containsJwt, freePort, SECRET } from '../helpers.ts';

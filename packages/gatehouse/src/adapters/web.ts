@@ -26,7 +26,7 @@ export async function authenticateRequest(
   }
 }
 
-/** Wraps a `(request) => Response` handler (Hono, edge runtimes, `Bun.serve`, Deno) behind `route`. */
+/** Wraps a `(request) => Response` handler (Hono, or any Fetch-API framework on Node) behind `route`. */
 export function protect<Args extends unknown[]>(
   gatehouse: Gatehouse,
   route: RouteAuth,

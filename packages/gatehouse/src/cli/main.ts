@@ -6,7 +6,7 @@ import { explain } from '../core/explain.ts';
 import { createGatehouse } from '../core/gatehouse.ts';
 import type { GatehouseOptions } from '../core/options.ts';
 
-const USAGE = `usage: gatehouse explain <token | -> [--issuer URL | --metadata-url URL | --jwks-uri URL --issuer URL]
+const USAGE = `usage: gatehouse-auth explain <token | -> [--issuer URL | --metadata-url URL | --jwks-uri URL --issuer URL]
                          [--audience A[,B]] [--clock-tolerance S] [--json]
 Configuration falls back to the API's environment: AUTH_ISSUER, AUTH_METADATA_URL, AUTH_JWKS_URI, AUTH_AUDIENCE.
 Prints the decoded header and claims and each check with its reason. Exit 0 valid, 1 invalid, 2 usage.`;

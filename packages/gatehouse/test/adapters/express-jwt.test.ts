@@ -7,7 +7,7 @@ import { ConfigurationError } from '../../src/index.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
 import { listen, type RunningServer } from './http-client.ts';
 
-describe('gatehouse/express-jwt: seed 004 moves over by changing its imports', () => {
+describe('gatehouse-auth/express-jwt: seed 004 moves over by changing its imports', () => {
   let idp: TestIssuer;
   let server: RunningServer;
   const AUDIENCE = 'https://api.exampleco.com/timesheets';

@@ -1,5 +1,5 @@
 /**
- * The answers of gatehouse/passport's BearerStrategy over real HTTP, run once per framework
+ * The answers of gatehouse-auth/passport's BearerStrategy over real HTTP, run once per framework
  * (Express in passport.test.ts, restify in restify.test.ts, which alone may import restify).
  */
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ export const newAuthenticator = (): PassportAuthenticator => new Authenticator()
 export type MountPassport = (authenticator: PassportAuthenticator) => Promise<RunningServer>;
 
 export function runPassportBehaviour(framework: string, mount: MountPassport): void {
-  describe(`gatehouse/passport on ${framework}: RFC 6750 answers over real HTTP`, () => {
+  describe(`gatehouse-auth/passport on ${framework}: RFC 6750 answers over real HTTP`, () => {
     let idp: TestIssuer;
     const cleanups: (() => Promise<void> | void)[] = [];
     before(async () => {

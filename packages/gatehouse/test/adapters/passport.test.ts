@@ -30,7 +30,7 @@ const expressPassport: MountPassport = async (authenticator) => {
 
 runPassportBehaviour('Express', expressPassport);
 
-describe('gatehouse/passport: a drop-in BearerStrategy for passport-azure-ad users', () => {
+describe('gatehouse-auth/passport: a drop-in BearerStrategy for passport-azure-ad users', () => {
   let idp: TestIssuer;
   const servers: RunningServer[] = [];
   before(async () => {

@@ -18,10 +18,7 @@ interface Fixture {
 }
 
 const fixtures: Fixture[] = JSON.parse(
-  readFileSync(
-    fileURLToPath(new URL('../../../../../shared/fixtures/real-tokens/fixtures.json', import.meta.url)),
-    'utf8',
-  ),
+  readFileSync(fileURLToPath(new URL('../fixtures/real-tokens/fixtures.json', import.meta.url)), 'utf8'),
 );
 
 function parts(token: string): [Buffer, Buffer] {
