@@ -47,7 +47,7 @@ function endpoint(metadata: Record<string, unknown> | undefined, name: string): 
 
 /** The `oauth2` security scheme, with the issuer's endpoints when they are known. */
 export function securityScheme(config: Config, gatehouse: Gatehouse): OpenAPIV3.SecuritySchemeObject {
-  const metadata = gatehouse.issuers[0]?.keys.metadata.current;
+  const metadata = gatehouse.issuerMetadata();
   const authorizationUrl = endpoint(metadata, 'authorization_endpoint');
   const tokenUrl = endpoint(metadata, 'token_endpoint');
   if (authorizationUrl && tokenUrl) {

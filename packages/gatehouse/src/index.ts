@@ -1,4 +1,5 @@
 export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
+export type { IssuerMetadata } from './core/discovery.ts';
 export {
   type BearerErrorCode,
   ConfigurationError,
@@ -14,11 +15,25 @@ export {
 } from './core/errors.ts';
 export { type Check, type Explanation, explain } from './core/explain.ts';
 export { extractBearerToken, type HeadersLike, type RequestLike } from './core/extract.ts';
-export { type AuthenticateOptions, createGatehouse, type Gatehouse } from './core/gatehouse.ts';
+export {
+  type AuthenticateOptions,
+  createGatehouse,
+  type Gatehouse,
+  type GatehouseStatus,
+} from './core/gatehouse.ts';
+export type { RouteAuth } from './core/guard.ts';
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
 export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
 export type { Logger } from './core/logger.ts';
-export { defaults, type GatehouseOptions, type ResolvedOptions } from './core/options.ts';
+export {
+  defaults,
+  type GatehouseOptions,
+  type IssuerOptions,
+  type IssuerSource,
+  type ResolvedIssuer,
+  type ResolvedOptions,
+  type SharedOptions,
+} from './core/options.ts';
 export {
   authorize,
   type Match,

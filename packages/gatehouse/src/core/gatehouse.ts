@@ -1,4 +1,5 @@
 import { decodeJwt, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import type { IssuerMetadata } from './discovery.ts';
 import { GatehouseError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
@@ -56,9 +57,15 @@ export interface Gatehouse {
   cacheStats(): { size: number; bytes: number; hits: number; misses: number } | undefined;
   /** One snapshot per issuer whose keys are loaded. */
   exportSnapshot(): KeySetSnapshot[];
-  /** The trusted issuers, in configuration order. */
+  /**
+   * The discovery document of a trusted issuer (by its configured name; the first by default), once
+   * loaded; `undefined` before that or for an unknown name. For apps that publish the issuer's
+   * endpoints (OpenAPI security schemes, RFC 9728 metadata).
+   */
+  issuerMetadata(name?: string): Readonly<IssuerMetadata> | undefined;
+  /** @internal The trusted issuers, in configuration order (explain's view; not a public API). */
   readonly issuers: readonly IssuerValidator[];
-  /** The issuer a token belongs to, by its unverified `iss` (for diagnostics); throws like `verify`. */
+  /** @internal The issuer a token belongs to, by its unverified `iss`; throws like `verify`. */
   route(claims: Readonly<JWTPayload>): Promise<IssuerValidator>;
 }
 
@@ -261,6 +268,9 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     cacheStats: () =>
       cache ? { size: cache.size, bytes: cache.bytes, hits: cache.hits, misses: cache.misses } : undefined,
     exportSnapshot: () => validators.flatMap((v) => v.keys.snapshot(v.config.source) ?? []),
+    issuerMetadata: (name) =>
+      (name === undefined ? validators[0] : validators.find((v) => v.config.name === name))?.keys.metadata
+        .current,
     issuers: validators,
     // async: an untrusted `iss` becomes a rejection, as the interface says.
     route: async (claims) => route(claims),
