@@ -144,12 +144,6 @@ export class Refreshing<T> {
     return this.#fetch();
   }
 
-  /** Installs a value from elsewhere (a snapshot taken by an earlier process). */
-  seed(value: T, loadedAt: number): void {
-    this.#value = value;
-    this.#loadedAt = loadedAt;
-  }
-
   #fetch(): Promise<T> {
     if (this.#pending) return this.#pending;
     this.#attemptedAt = this.#now();
@@ -184,6 +178,12 @@ export class Refreshing<T> {
     );
     this.#pending = pending;
     return pending;
+  }
+
+  /** Installs a value from elsewhere (a snapshot taken by an earlier process). */
+  seed(value: T, loadedAt: number): void {
+    this.#value = value;
+    this.#loadedAt = loadedAt;
   }
 
   #schedule(delay: number): void {
