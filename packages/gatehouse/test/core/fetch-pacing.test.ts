@@ -172,6 +172,25 @@ describe('key fetching is paced: outbound fetches per issuer are bounded whateve
     assert.ok(issuer.fetches.jwks <= first.jwks + 1 && issuer.fetches.discovery <= first.discovery + 1);
   });
 
+  it('a flood of random kids cannot delay a rotated key past the cooldown', async () => {
+    const gh = make();
+    await gh.verify(await issuer.sign());
+    const bogus = await forged(50);
+    const flood = () => Promise.all(bogus.map((t) => outcome(gh.verify(t))));
+    nowMs += cooldown;
+    await flood();
+    assert.equal(issuer.fetches.jwks, 2, 'the flood spent the one refetch the cooldown allows');
+    await issuer.rotate('RS256');
+    const rotated = await issuer.sign(issuer.claims(Math.floor(nowMs / 1000)));
+    nowMs += cooldown - 1;
+    await flood();
+    assert.equal(await outcome(gh.verify(rotated)), '401 ERR_TOKEN_UNKNOWN_KEY', 'within the cooldown');
+    nowMs += 1;
+    await flood();
+    assert.equal(await outcome(gh.verify(rotated)), 'OK', 'accepted once the cooldown is over, flood or not');
+    assert.equal(issuer.fetches.jwks, 3);
+  });
+
   it('loaded keys and a failing issuer: a minute of forged-token floods costs at most one fetch per cooldown', async () => {
     const gh = make();
     const valid = await issuer.sign();
