@@ -54,7 +54,7 @@ describe('key fetching is paced: outbound fetches per issuer are bounded whateve
       clock: () => nowMs,
       keys: { timeout: 2000 },
       ...options,
-    } as GatehouseOptions);
+    });
     made.push(gh);
     return gh;
   };
