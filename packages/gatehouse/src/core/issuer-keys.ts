@@ -7,11 +7,11 @@ import type { IssuerSource } from './options.ts';
 import { Refreshing } from './refreshing.ts';
 
 export interface KeySetPolicy extends FetchJsonOptions {
-  /** Milliseconds between refetches caused by unknown `kid`s (at most 30 s). */
+  /** Minimum milliseconds between fetches for any reason but the scheduled refresh, once keys are loaded (at most 30 s). */
   cooldown: number;
   /** Milliseconds a key set is fresh before a background refresh. */
   maxAge: number;
-  /** Milliseconds between retries while fetches fail. */
+  /** Upper bound of the back-off between retries while fetches fail. */
   retryInterval: number;
 }
 
@@ -37,8 +37,9 @@ export interface KeySetStatus {
 }
 
 /**
- * The signing keys of one issuer: metadata and JWKS, both cached with stale-if-error, a JWKS
- * refetch for an unknown `kid` at most once per cooldown, and concurrent fetches coalesced.
+ * The signing keys of one issuer: metadata and JWKS, both cached with stale-if-error and paced
+ * by `Refreshing` (one fetch at a time, back-off after failures, a refetch for an unknown `kid`
+ * or any other reason at most once per cooldown).
  */
 export class IssuerKeys {
   readonly metadata: IssuerMetadataSource;
@@ -134,10 +135,8 @@ export class IssuerKeys {
   async candidates(header: KeyQuery): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
     let store = await this.store();
     let match = store.match(header);
-    if (
-      match.kind === 'none' &&
-      (this.#keys.loading || this.#now() - this.#keys.attemptedAt >= this.#policy.cooldown)
-    ) {
+    if (match.kind === 'none') {
+      // Joins a fetch under way, or starts one if the cooldown allows; else the set held comes back.
       try {
         store = await this.#keys.reload();
       } catch {

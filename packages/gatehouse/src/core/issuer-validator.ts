@@ -45,7 +45,11 @@ export class IssuerValidator {
     this.config = config;
     this.mapping = { ...defaultClaimMapping, ...config.claims };
     const { source } = config;
-    const refresh = { maxAge: shared.keys.metadataMaxAge, retryInterval: shared.keys.retryInterval };
+    const refresh = {
+      maxAge: shared.keys.metadataMaxAge,
+      retryInterval: shared.keys.retryInterval,
+      cooldown: shared.keys.cooldown,
+    };
     const metadata =
       source.kind === 'jwks'
         ? IssuerMetadataSource.fixed(source.issuer, source.jwksUri)

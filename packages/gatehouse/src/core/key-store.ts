@@ -1,7 +1,13 @@
 import { createHash, KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Logger } from './logger.ts';
-import { type VerificationKey, verificationKey } from './signature.ts';
+import {
+  MAX_RSA_EXPONENT_BITS,
+  MIN_RSA_MODULUS,
+  rsaExponentProblem,
+  type VerificationKey,
+  verificationKey,
+} from './signature.ts';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC can never be configured. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -19,8 +25,6 @@ export const ASYMMETRIC_ALGORITHMS = [
 ] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
-export const MIN_RSA_BITS = 2048;
-
 /** One public key from a key set, imported lazily once per algorithm. */
 export interface StoredKey {
   /** SHA-256 over the key's public material: the same key has the same id across refetches. */
@@ -30,7 +34,7 @@ export interface StoredKey {
   /** Entra's non-standard `issuer` member: the issuer (or `{tenantid}` template) this key signs for. */
   readonly issuer: string | undefined;
   readonly jwk: Readonly<JWK>;
-  /** Why this key may not be used, if it may not (e.g. RSA under 2048 bits). */
+  /** Why this key may not be used, if it may not (e.g. RSA under 2048 bits, or with e = 1). */
   readonly refused: string | undefined;
 }
 
@@ -84,12 +88,30 @@ function fitsAlgorithm(jwk: JWK, alg: string): boolean {
   return false;
 }
 
-function rsaBits(n: string): number {
-  const bytes = Buffer.from(n, 'base64url');
+/** A Base64urlUInt's bytes without leading zeros. */
+function unsignedBytes(value: string): Buffer {
+  const bytes = Buffer.from(value, 'base64url');
   let first = 0;
   while (first < bytes.length && bytes[first] === 0) first++;
-  if (first === bytes.length) return 0;
-  return (bytes.length - first - 1) * 8 + (32 - Math.clz32(bytes[first]!));
+  return bytes.subarray(first);
+}
+
+function rsaBits(n: string): number {
+  const bytes = unsignedBytes(n);
+  if (bytes.length === 0) return 0;
+  return (bytes.length - 1) * 8 + (32 - Math.clz32(bytes[0]!));
+}
+
+function rsaRefusal(n: string, e: string): string | undefined {
+  const bits = rsaBits(n);
+  if (bits < MIN_RSA_MODULUS) return `RSA key of ${bits} bits is under the ${MIN_RSA_MODULUS}-bit minimum`;
+  // The size first, so a megabyte of exponent is never made into a BigInt.
+  const exponentBits = rsaBits(e);
+  if (exponentBits > MAX_RSA_EXPONENT_BITS) {
+    return `RSA public exponent of ${exponentBits} bits is over the ${MAX_RSA_EXPONENT_BITS}-bit maximum`;
+  }
+  const exponent = unsignedBytes(e);
+  return rsaExponentProblem(exponent.length === 0 ? 0n : BigInt(`0x${exponent.toString('hex')}`));
 }
 
 function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
@@ -103,8 +125,7 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
   let refused: string | undefined;
   if (kty === 'RSA') {
     if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') return undefined;
-    const bits = rsaBits(jwk.n);
-    if (bits < MIN_RSA_BITS) refused = `RSA key of ${bits} bits is under the ${MIN_RSA_BITS}-bit minimum`;
+    refused = rsaRefusal(jwk.n, jwk.e);
   } else if (typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') {
     return undefined;
   }
@@ -153,7 +174,12 @@ export class KeyStore {
   static fromJwksOrFail(document: unknown, source: string, logger: Logger): KeyStore {
     const store = KeyStore.fromJwks(document);
     for (const key of store.keys) {
-      if (key.refused) logger.warn?.({ kid: key.kid, source }, `gatehouse: key refused: ${key.refused}`);
+      if (key.refused) {
+        logger.warn?.(
+          { kid: key.kid, source },
+          `gatehouse: key ${printable(key.kid)} refused, tokens it signed get 401: ${key.refused}`,
+        );
+      }
     }
     if (store.keys.length === 0) {
       throw new TypeError(`key set from ${source} holds no signature key`);
@@ -224,4 +250,14 @@ export class KeyStore {
   keyObjectNow(key: StoredKey): VerificationKey | undefined {
     return this.#ready.get(key.id);
   }
+}
+
+/** A `kid` as it goes into a log line: quoted, non-printable and non-ASCII escaped, bounded. */
+function printable(kid: string | undefined): string {
+  if (kid === undefined) return '(no kid)';
+  const shown = kid.length > 100 ? `${kid.slice(0, 100)}...` : kid;
+  return JSON.stringify(shown).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -47,10 +47,10 @@ export interface SharedOptions {
   /** Fetching and caching of metadata and keys (milliseconds). */
   keys?: {
     /** @default 5000 */ timeout?: number;
-    /** Minimum gap between refetches caused by unknown `kid`s; at most 30000. @default 30000 */ cooldown?: number;
+    /** Minimum gap between fetches for any reason (unknown `kid`, stale, retry) once loaded; at most 30000. @default 30000 */ cooldown?: number;
     /** Key set freshness; refreshed in the background at 80%. @default 600000 */ maxAge?: number;
     /** Metadata freshness. @default 86400000 */ metadataMaxAge?: number;
-    /** Retry interval while fetches fail; at most 10000. @default 10000 */ retryInterval?: number;
+    /** Cap of the back-off between retries while fetches fail; at most 10000. @default 10000 */ retryInterval?: number;
     /** @default 524288 */ maxBytes?: number;
   };
   /**

@@ -3,13 +3,35 @@
  * refreshed in the background before it goes stale, and kept when a refresh fails
  * (stale-if-error). With no value ever loaded, callers get the load's error, and a timer
  * keeps retrying so the service recovers by itself.
+ *
+ * Fetches are paced whatever the callers ask for, so that no volume or content of requests can
+ * turn into a volume of requests to the issuer:
+ * - one fetch at a time (single flight);
+ * - after a failure, the next fetch waits an exponential back-off with jitter, from
+ *   `FIRST_RETRY_DELAY` doubling up to `retryInterval`;
+ * - once a value is loaded, a fetch for any reason but the scheduled refresh (a caller seeing it
+ *   stale, an unknown `kid`, a retry after a failed refresh) waits `cooldown` after the last one.
+ * A caller that may not fetch yet gets the value it has, or with none the last error, at once.
  */
 
 export interface RefreshPolicy {
   /** Milliseconds a loaded value is fresh; a background refresh starts at 80% of it. */
   maxAge: number;
-  /** Milliseconds between retries while a load keeps failing. */
+  /** Upper bound of the back-off between retries while a load keeps failing. */
   retryInterval: number;
+  /** Minimum milliseconds between fetch starts once a value is loaded; 0 when absent. */
+  cooldown?: number;
+}
+
+/** The back-off after the first failure; it doubles per failure up to `retryInterval`. */
+export const FIRST_RETRY_DELAY = 1000;
+
+/** The back-off before the next fetch after `failures` failures in a row, jittered down by up to half. */
+export function backoff(failures: number, retryInterval: number, random: () => number): number {
+  const ceiling = Math.min(retryInterval, FIRST_RETRY_DELAY * 2 ** Math.min(failures - 1, 30));
+  // Equal jitter: never under half the ceiling, so the bound holds; spread, so that many
+  // instances that lost the issuer together do not come back to it in step.
+  return ceiling / 2 + (ceiling / 2) * random();
 }
 
 export interface RefreshingEvents {
@@ -22,9 +44,13 @@ export class Refreshing<T> {
   readonly #policy: RefreshPolicy;
   readonly #now: () => number;
   readonly #events: RefreshingEvents;
+  readonly #random: () => number;
   #value: T | undefined;
   #loadedAt = Number.NEGATIVE_INFINITY;
   #attemptedAt = Number.NEGATIVE_INFINITY;
+  /** The earliest start of a fetch a caller asks for (the timer keeps its own schedule). */
+  #notBefore = Number.NEGATIVE_INFINITY;
+  #failures = 0;
   #lastError: unknown;
   #pending: Promise<T> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -36,11 +62,13 @@ export class Refreshing<T> {
     policy: RefreshPolicy,
     now: () => number,
     events: RefreshingEvents = {},
+    random: () => number = Math.random,
   ) {
     this.#load = load;
     this.#policy = policy;
     this.#now = now;
     this.#events = events;
+    this.#random = random;
   }
 
   get value(): T | undefined {
@@ -62,12 +90,20 @@ export class Refreshing<T> {
   get loadCount(): number {
     return this.#loads;
   }
+  /** Milliseconds until a caller may start a fetch (0 if it may now). */
+  get waitMs(): number {
+    const now = this.#now();
+    // A clock set back must not shut fetches out for as long as it went back.
+    if (now < this.#attemptedAt) return 0;
+    return Math.max(0, this.#notBefore - now);
+  }
 
   /** Starts loading now and keeps the value fresh with timers (unref'd: they never hold the process). */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.reload().catch(() => {});
+    if (this.waitMs === 0) this.#fetch().catch(() => {});
+    else this.#schedule(this.waitMs);
   }
 
   stop(): void {
@@ -86,24 +122,41 @@ export class Refreshing<T> {
     if (
       this.#value !== undefined &&
       this.#now() - this.#loadedAt >= this.#policy.maxAge * 0.8 &&
-      !this.#pending
+      !this.#pending &&
+      this.waitMs === 0
     ) {
-      this.reload().catch(() => {});
+      this.#fetch().catch(() => {});
     }
     return this.#value;
   }
 
-  /** Fetches now, coalescing with a fetch already under way. Keeps the old value if this one fails. */
+  /**
+   * Fetches now if the pacing allows, coalescing with a fetch already under way. Otherwise (and
+   * when this fetch fails) the value held, or with none the last error.
+   */
   reload(): Promise<T> {
+    if (this.#pending) return this.#pending;
+    if (this.waitMs > 0) {
+      return this.#value !== undefined
+        ? Promise.resolve(this.#value)
+        : Promise.reject(this.#lastError ?? new Error('not loaded yet'));
+    }
+    return this.#fetch();
+  }
+
+  #fetch(): Promise<T> {
     if (this.#pending) return this.#pending;
     this.#attemptedAt = this.#now();
     this.#loads++;
+    const cooldown = this.#policy.cooldown ?? 0;
     const pending = this.#load().then(
       (value) => {
         this.#value = value;
         this.#loadedAt = this.#now();
         this.#lastError = undefined;
         this.#pending = undefined;
+        this.#failures = 0;
+        this.#notBefore = this.#attemptedAt + cooldown;
         this.#schedule(this.#policy.maxAge * 0.8);
         this.#events.onLoaded?.(this.#loads);
         return value;
@@ -111,7 +164,14 @@ export class Refreshing<T> {
       (error: unknown) => {
         this.#lastError = error;
         this.#pending = undefined;
-        this.#schedule(this.#policy.retryInterval);
+        this.#failures++;
+        const now = this.#now();
+        this.#notBefore = now + backoff(this.#failures, this.#policy.retryInterval, this.#random);
+        // Stale-if-error: with a value to serve, retrying sooner than the cooldown gains nothing.
+        if (this.#value !== undefined) {
+          this.#notBefore = Math.max(this.#notBefore, this.#attemptedAt + cooldown);
+        }
+        this.#schedule(this.#notBefore - now);
         this.#events.onError?.(error, this.#value !== undefined);
         throw error;
       },
@@ -132,7 +192,7 @@ export class Refreshing<T> {
     this.#timer = setTimeout(
       () => {
         this.#timer = undefined;
-        this.reload().catch(() => {});
+        this.#fetch().catch(() => {});
       },
       Math.max(1, delay),
     );

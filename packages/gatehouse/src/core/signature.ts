@@ -26,6 +26,24 @@ const SCHEMES: Record<string, Scheme> = {
 };
 
 export const MIN_RSA_MODULUS = 2048;
+/**
+ * Public exponents must be odd and at least 3 (with e = 1 the "signature" is the padded digest
+ * itself, which anyone can write) and under 2^256, the FIPS 186-5 bound: real keys use 65537 or 3,
+ * and a huge exponent only makes every check as slow as a private-key operation.
+ */
+const MIN_RSA_EXPONENT = 3n;
+export const MAX_RSA_EXPONENT_BITS = 256;
+
+/** Why an RSA public exponent is unacceptable, or undefined if it is fine. */
+export function rsaExponentProblem(e: bigint): string | undefined {
+  const bits = e.toString(2).length;
+  if (bits > MAX_RSA_EXPONENT_BITS) {
+    return `RSA public exponent of ${bits} bits is over the ${MAX_RSA_EXPONENT_BITS}-bit maximum`;
+  }
+  if (e < MIN_RSA_EXPONENT) return `RSA public exponent ${e} is under ${MIN_RSA_EXPONENT}`;
+  if (e % 2n === 0n) return `RSA public exponent ${e} is even`;
+  return undefined;
+}
 
 /**
  * A public key with the facts the checks need, read once: each `KeyObject` property read is a
@@ -36,6 +54,8 @@ export interface VerificationKey {
   readonly type: string;
   readonly keyType: string | undefined;
   readonly modulusLength: number | undefined;
+  /** An RSA key's public exponent passes `rsaExponentProblem` (false for other key types). */
+  readonly exponentOk: boolean;
   readonly namedCurve: string | undefined;
 }
 
@@ -46,6 +66,8 @@ export function verificationKey(keyObject: KeyObject): VerificationKey {
     type: keyObject.type,
     keyType: keyObject.asymmetricKeyType,
     modulusLength: details?.modulusLength,
+    exponentOk:
+      details?.publicExponent !== undefined && rsaExponentProblem(details.publicExponent) === undefined,
     namedCurve: details?.namedCurve,
   };
 }
@@ -57,7 +79,7 @@ export function keyFits(alg: string, key: VerificationKey | KeyObject): boolean 
   if (!scheme || facts.type !== 'public') return false;
   switch (scheme.kind) {
     case 'rsa':
-      return facts.keyType === 'rsa' && (facts.modulusLength ?? 0) >= MIN_RSA_MODULUS;
+      return facts.keyType === 'rsa' && (facts.modulusLength ?? 0) >= MIN_RSA_MODULUS && facts.exponentOk;
     case 'ec':
       return facts.keyType === 'ec' && facts.namedCurve === scheme.curve;
     case 'ed25519':

@@ -2,6 +2,7 @@ import { ConfigurationError } from './errors.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
 import type { IssuerValidator } from './issuer-validator.ts';
 import type { Logger } from './logger.ts';
+import { isAcceptableRemoteUrl } from './url-policy.ts';
 
 /** Puts snapshots taken by `exportSnapshot()` back into the issuers they came from. */
 export function restoreSnapshots(
@@ -31,6 +32,10 @@ export function restoreSnapshots(
     const configured = validator.config.source.issuer;
     if (configured !== undefined && configured !== s.issuer) {
       throw new ConfigurationError(at, `is for issuer ${s.issuer}, not ${configured}`);
+    }
+    // The JWKS URL is fetched from on the next refresh, so it meets the rule configured URLs meet.
+    if (!isAcceptableRemoteUrl(s.jwksUri)) {
+      throw new ConfigurationError(`${at}.jwksUri`, 'must be an https URL (plain http only on loopback)');
     }
     validator.keys.restore(s, logger);
   }

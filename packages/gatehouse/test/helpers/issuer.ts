@@ -11,7 +11,7 @@ export interface TestKey {
   publicJwk: JWK;
 }
 
-export type Outage = false | 'error-500' | 'reset' | 'hang' | 'not-json';
+export type Outage = false | 'error-500' | 'error-503' | 'reset' | 'hang' | 'not-json';
 
 export interface SignOptions {
   kid?: string | undefined;
@@ -146,6 +146,11 @@ export class TestIssuer {
     }
     if (this.outage === 'error-500') {
       res.writeHead(500);
+      res.end('down');
+      return;
+    }
+    if (this.outage === 'error-503') {
+      res.writeHead(503, { 'retry-after': '1' });
       res.end('down');
       return;
     }
