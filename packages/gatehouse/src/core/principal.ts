@@ -46,13 +46,27 @@ export function stringList(value: unknown): string[] {
   return [];
 }
 
+/**
+ * `isApp`, Entra's way (the claim names the default mapping reads). `idtyp: "app"` is the optional
+ * claim Entra sets on app-only tokens, and `idtyp: "user"` on user tokens. Without it, an app-only
+ * token is one with application permissions (`roles`) and no delegated scopes; a user can ask for
+ * fewer scopes, so where `oid` is present it must also equal `sub`, which Entra makes true only
+ * for an application (a user's `sub` is a per-application pairwise id). Users choose none of
+ * `idtyp`, `roles`, `oid` or `sub`. Source: Microsoft identity platform, "Access token claims
+ * reference" (`idtyp`, `roles`, `scp`, `oid`, `sub`) and "Optional claims reference" (`idtyp`).
+ */
 export const defaultClaimMapping: ClaimMapping = {
   subject: (c) => text(c.oid) ?? text(c.sub),
   tenant: (c) => text(c.tid),
   clientId: (c) => text(c.azp) ?? text(c.appid) ?? text(c.client_id),
   scopes: (c) => stringList(c.scp ?? c.scope),
   roles: (c) => stringList(c.roles),
-  isApp: (c, scopes, roles) => c.idtyp === 'app' || (scopes.length === 0 && roles.length > 0),
+  isApp: (c, scopes, roles) =>
+    c.idtyp === 'app' ||
+    (c.idtyp === undefined &&
+      scopes.length === 0 &&
+      roles.length > 0 &&
+      (c.oid === undefined || c.oid === c.sub)),
   policy: () => undefined,
 };
 
