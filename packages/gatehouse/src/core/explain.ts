@@ -27,7 +27,9 @@ function decode<T>(run: () => T): T | undefined {
 }
 
 function when(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+  const date = new Date(seconds * 1000);
+  // A time beyond the Date range (exp: 1e308) is shown as a number, not a crash.
+  return Number.isNaN(date.getTime()) ? `${seconds} s after the epoch` : date.toISOString();
 }
 
 /**

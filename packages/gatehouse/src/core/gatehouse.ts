@@ -97,6 +97,7 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     algorithms: resolved.algorithms,
     clockTolerance: resolved.clockTolerance,
     strictType: resolved.strictType,
+    maxTokenAge: resolved.maxTokenAge,
     now,
   };
   const headers = new HeaderMemo();

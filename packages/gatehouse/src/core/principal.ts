@@ -3,9 +3,19 @@ import { InvalidTokenError } from './errors.ts';
 
 /** Who is calling, as the rest of the application sees it. */
 export interface Principal {
-  /** Stable user or app id: `oid` (Entra), else `sub`. Use it as the data owner. */
+  /**
+   * Stable user or app id: `oid` (Entra), else `sub`. Unique within one issuer only: use it as
+   * the data owner when a single issuer is trusted, `issuerSubject` when several are.
+   */
   readonly subject: string;
   readonly issuer: string;
+  /**
+   * `subject` qualified by `issuer`, unique across every trusted issuer: the JSON array
+   * `["<issuer>","<subject>"]`. Two issuers may hand out the same `sub` to different people, and
+   * any separator could occur inside an issuer URL or a subject, so a plain join could make two
+   * pairs one key; JSON's quoting cannot. Stable across releases: safe to store as a data owner.
+   */
+  readonly issuerSubject: string;
   /** `tid`, when the issuer has tenants. */
   readonly tenant: string | undefined;
   /** The calling application: `azp`, `appid` or `client_id`. */
@@ -88,6 +98,7 @@ export function buildPrincipal(
   return Object.freeze({
     subject,
     issuer,
+    issuerSubject: JSON.stringify([issuer, subject]),
     tenant: mapping.tenant(claims),
     clientId: mapping.clientId(claims),
     scopes,
