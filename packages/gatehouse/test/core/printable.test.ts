@@ -46,6 +46,29 @@ describe('log lines never carry a token’s control characters', () => {
     }
   });
 
+  test('a refused token’s error message and detail carry no control characters (any framework may log them)', async () => {
+    const issuer = await TestIssuer.start(['RS256']);
+    const gh = createGatehouse({ issuer: issuer.url, jwksUri: issuer.jwksUri, audience: issuer.audience });
+    try {
+      const token = await issuer.sign({}, { kid: `k1${FORGED}` });
+      await assert.rejects(
+        gh.authenticate({ headers: { authorization: `Bearer ${token}` } }),
+        (e: unknown) => {
+          assert.ok(e instanceof GatehouseError);
+          assert.equal(e.code, 'ERR_TOKEN_UNKNOWN_KEY');
+          assert.doesNotMatch(e.message, ACTIVE);
+          assert.doesNotMatch(e.detail, ACTIVE);
+          // The stack's first line is the message, whole: no line of it comes from the token.
+          assert.ok(e.stack?.startsWith(`${e.name}: ${e.message}\n    at `));
+          return true;
+        },
+      );
+    } finally {
+      gh.close();
+      await issuer.close();
+    }
+  });
+
   test('the passport drop-in console logger escapes message and fields', (t) => {
     const written: string[] = [];
     t.mock.method(console, 'info', (line: string) => written.push(line));
