@@ -56,8 +56,9 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
     );
     add(
       'type',
-      header.typ === undefined || /^(application\/)?(at\+)?jwt$/i.test(String(header.typ)),
-      `typ ${header.typ ?? '(none)'}`,
+      header.typ === undefined ||
+        (typeof header.typ === 'string' && /^(application\/)?(at\+)?jwt$/i.test(header.typ)),
+      `typ ${header.typ === undefined ? '(none)' : JSON.stringify(header.typ)}`,
     );
   }
   // The issuer this token would be routed to (the only one, or the one its unverified iss names).

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { GatehouseOptions } from '../../src/core/options.ts';
-import { ConfigurationError, createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
+import {
+  ConfigurationError,
+  createGatehouse,
+  explain,
+  type Gatehouse,
+  GatehouseError,
+} from '../../src/index.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -70,6 +76,12 @@ describe('token limits: typ, lifetime, absurd times, future iat (sync and async 
     await refusedBothWays(await issuer.sign({}, { header: { typ: ['JWT'] } }), 'ERR_TOKEN_TYPE');
     await refusedBothWays(await issuer.sign({}, { header: { typ: { jwt: true } } }), 'ERR_TOKEN_TYPE');
     await acceptedNow(await issuer.sign({}, { header: { typ: 'JWT' } }));
+  });
+
+  test('explain fails the type check of a typ given as an array, as verification does', async () => {
+    const result = await explain(warm, await issuer.sign({}, { header: { typ: ['JWT'] } }));
+    assert.equal(result.checks.find((c) => c.name === 'type')?.ok, false);
+    assert.equal(result.code, 'ERR_TOKEN_TYPE');
   });
 
   test('a token living longer than maxTokenAge (24 h by default) is refused', async () => {
