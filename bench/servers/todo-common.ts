@@ -33,9 +33,11 @@ export function fixedPrincipal(claims: JWTPayload): Principal {
   const m = defaultClaimMapping;
   const scopes = m.scopes(claims);
   const roles = m.roles(claims);
+  const subject = m.subject(claims) ?? 'anonymous';
   return {
-    subject: m.subject(claims) ?? 'anonymous',
+    subject,
     issuer: String(claims.iss),
+    issuerSubject: JSON.stringify([String(claims.iss), subject]),
     tenant: m.tenant(claims),
     clientId: m.clientId(claims),
     scopes,

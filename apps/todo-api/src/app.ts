@@ -126,6 +126,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? { ok: true, store: 'off', shared: false }
       : (backend?.status() ?? { ok: true, store: 'memory', shared: false });
   await app.register(metaRoutes, { config, store, gatehouse, rateLimitStatus });
-  await app.register(todoRoutes, { store });
+  await app.register(todoRoutes, { store, multiIssuer: gatehouse.status().issuers.length > 1 });
   return app;
 }

@@ -70,6 +70,10 @@ test('keycloak: bob holds only todo.read; a service account reads as an app', as
   const claims = decodeJwt(app.accessToken);
   assert.equal(claims.preferred_username, 'service-account-todo-daemon');
   assert.equal(claims.client_id, 'todo-daemon');
+  // Current Keycloak's service_account client scope: the client is also azp, with its host and address.
+  assert.equal(claims.azp, 'todo-daemon');
+  assert.equal(typeof claims.clientHost, 'string');
+  assert.equal(typeof claims.clientAddress, 'string');
   const daemon = await gatehouse.verify(app.accessToken);
   assert.equal(daemon.isApp, true);
   assert.ok(daemon.roles.includes('todo.write'));

@@ -44,5 +44,6 @@ export {
   requireScopes,
 } from './core/policy.ts';
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
+export { printable, printableJson } from './core/printable.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
 export { MAX_TOKEN_LENGTH } from './core/token-shape.ts';

@@ -1,6 +1,12 @@
 /**
  * `/api/todos`: users see and change only their own items; apps see every item and name the
  * owner when creating. Any id the caller may not see answers 404, never the item.
+ *
+ * The owner of an item is the caller's `principal.subject` (`oid`, else `sub`) while one issuer
+ * is trusted, and `principal.issuerSubject` (`["<issuer>","<subject>"]`) when several are: two
+ * issuers may give the same subject to different people, who must not share items. Switching a
+ * deployment from one issuer to several changes every owner key (existing items then need their
+ * owner rewritten to the issuer-qualified form).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from 'gatehouse-auth';
@@ -23,6 +29,8 @@ import type { Cursor, TodoStore } from '../store/types.ts';
 
 export interface TodoRoutesOptions {
   store: TodoStore;
+  /** More than one issuer is trusted: items are owned by `issuerSubject`. @default false */
+  multiIssuer?: boolean;
 }
 
 export const TODOS_PATH = '/api/todos';
@@ -32,9 +40,8 @@ const read = { gatehouse: { require: [canRead] } };
 const write = { gatehouse: { require: [canWrite] } };
 const todoRef = { $ref: 'Todo#' } as const;
 
-/** The owner a caller's reads and writes are limited to; `undefined` (every owner) for apps. */
-function scopeOf(principal: Principal): string | undefined {
-  return principal.isApp ? undefined : principal.subject;
+function ownerKey(principal: Principal, multiIssuer: boolean): string {
+  return multiIssuer ? principal.issuerSubject : principal.subject;
 }
 
 function caller(request: FastifyRequest): Principal {
@@ -46,6 +53,10 @@ function caller(request: FastifyRequest): Principal {
 
 export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOptions): Promise<void> {
   const { store } = options;
+  const multiIssuer = options.multiIssuer ?? false;
+  /** The owner a caller's reads and writes are limited to; `undefined` (every owner) for apps. */
+  const scopeOf = (principal: Principal): string | undefined =>
+    principal.isApp ? undefined : ownerKey(principal, multiIssuer);
 
   app.get<{ Querystring: ListQueryString }>(
     TODOS_PATH,
@@ -104,13 +115,13 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
           ]),
         );
       }
-      if (!principal.isApp && owner !== undefined && owner !== principal.subject) {
+      if (!principal.isApp && owner !== undefined && owner !== ownerKey(principal, multiIssuer)) {
         return sendProblem(
           reply,
           problem(403, 'ERR_FORBIDDEN_OWNER', 'Users may create items only for themselves'),
         );
       }
-      const todo = await store.create({ ...fields, owner: owner ?? principal.subject });
+      const todo = await store.create({ ...fields, owner: owner ?? ownerKey(principal, multiIssuer) });
       request.log.info({ todo: todo.id }, 'to-do created');
       return reply.code(201).header('location', `${TODOS_PATH}/${todo.id}`).send(todo);
     },

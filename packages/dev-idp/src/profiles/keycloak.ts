@@ -84,9 +84,12 @@ const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
       acr: '1',
       ...access(roles),
       scope: 'profile email',
+      // The service_account client scope's three mappers, as current Keycloak writes them.
+      clientHost: ctx.req.socket.remoteAddress ?? 'unknown',
       email_verified: false,
-      client_id: clientId,
       preferred_username: `service-account-${clientId}`,
+      clientAddress: ctx.req.socket.remoteAddress ?? 'unknown',
+      client_id: clientId,
     };
     return;
   }

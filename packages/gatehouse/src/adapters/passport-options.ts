@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { GatehouseOptions, IssuerOptions } from '../core/options.ts';
+import { printable, printableJson } from '../core/printable.ts';
 import { b2cPolicy } from '../providers/b2c.ts';
 
 /** The options of passport-azure-ad's `BearerStrategy`, which users already have in their code. */
@@ -68,7 +69,7 @@ function b2cMetadata(url: string, policy: string): string {
 
 export function consoleLogger(level: 'info' | 'warn' | 'error'): Logger {
   const write = (method: 'info' | 'warn' | 'error') => (obj: object, msg: string) =>
-    console[method](`${msg} ${JSON.stringify(obj)}`);
+    console[method](`${printable(msg)} ${printableJson(obj)}`);
   return {
     ...(level === 'info' ? { info: write('info') } : {}),
     ...(level !== 'error' ? { warn: write('warn') } : {}),

@@ -5,6 +5,7 @@ import { GatehouseError } from '../core/errors.ts';
 import { explain } from '../core/explain.ts';
 import { createGatehouse } from '../core/gatehouse.ts';
 import type { GatehouseOptions } from '../core/options.ts';
+import { printable, printableJson } from '../core/printable.ts';
 
 const USAGE = `usage: gatehouse-auth explain <token | -> [--issuer URL | --metadata-url URL | --jwks-uri URL --issuer URL]
                          [--audience A[,B]] [--clock-tolerance S] [--json]
@@ -12,7 +13,7 @@ Configuration falls back to the API's environment: AUTH_ISSUER, AUTH_METADATA_UR
 Prints the decoded header and claims and each check with its reason. Exit 0 valid, 1 invalid, 2 usage.`;
 
 function fail(message: string): never {
-  process.stderr.write(`gatehouse: ${message}\n`);
+  process.stderr.write(`gatehouse: ${printable(message)}\n`);
   process.exit(2);
 }
 
@@ -63,19 +64,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const result = await explain(gatehouse, token);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${printableJson(result, 2)}\n`);
   } else {
     const out: string[] = [];
     out.push(
       'header:',
-      JSON.stringify(result.header ?? null, null, 2),
+      printableJson(result.header ?? null, 2),
       'claims:',
-      JSON.stringify(result.claims ?? null, null, 2),
+      printableJson(result.claims ?? null, 2),
       'checks:',
     );
     for (const check of result.checks)
-      out.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name.padEnd(12)} ${check.detail}`);
-    out.push(result.valid ? 'verdict: VALID' : `verdict: INVALID (${result.code})`);
+      out.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name.padEnd(12)} ${printable(check.detail)}`);
+    // Every line above escapes token text, so this is the only line that can begin with `verdict:`.
+    out.push(result.valid ? 'verdict: VALID' : `verdict: INVALID (${printable(String(result.code))})`);
     process.stdout.write(`${out.join('\n')}\n`);
   }
   return result.valid ? 0 : 1;

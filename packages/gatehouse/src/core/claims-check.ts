@@ -8,6 +8,8 @@ export interface ClaimExpectations {
   audience: readonly string[] | undefined;
   /** Seconds. */
   clockTolerance: number;
+  /** Seconds: the longest accepted `exp - iat` (`exp - now` without `iat`). */
+  maxTokenAge: number;
   /** Seconds since the epoch. */
   now: number;
 }
@@ -18,6 +20,19 @@ function show(value: unknown): string {
 
 function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
+}
+
+/** Seconds either side of the epoch a `Date` can hold (ECMAScript's ±8.64e15 ms): year 275760. */
+const MAX_TIME = 8_640_000_000_000;
+
+/**
+ * A time a clock can hold: a finite number within the `Date` range, itself well inside the safe
+ * integers, so arithmetic on it stays exact and every message can print it as a date. 1e308,
+ * Infinity and their like are absurd, not "far future". NumericDate may have a fraction
+ * (RFC 7519 §2), which is kept.
+ */
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && value >= -MAX_TIME && value <= MAX_TIME;
 }
 
 function claimType(name: string, value: unknown): InvalidTokenError {
@@ -32,7 +47,8 @@ function claimType(name: string, value: unknown): InvalidTokenError {
 /**
  * The registered-claim rules of RFC 7519 §4.1 as an access token needs them (RFC 9068 §4):
  * `iss` exact, `aud` containing an accepted value, `exp` required, `nbf` and `iat` numeric,
- * times within the clock tolerance. Each failure names the claim and what was expected.
+ * times within the clock tolerance, `iat` not in the future, and a lifetime of at most
+ * `maxTokenAge`. Each failure names the claim and what was expected.
  */
 export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): void {
   const { exp, nbf, iat } = claims;
@@ -44,9 +60,9 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       claim: 'exp',
     });
   }
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw claimType('exp', exp);
-  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw claimType('nbf', nbf);
-  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw claimType('iat', iat);
+  if (!isTime(exp)) throw claimType('exp', exp);
+  if (nbf !== undefined && !isTime(nbf)) throw claimType('nbf', nbf);
+  if (iat !== undefined && !isTime(iat)) throw claimType('iat', iat);
   if (claims.iss !== expected.issuer) {
     throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
       description: 'The token was issued by an untrusted issuer',
@@ -84,6 +100,24 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       detail: `token is not valid for another ${nbf - expected.now} s (nbf ${iso(nbf)}, clock tolerance ${tolerance} s)`,
       claim: 'nbf',
       actual: nbf,
+    });
+  }
+  if (iat !== undefined && iat > expected.now + tolerance) {
+    throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', {
+      description: 'The token is not yet valid',
+      detail: `token is issued ${iat - expected.now} s in the future (iat ${iso(iat)}, clock tolerance ${tolerance} s)`,
+      claim: 'iat',
+      actual: iat,
+    });
+  }
+  // Without iat the lifetime left is all that can be measured, against a clock that may lag.
+  const lifetime = iat === undefined ? exp - expected.now - tolerance : exp - iat;
+  if (lifetime > expected.maxTokenAge) {
+    throw new InvalidTokenError('ERR_TOKEN_CLAIM', {
+      description: "The token's exp claim is invalid",
+      detail: `token lives ${lifetime} s ${iat === undefined ? 'from now (no iat)' : 'from iat'}, longer than maxTokenAge ${expected.maxTokenAge} s (exp ${iso(exp)})`,
+      claim: 'exp',
+      actual: exp,
     });
   }
 }

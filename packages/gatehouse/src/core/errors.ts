@@ -6,6 +6,8 @@
  * `detail` is for the operator's log and says exactly why.
  */
 
+import { printable } from './printable.ts';
+
 export type GatehouseErrorCode =
   | 'ERR_TOKEN_MISSING'
   | 'ERR_REQUEST_INVALID'
@@ -61,13 +63,15 @@ export class GatehouseError extends Error {
     bearerError: BearerErrorCode | undefined,
     init: GatehouseErrorInit & { description: string },
   ) {
-    super(init.detail ?? init.description, init.cause === undefined ? undefined : { cause: init.cause });
+    // Details quote token text; escaped here, any log or stack trace that prints them is safe too.
+    const detail = init.detail === undefined ? init.description : printable(init.detail);
+    super(detail, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = status;
     this.bearerError = bearerError;
     this.description = init.description;
-    this.detail = init.detail ?? init.description;
+    this.detail = detail;
     this.claim = init.claim;
     this.expected = init.expected;
     this.actual = init.actual;

@@ -27,7 +27,9 @@ function decode<T>(run: () => T): T | undefined {
 }
 
 function when(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+  const date = new Date(seconds * 1000);
+  // A time beyond the Date range (exp: 1e308) is shown as a number, not a crash.
+  return Number.isNaN(date.getTime()) ? `${seconds} s after the epoch` : date.toISOString();
 }
 
 /**
@@ -54,8 +56,9 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
     );
     add(
       'type',
-      header.typ === undefined || /^(application\/)?(at\+)?jwt$/i.test(String(header.typ)),
-      `typ ${header.typ ?? '(none)'}`,
+      header.typ === undefined ||
+        (typeof header.typ === 'string' && /^(application\/)?(at\+)?jwt$/i.test(header.typ)),
+      `typ ${header.typ === undefined ? '(none)' : JSON.stringify(header.typ)}`,
     );
   }
   // The issuer this token would be routed to (the only one, or the one its unverified iss names).

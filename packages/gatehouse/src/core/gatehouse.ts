@@ -8,6 +8,7 @@ import { type Logger, silentLogger } from './logger.ts';
 import { type GatehouseOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { authorize as authorizePrincipal, type Requirement } from './policy.ts';
 import { buildPrincipal, type Principal } from './principal.ts';
+import { printableLogger } from './printable.ts';
 import { restoreSnapshots } from './snapshot.ts';
 import { TokenCache } from './token-cache.ts';
 import { checkHeader, HeaderMemo, type VerifiedToken, type VerifyPolicy, verifyToken } from './verify.ts';
@@ -81,7 +82,8 @@ function untrusted(iss: unknown, names: string[]): InvalidTokenError {
 /** Builds a verifier for one issuer or several. Options are validated here; a mistake throws at start-up. */
 export function createGatehouse(options: GatehouseOptions): Gatehouse {
   const resolved = resolveOptions(options);
-  const logger: Logger = options.logger ?? silentLogger;
+  // Log lines quote token text (kid, typ, scopes, claims): escaped once here, for every sink.
+  const logger: Logger = printableLogger(options.logger ?? silentLogger);
   const now = options.clock ?? Date.now;
   const fetchOptions = {
     timeout: resolved.keys.timeout,
@@ -102,6 +104,7 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     algorithms: resolved.algorithms,
     clockTolerance: resolved.clockTolerance,
     strictType: resolved.strictType,
+    maxTokenAge: resolved.maxTokenAge,
     now,
   };
   const headers = new HeaderMemo();

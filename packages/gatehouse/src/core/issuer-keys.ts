@@ -155,7 +155,7 @@ export class IssuerKeys {
     throw new InvalidTokenError('ERR_TOKEN_UNKNOWN_KEY', {
       description: 'The token was signed with an unknown key',
       detail:
-        `no ${header.alg} key ${header.kid ? `with kid "${header.kid}"` : 'matching the token header'} in the issuer's key set ` +
+        `no ${header.alg} key ${header.kid ? `with kid ${JSON.stringify(header.kid)}` : 'matching the token header'} in the issuer's key set ` +
         `(fetched ${age} s ago; known kids: ${store.kids.join(', ') || 'none'})`,
     });
   }

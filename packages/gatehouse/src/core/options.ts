@@ -38,8 +38,19 @@ export interface IssuerOptions {
 export interface SharedOptions {
   /** Accepted signature algorithms (asymmetric only). @default every asymmetric JWS algorithm */
   algorithms?: readonly AsymmetricAlgorithm[];
-  /** Seconds of clock skew allowed on `exp` and `nbf`. @default 60 */
+  /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. @default 60 */
   clockTolerance?: number;
+  /**
+   * The longest lifetime accepted, in seconds (60 to 31622400): a token whose `exp` is more than
+   * this after its `iat` (after now plus the clock tolerance when it has no `iat`) is refused.
+   * A stolen token is good until it expires, and a signing key or an issuer misconfiguration
+   * could mint one for decades; this caps the damage whatever the issuer says. The default, 24 h,
+   * is the longest default access-token lifetime among the providers with presets (Auth0's
+   * 86400 s; Okta and Cognito allow at most 24 h; Entra issues 60 to 90 min, Keycloak 5 min).
+   * Raise it only for an issuer configured for longer (Entra continuous access evaluation: 28 h).
+   * @default 86400
+   */
+  maxTokenAge?: number;
   /** Header `typ` rules. @default { strict: false } (accepts `JWT`, `at+jwt` or none; strict demands `at+jwt`) */
   tokenType?: { strict: boolean };
   /** The `realm` in `WWW-Authenticate` challenges. @default 'api' */
@@ -90,6 +101,7 @@ export interface ResolvedOptions {
   issuers: readonly ResolvedIssuer[];
   algorithms: readonly AsymmetricAlgorithm[];
   clockTolerance: number;
+  maxTokenAge: number;
   strictType: boolean;
   realm: string;
   keys: {
@@ -106,6 +118,7 @@ export interface ResolvedOptions {
 export const defaults = {
   algorithms: ASYMMETRIC_ALGORITHMS,
   clockTolerance: 60,
+  maxTokenAge: 86_400,
   realm: 'api',
   cache: { enabled: true, maxEntries: 10_000, maxBytes: 32 * 1024 * 1024 },
   keys: {
@@ -121,6 +134,7 @@ export const defaults = {
 const SHARED = [
   'algorithms',
   'clockTolerance',
+  'maxTokenAge',
   'tokenType',
   'realm',
   'keys',
@@ -252,6 +266,7 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
     issuers: Object.freeze(issuers),
     algorithms: Object.freeze([...algorithms]),
     clockTolerance: number(options.clockTolerance, 'clockTolerance', 0, 300, defaults.clockTolerance),
+    maxTokenAge: number(options.maxTokenAge, 'maxTokenAge', 60, 366 * 86_400, defaults.maxTokenAge),
     strictType: options.tokenType?.strict ?? false,
     realm: options.realm ?? defaults.realm,
     keys: {

@@ -3,9 +3,19 @@ import { InvalidTokenError } from './errors.ts';
 
 /** Who is calling, as the rest of the application sees it. */
 export interface Principal {
-  /** Stable user or app id: `oid` (Entra), else `sub`. Use it as the data owner. */
+  /**
+   * Stable user or app id: `oid` (Entra), else `sub`. Unique within one issuer only: use it as
+   * the data owner when a single issuer is trusted, `issuerSubject` when several are.
+   */
   readonly subject: string;
   readonly issuer: string;
+  /**
+   * `subject` qualified by `issuer`, unique across every trusted issuer: the JSON array
+   * `["<issuer>","<subject>"]`. Two issuers may hand out the same `sub` to different people, and
+   * any separator could occur inside an issuer URL or a subject, so a plain join could make two
+   * pairs one key; JSON's quoting cannot. Stable across releases: safe to store as a data owner.
+   */
+  readonly issuerSubject: string;
   /** `tid`, when the issuer has tenants. */
   readonly tenant: string | undefined;
   /** The calling application: `azp`, `appid` or `client_id`. */
@@ -46,13 +56,27 @@ export function stringList(value: unknown): string[] {
   return [];
 }
 
+/**
+ * `isApp`, Entra's way (the claim names the default mapping reads). `idtyp: "app"` is the optional
+ * claim Entra sets on app-only tokens, and `idtyp: "user"` on user tokens. Without it, an app-only
+ * token is one with application permissions (`roles`) and no delegated scopes; a user can ask for
+ * fewer scopes, so where `oid` is present it must also equal `sub`, which Entra makes true only
+ * for an application (a user's `sub` is a per-application pairwise id). Users choose none of
+ * `idtyp`, `roles`, `oid` or `sub`. Source: Microsoft identity platform, "Access token claims
+ * reference" (`idtyp`, `roles`, `scp`, `oid`, `sub`) and "Optional claims reference" (`idtyp`).
+ */
 export const defaultClaimMapping: ClaimMapping = {
   subject: (c) => text(c.oid) ?? text(c.sub),
   tenant: (c) => text(c.tid),
   clientId: (c) => text(c.azp) ?? text(c.appid) ?? text(c.client_id),
   scopes: (c) => stringList(c.scp ?? c.scope),
   roles: (c) => stringList(c.roles),
-  isApp: (c, scopes, roles) => c.idtyp === 'app' || (scopes.length === 0 && roles.length > 0),
+  isApp: (c, scopes, roles) =>
+    c.idtyp === 'app' ||
+    (c.idtyp === undefined &&
+      scopes.length === 0 &&
+      roles.length > 0 &&
+      (c.oid === undefined || c.oid === c.sub)),
   policy: () => undefined,
 };
 
@@ -74,6 +98,7 @@ export function buildPrincipal(
   return Object.freeze({
     subject,
     issuer,
+    issuerSubject: JSON.stringify([issuer, subject]),
     tenant: mapping.tenant(claims),
     clientId: mapping.clientId(claims),
     scopes,

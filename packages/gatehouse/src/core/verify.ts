@@ -12,6 +12,8 @@ export interface VerifyPolicy {
   clockTolerance: number;
   /** Require `typ: at+jwt` (RFC 9068) instead of accepting `JWT`, `at+jwt` or none. */
   strictType: boolean;
+  /** Seconds a token may live: `exp` after `iat` (or after now without `iat`). */
+  maxTokenAge: number;
   /** Milliseconds since the epoch. */
   now: () => number;
 }
@@ -126,12 +128,16 @@ function parseHeader(token: string, policy: VerifyPolicy): JWTHeaderParameters {
     throw malformed('header kid is not a string');
   if (header.x5t !== undefined && typeof header.x5t !== 'string')
     throw malformed('header x5t is not a string');
-  const typ =
-    header.typ === undefined
-      ? undefined
-      : String(header.typ)
-          .toLowerCase()
-          .replace(/^application\//, '');
+  // RFC 7515 §4.1.9 makes `typ` a string; `String(["JWT"])` would read an array as "JWT".
+  if (header.typ !== undefined && typeof header.typ !== 'string') {
+    throw new InvalidTokenError('ERR_TOKEN_TYPE', {
+      description: 'The token is not an access token',
+      detail: `header typ ${JSON.stringify(header.typ)} is not a string`,
+      claim: 'typ',
+      actual: header.typ,
+    });
+  }
+  const typ = header.typ?.toLowerCase().replace(/^application\//, '');
   const typeOk = policy.strictType
     ? typ === 'at+jwt'
     : typ === undefined || typ === 'jwt' || typ === 'at+jwt';
@@ -245,6 +251,7 @@ function checkVerified(
     issuer,
     audience: audienceClaim === 'aud' ? audience : undefined,
     clockTolerance: policy.clockTolerance,
+    maxTokenAge: policy.maxTokenAge,
     now: Math.floor(policy.now() / 1000),
   });
   checkAfterSignature(payload, header, verifiedBy, validator);

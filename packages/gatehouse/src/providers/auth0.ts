@@ -18,6 +18,16 @@ export interface Auth0Options extends PresetOptions {
 }
 
 /**
+ * A client credentials token: Auth0 writes `gty: "client-credentials"` and the subject
+ * `{client_id}@clients`, where `azp` is that client. `gty` and `sub` are among the claims Auth0
+ * refuses to let Actions set, and user ids are `{connection}|{id}`, so no user reaches this shape.
+ * Sources: Auth0 docs, "Client Credentials Flow" and "Create Custom Claims" (restricted claims).
+ */
+function isClientCredentials(c: Readonly<JWTPayload>): boolean {
+  return c.gty === 'client-credentials' && typeof c.azp === 'string' && c.sub === `${c.azp}@clients`;
+}
+
+/**
  * Auth0: issuer `https://{domain}/` (with the trailing slash Auth0 uses), `scope` and the RBAC
  * `permissions` array both read as scopes, client id from `azp` or `client_id` (RFC 9068 profile).
  */
@@ -35,7 +45,7 @@ export function auth0(options: Auth0Options): ProviderConfig {
         claims: {
           scopes: (c) => union(stringList(c.scope), stringList(c.permissions)),
           clientId: (c) => text(c.azp) ?? text(c.client_id),
-          isApp: (c) => c.gty === 'client-credentials',
+          isApp: isClientCredentials,
         },
       },
     ],

@@ -1,3 +1,4 @@
+import type { JWTPayload } from 'jose';
 import { stringList, text } from '../core/principal.ts';
 import { keySource, type PresetOptions, type ProviderConfig, required, trimSlash } from './shared.ts';
 
@@ -8,6 +9,17 @@ export interface CognitoOptions extends Omit<PresetOptions, 'audience'> {
   userPoolId: string;
   /** App client id(s) allowed to call: Cognito access tokens carry `client_id`, not `aud`. */
   clientId: string | readonly string[];
+}
+
+/**
+ * A machine-to-machine (client credentials) token: Cognito sets `sub` to the app client id and
+ * names no user, so `username` is absent. A user's `sub` is a UUID Cognito generates and every
+ * user access token carries `username`, so users can choose neither. Source: Amazon Cognito
+ * Developer Guide, "Understanding the access token" and "Scopes, M2M, and APIs with resource
+ * servers".
+ */
+function isClientCredentials(c: Readonly<JWTPayload>): boolean {
+  return typeof c.client_id === 'string' && c.sub === c.client_id && c.username === undefined;
 }
 
 /**
@@ -29,7 +41,7 @@ export function cognito(options: CognitoOptions): ProviderConfig {
         claims: {
           clientId: (c) => text(c.client_id),
           roles: (c) => stringList(c['cognito:groups']),
-          isApp: (c) => c.sub === c.client_id,
+          isApp: isClientCredentials,
         },
         validate: (c) =>
           c.token_use === 'access'

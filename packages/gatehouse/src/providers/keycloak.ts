@@ -16,6 +16,22 @@ function clientRoles(claims: Readonly<JWTPayload>, clientId: string): string[] {
 }
 
 /**
+ * A service-account (client credentials) token, told only from claims no user can choose.
+ * Keycloak's service-account protocol mappers copy a session note that only the client
+ * credentials grant writes: current releases emit it as `client_id` (with `clientHost` and
+ * `clientAddress`), older ones as `clientId`; `azp` is the same client in both. No Keycloak
+ * default mapper puts either claim in a user's token. `preferred_username` is never read: users
+ * pick their usernames (self-registration, email as username), so `service-account-…` proves
+ * nothing. Sources: Keycloak Server Administration Guide, "Using a service account"; Keycloak
+ * javadoc, `org.keycloak.common.constants.ServiceAccountConstants` (`CLIENT_ID`, `CLIENT_HOST`,
+ * `CLIENT_ADDRESS` session notes and their protocol mappers).
+ */
+function isServiceAccount(c: Readonly<JWTPayload>): boolean {
+  const client = c.client_id !== undefined ? c.client_id : c.clientId;
+  return typeof client === 'string' && client.length > 0 && client === c.azp;
+}
+
+/**
  * Keycloak: issuer `{url}/realms/{realm}`; roles from `realm_access.roles` and
  * `resource_access.{clientId}.roles`; only access tokens (payload `typ: "Bearer"`).
  */
@@ -36,10 +52,7 @@ export function keycloak(options: KeycloakOptions): ProviderConfig {
               stringList((c.realm_access as { roles?: unknown } | undefined)?.roles),
               clientRoles(c, clientId),
             ),
-          // Keycloak service accounts get roles but no user scopes beyond profile/email.
-          isApp: (c) =>
-            typeof c.clientId === 'string' ||
-            (typeof c.preferred_username === 'string' && c.preferred_username.startsWith('service-account-')),
+          isApp: isServiceAccount,
         },
         validate: (c) =>
           c.typ === undefined || c.typ === 'Bearer'

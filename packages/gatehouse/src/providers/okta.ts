@@ -1,3 +1,4 @@
+import type { JWTPayload } from 'jose';
 import { ConfigurationError } from '../core/errors.ts';
 import { text } from '../core/principal.ts';
 import { keySource, type PresetOptions, type ProviderConfig, required, trimSlash } from './shared.ts';
@@ -5,6 +6,17 @@ import { keySource, type PresetOptions, type ProviderConfig, required, trimSlash
 export interface OktaOptions extends PresetOptions {
   /** A custom authorization server: `https://{org}.okta.com/oauth2/default` or `/oauth2/{id}`. */
   issuer: string;
+}
+
+/**
+ * A client credentials token: Okta sets `sub` to the client id (`cid`) and binds no user, so `uid`
+ * is absent; every user token carries `uid`. Users cannot remove `uid`, and `sub` of a user is
+ * their Okta login, so a user whose login equals a client id is still a user. Source: Okta
+ * developer documentation, "OpenID Connect & OAuth 2.0 API", access token claims (`cid`, `uid`:
+ * not included when no user is bound to the token).
+ */
+function isClientCredentials(c: Readonly<JWTPayload>): boolean {
+  return typeof c.cid === 'string' && c.sub === c.cid && c.uid === undefined;
 }
 
 /**
@@ -29,7 +41,7 @@ export function okta(options: OktaOptions): ProviderConfig {
         claims: {
           subject: (c) => text(c.uid) ?? text(c.sub),
           clientId: (c) => text(c.cid) ?? text(c.client_id),
-          isApp: (c) => c.sub === c.cid,
+          isApp: isClientCredentials,
         },
       },
     ],

@@ -19,6 +19,7 @@ function principal(claims: JWTPayload): Principal {
   return {
     subject: 's',
     issuer: 'i',
+    issuerSubject: '["i","s"]',
     tenant: undefined,
     clientId: undefined,
     scopes,

@@ -164,6 +164,7 @@ describe('TokenCache: keyed by the signature tail, answered only for the very sa
     Object.freeze({
       subject,
       issuer: 'https://issuer.example',
+      issuerSubject: JSON.stringify(['https://issuer.example', subject]),
       tenant: undefined,
       clientId: undefined,
       scopes: [],

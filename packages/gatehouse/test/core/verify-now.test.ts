@@ -131,6 +131,7 @@ describe('HeaderMemo: a header is parsed and checked once, and only the identica
     algorithms: ['RS256', 'ES256'],
     clockTolerance: 60,
     strictType: false,
+    maxTokenAge: 86_400,
     now: Date.now,
   };
   const token = (header: Record<string, unknown>, payload = 'e30', signature = 'AAAA') =>
