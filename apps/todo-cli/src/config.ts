@@ -91,14 +91,10 @@ function picker(input: ConfigInput) {
   };
 }
 
+/** Literal loopback addresses and the exact name `localhost`; `*.localhost` is resolved by DNS on some systems. */
 export function isLoopback(url: URL): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '::1' ||
-    (isIP(host) === 4 && host.startsWith('127.'))
-  );
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /**

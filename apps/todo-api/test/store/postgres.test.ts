@@ -144,8 +144,10 @@ describe('PostgreSQL pool', () => {
           peakPool = Math.max(peakPool, store.poolStats().total);
         }
       })();
-      const reads = await Promise.all(Array.from({ length: 300 }, () => store.get(todo.id)));
-      done = true;
+      // The sampler stops whatever the reads do: a rejected read must fail the test, not hang it.
+      const reads = await Promise.all(Array.from({ length: 300 }, () => store.get(todo.id))).finally(() => {
+        done = true;
+      });
       await sampler;
       assert.ok(reads.every((r) => r?.id === todo.id));
       assert.ok(peakPool >= 2 && peakPool <= 3, `pool peaked at ${peakPool}`);

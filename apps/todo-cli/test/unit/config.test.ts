@@ -92,14 +92,19 @@ test('URLs: http(s) only, plain http only on loopback, errors name their source'
   refused({ flags: { authority: 'http://idp.example.com' } }, /^--authority must use https/);
   refused({ env: { TODO_API_URL: 'https://user:pw@api.example.com' } }, /TODO_API_URL must be an absolute/);
   refused({ env: { TODO_SCOPE: '   ' } }, /TODO_SCOPE must name at least one scope/);
-  for (const loopback of [
-    'http://localhost:1',
-    'http://127.0.0.2:1',
-    'http://[::1]:1',
-    'http://api.localhost:1',
-  ]) {
+  for (const loopback of ['http://localhost:1', 'http://127.0.0.2:1', 'http://[::1]:1']) {
     assert.equal(resolveConfig(input({ env: { TODO_API_URL: loopback } })).apiUrl.protocol, 'http:');
   }
+});
+
+test('plain http to a *.localhost name is refused: it goes to DNS, not necessarily to this machine', () => {
+  for (const named of [
+    'http://api.localhost:1',
+    'http://localhost.evil.example:1',
+    'http://127.0.0.1.nip.io:1',
+  ])
+    refused({ env: { TODO_API_URL: named } }, /^TODO_API_URL must use https/);
+  refused({ flags: { authority: 'http://idp.localhost:3001' } }, /^--authority must use https/);
 });
 
 test("readDotEnv: Node's own .env syntax; a missing file is no configuration", () => {
