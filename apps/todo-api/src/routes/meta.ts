@@ -53,25 +53,35 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
     }),
   );
 
+  // Probes are unauthenticated: they answer with generic reasons, and the detail (URLs, driver
+  // errors) goes to the log, once per change rather than once per probe.
+  let lastLogged = '';
   app.get(
     '/ready',
     { schema: { ...meta, summary: 'Readiness: store answers and signing keys are loaded' } },
-    async (_request, reply) => {
+    async (request, reply) => {
       const storeCheck = await checkStore(store);
       const keys = gatehouse.status();
       const checks = {
-        store: storeCheck,
+        store: storeCheck.ok ? { ok: true } : { ok: false, reason: 'the store does not answer' },
         keys: {
           ok: keys.ready,
-          issuer: keys.issuer,
           keysLoadedAt: keys.keysLoadedAt,
           keyCount: keys.keyCount,
-          ...(keys.lastError === undefined ? {} : { error: keys.lastError }),
+          ...(keys.ready ? {} : { reason: 'signing keys are not loaded' }),
         },
         rateLimit: rateLimitStatus(),
       };
       reply.header('cache-control', 'no-store');
-      if (storeCheck.ok && keys.ready) return { status: 'ready', checks };
+      if (storeCheck.ok && keys.ready) {
+        lastLogged = '';
+        return { status: 'ready', checks };
+      }
+      const detail = { store: storeCheck.error, keys: keys.lastError, issuer: keys.issuer };
+      if (JSON.stringify(detail) !== lastLogged) {
+        lastLogged = JSON.stringify(detail);
+        request.log.warn(detail, 'not ready');
+      }
       const failing = Object.entries(checks)
         .filter(([, check]) => !check.ok)
         .map(([name]) => name);
