@@ -246,6 +246,11 @@ function parseLogLevel(raw: string): LogLevel {
   return level;
 }
 
+/**
+ * The API's RFC 9728 resource identifier: an https URL (http on loopback hosts, for development)
+ * without query, fragment or credentials. Clients compare it byte for byte with the URL they
+ * fetched metadata for, so it is kept in one canonical form, without a trailing slash.
+ */
 function parsePublicUrl(raw: string | undefined): string | undefined {
   const trimmed = raw?.trim();
   if (!trimmed) return undefined;
@@ -255,8 +260,23 @@ function parsePublicUrl(raw: string | undefined): string | undefined {
   } catch {
     throw new ConfigError('PUBLIC_URL', `must be an absolute URL (got ${JSON.stringify(trimmed)})`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must be an https URL (plain http only for loopback hosts) (got ${JSON.stringify(trimmed)})`,
+    );
   }
-  return trimmed.replace(/\/+$/, '');
+  if (
+    url.search !== '' ||
+    url.hash !== '' ||
+    trimmed.includes('#') ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must have no query, fragment or credentials (got ${JSON.stringify(trimmed)})`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
 }

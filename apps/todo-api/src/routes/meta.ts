@@ -97,17 +97,31 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
     withSecurity(app.swagger() as unknown as Record<string, unknown>, config, gatehouse),
   );
 
-  app.get('/.well-known/oauth-protected-resource', { schema: { hide: true } }, async (request, reply) => {
-    const base = baseUrl(config, request);
-    const issuer = gatehouse.status().issuer ?? config.auth.issuer;
-    reply.header('cache-control', 'public, max-age=300');
-    return {
-      resource: base,
-      authorization_servers: issuer ? [issuer] : [],
-      scopes_supported: Object.keys(SCOPE_DESCRIPTIONS),
-      bearer_methods_supported: ['header'],
-      resource_name: 'To-do API',
-      resource_documentation: `${base}${DOCS_PREFIX}`,
-    };
-  });
+  // RFC 9728 §3: the metadata of a resource identifier with a path lives under the well-known
+  // path followed by that path; §3.3: `resource` must equal the identifier the client started from.
+  const resourcePath = config.publicUrl ? new URL(config.publicUrl).pathname.replace(/\/+$/, '') : '';
+  const metadataPaths = ['/.well-known/oauth-protected-resource'];
+  if (resourcePath !== '') metadataPaths.push(`/.well-known/oauth-protected-resource${resourcePath}`);
+  for (const path of metadataPaths) {
+    app.get(path, { schema: { hide: true } }, async (request, reply) => {
+      const base = baseUrl(config, request);
+      const issuer = gatehouse.status().issuer ?? config.auth.issuer;
+      if (config.publicUrl) {
+        reply.header('cache-control', 'public, max-age=300');
+      } else {
+        // Built from the request's Host (and forwarded headers when a proxy is trusted): a
+        // shared cache must never hand one client's forged host to everyone else.
+        reply.header('cache-control', 'no-store');
+        reply.header('vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto');
+      }
+      return {
+        resource: base,
+        authorization_servers: issuer ? [issuer] : [],
+        scopes_supported: Object.keys(SCOPE_DESCRIPTIONS),
+        bearer_methods_supported: ['header'],
+        resource_name: 'To-do API',
+        resource_documentation: `${base}${DOCS_PREFIX}`,
+      };
+    });
+  }
 }
