@@ -3,6 +3,7 @@
  * Every variable has its default in `DEFAULTS`; a bad value throws a `ConfigError` naming the
  * variable, which the process entry prints as one line before exiting with code 1.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 export const DEFAULTS = {
@@ -20,6 +21,8 @@ export const DEFAULTS = {
   CORS_ORIGINS: '',
   /** pino level. */
   LOG_LEVEL: 'info',
+  /** Which proxies' `X-Forwarded-*` headers to believe: none unless told. */
+  TRUST_PROXY: 'false',
 } as const;
 
 /** Largest request body accepted, in bytes; larger ones get 413. */
@@ -35,6 +38,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string; url: string; display: string }
   | { kind: 'postgres'; url: string; display: string };
+
+/**
+ * Fastify's `trustProxy`: `false` (the socket's address is the client), `true` (every hop; only
+ * when the proxy in front overwrites `X-Forwarded-For`), a number of hops, or the proxies' addresses.
+ */
+export type TrustProxy = boolean | number | string[];
 
 export type RateLimitConfig = { enabled: false } | { enabled: true; points: number; durationSeconds: number };
 
@@ -56,6 +65,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Externally visible base URL (e.g. behind a proxy); derived from each request when unset. */
   publicUrl: string | undefined;
+  /** Which hops may say who the client is (`X-Forwarded-For`), and so key its rate-limit budgets. */
+  trustProxy: TrustProxy;
   bodyLimit: number;
 }
 
@@ -85,6 +96,7 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     corsOrigins: parseOrigins(value(env, 'CORS_ORIGINS')),
     logLevel: parseLogLevel(value(env, 'LOG_LEVEL')),
     publicUrl: parsePublicUrl(env.PUBLIC_URL),
+    trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     bodyLimit: BODY_LIMIT,
   };
 }
@@ -234,6 +246,31 @@ function parseOrigins(raw: string): string[] {
     }
   }
   return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+function parseTrustProxy(raw: string): TrustProxy {
+  const lower = raw.toLowerCase();
+  if (lower === 'false') return false;
+  if (lower === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `must be true, false, a hop count, or comma-separated proxy addresses/CIDRs (got ${JSON.stringify(entry)})`,
+      );
+    }
+  }
+  if (entries.length === 0) throw new ConfigError('TRUST_PROXY', 'must not be empty');
+  return entries;
 }
 
 function parseLogLevel(raw: string): LogLevel {
