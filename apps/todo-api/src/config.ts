@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { isTenantId, type TenantPolicy } from 'gatehouse-auth';
 
 export const DEFAULTS = {
   /** TCP port the API listens on (`0` = any free port). */
@@ -51,6 +52,8 @@ export interface AuthConfig {
   issuer: string | undefined;
   metadataUrl: string | undefined;
   audience: string[];
+  /** `AUTH_TENANTS`: tenants a multi-tenant (`{tenantid}`) issuer accepts, or `'any'` (`*`); absent when unset. */
+  tenants?: TenantPolicy;
 }
 
 export interface Config {
@@ -160,11 +163,32 @@ function parseAuth(env: Env, required: boolean): AuthConfig {
     .map((a) => a.trim())
     .filter((a) => a !== '');
   if (audience.length === 0) throw new ConfigError('AUTH_AUDIENCE', 'must name at least one audience');
+  const tenants = parseTenants(env.AUTH_TENANTS);
   return {
     issuer: issuerRaw === undefined ? undefined : parseAuthUrl('AUTH_ISSUER', issuerRaw),
     metadataUrl: metadataRaw === undefined ? undefined : parseAuthUrl('AUTH_METADATA_URL', metadataRaw),
     audience,
+    ...(tenants === undefined ? {} : { tenants }),
   };
+}
+
+/** Comma-separated tenant ids, or `*` to accept every tenant of a multi-tenant issuer. */
+function parseTenants(raw: string | undefined): TenantPolicy | undefined {
+  const trimmed = raw?.trim();
+  if (!trimmed) return undefined;
+  if (trimmed === '*') return 'any';
+  const tenants = trimmed
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const bad = tenants.find((t) => !isTenantId(t));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'AUTH_TENANTS',
+      `must be comma-separated tenant ids (GUIDs) or * for any tenant (got ${JSON.stringify(bad)})`,
+    );
+  }
+  return tenants;
 }
 
 function parseDatabase(env: Env): DatabaseConfig {

@@ -30,4 +30,5 @@ export {
 } from './core/policy.ts';
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
+export { isTenantId, type TenantPolicy } from './core/tenants.ts';
 export { MAX_TOKEN_LENGTH } from './core/token-shape.ts';
