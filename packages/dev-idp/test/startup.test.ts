@@ -82,7 +82,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 for (const nodeEnv of ['Production', 'PRODUCTION', 'production ', 'prod', 'staging']) {
   test(`the CLI refuses NODE_ENV=${JSON.stringify(nodeEnv)} with one line`, async (t) => {
     const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)], { NODE_ENV: nodeEnv });
-    const [code] = await run.exited;
+    t.after(() => run.child.kill('SIGKILL'));
+    // A CLI that starts instead would never exit: fail the test rather than hang it.
+    let timer: NodeJS.Timeout | undefined;
+    const started = new Promise<['still running']>((done) => {
+      timer = setTimeout(() => done(['still running']), 60_000);
+    });
+    const [code] = await Promise.race([run.exited, started]).finally(() => clearTimeout(timer));
     assert.equal(code, 1);
     const { stderr } = run.output();
     assert.equal(stderr.trim().split('\n').length, 1, stderr);
