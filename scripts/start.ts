@@ -79,7 +79,20 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((done) => child.once('exit', () => done()));
 }
 
+/** Where the dev IdP listens: loopback unless DEV_IDP_HOST says otherwise (startDevIdp then warns). */
+function devIdpHostFromEnvironment(): string {
+  const raw = process.env.DEV_IDP_HOST?.trim();
+  if (!raw) return '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(raw) && !/^\[[0-9A-Fa-f:.]+\]$/.test(raw)) {
+    fail(
+      `invalid configuration: DEV_IDP_HOST must be a host name or IP address (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return raw;
+}
+
 async function runDevelopmentSystem(port: number, host: string): Promise<void> {
+  const devIdpHost = devIdpHostFromEnvironment();
   const dataDir = process.env.DATA_DIR?.trim() || './data';
   const children: ChildProcess[] = [];
   let idp: DevIdp | undefined;
@@ -106,7 +119,8 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
     const { startDevIdp } = await import('gatehouse-dev-idp');
     idp = await startDevIdp({
       port: port + 1,
-      host,
+      // Never HOST: exposing the API must not expose password-less sign-in with it.
+      host: devIdpHost,
       dataDir: join(dataDir, 'dev-idp'),
       apiPort: port,
       webPort: port + 2,
@@ -115,7 +129,7 @@ async function runDevelopmentSystem(port: number, host: string): Promise<void> {
       logger: { info() {}, warn: (m) => console.warn(m), error: (m) => console.error(m) },
     });
   } catch (error) {
-    fail(`the dev IdP cannot start on ${host}:${port + 1}: ${errorMessage(error)}`);
+    fail(`the dev IdP cannot start on ${devIdpHost}:${port + 1}: ${errorMessage(error)}`);
   }
 
   const webOrigins = [`http://localhost:${port + 2}`, `http://127.0.0.1:${port + 2}`].join(',');

@@ -56,6 +56,10 @@ function drainOnClose(app: FastifyInstance): void {
   });
 }
 
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, store, gatehouse } = options;
   const app = Fastify({
@@ -71,6 +75,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       sendProblem(reply, problemForFrameworkError(error, request.raw.url ?? '/', `${TODOS_PATH}/`)),
     // Requests that arrive while closing get a problem body from `drainOnClose` instead.
     return503OnClosing: false,
+    // `request.ip` keys rate-limit budgets: behind a load balancer it must be the client, not the balancer.
+    // A hop count as the function Fastify would build from it (its types leave numbers out).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   });
 
   drainOnClose(app);
@@ -105,9 +112,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const rateLimit = createRateLimit({
     config: config.rateLimit,
+    // The verified caller: its tenant (one directory, whichever of its issuers signed), else its
+    // issuer, so that two issuers' subjects never share a budget.
     identify: (request) => {
       const p = request.principal;
-      return p ? `${p.tenant ?? '-'}:${p.subject}` : null;
+      return p ? `${p.tenant ?? p.issuer}:${p.subject}` : null;
+    },
+    isValidToken: async (request) => {
+      try {
+        return (await gatehouse.authenticateNow(request, { optional: true })) !== null;
+      } catch {
+        return false;
+      }
     },
     exempt: UNLIMITED_PATHS,
     ...(options.rateLimit ? { limiter: options.rateLimit.limiter } : {}),

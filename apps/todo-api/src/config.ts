@@ -3,7 +3,9 @@
  * Every variable has its default in `DEFAULTS`; a bad value throws a `ConfigError` naming the
  * variable, which the process entry prints as one line before exiting with code 1.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { isTenantId, type TenantPolicy } from 'gatehouse-auth';
 
 export const DEFAULTS = {
   /** TCP port the API listens on (`0` = any free port). */
@@ -20,6 +22,8 @@ export const DEFAULTS = {
   CORS_ORIGINS: '',
   /** pino level. */
   LOG_LEVEL: 'info',
+  /** Which proxies' `X-Forwarded-*` headers to believe: none unless told. */
+  TRUST_PROXY: 'false',
 } as const;
 
 /** Largest request body accepted, in bytes; larger ones get 413. */
@@ -36,12 +40,20 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; path: string; url: string; display: string }
   | { kind: 'postgres'; url: string; display: string };
 
+/**
+ * Fastify's `trustProxy`: `false` (the socket's address is the client), `true` (every hop; only
+ * when the proxy in front overwrites `X-Forwarded-For`), a number of hops, or the proxies' addresses.
+ */
+export type TrustProxy = boolean | number | string[];
+
 export type RateLimitConfig = { enabled: false } | { enabled: true; points: number; durationSeconds: number };
 
 export interface AuthConfig {
   issuer: string | undefined;
   metadataUrl: string | undefined;
   audience: string[];
+  /** `AUTH_TENANTS`: tenants a multi-tenant (`{tenantid}`) issuer accepts, or `'any'` (`*`); absent when unset. */
+  tenants?: TenantPolicy;
 }
 
 export interface Config {
@@ -56,6 +68,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Externally visible base URL (e.g. behind a proxy); derived from each request when unset. */
   publicUrl: string | undefined;
+  /** Which hops may say who the client is (`X-Forwarded-For`), and so key its rate-limit budgets. */
+  trustProxy: TrustProxy;
   bodyLimit: number;
 }
 
@@ -85,6 +99,7 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     corsOrigins: parseOrigins(value(env, 'CORS_ORIGINS')),
     logLevel: parseLogLevel(value(env, 'LOG_LEVEL')),
     publicUrl: parsePublicUrl(env.PUBLIC_URL),
+    trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     bodyLimit: BODY_LIMIT,
   };
 }
@@ -148,11 +163,32 @@ function parseAuth(env: Env, required: boolean): AuthConfig {
     .map((a) => a.trim())
     .filter((a) => a !== '');
   if (audience.length === 0) throw new ConfigError('AUTH_AUDIENCE', 'must name at least one audience');
+  const tenants = parseTenants(env.AUTH_TENANTS);
   return {
     issuer: issuerRaw === undefined ? undefined : parseAuthUrl('AUTH_ISSUER', issuerRaw),
     metadataUrl: metadataRaw === undefined ? undefined : parseAuthUrl('AUTH_METADATA_URL', metadataRaw),
     audience,
+    ...(tenants === undefined ? {} : { tenants }),
   };
+}
+
+/** Comma-separated tenant ids, or `*` to accept every tenant of a multi-tenant issuer. */
+function parseTenants(raw: string | undefined): TenantPolicy | undefined {
+  const trimmed = raw?.trim();
+  if (!trimmed) return undefined;
+  if (trimmed === '*') return 'any';
+  const tenants = trimmed
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const bad = tenants.find((t) => !isTenantId(t));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'AUTH_TENANTS',
+      `must be comma-separated tenant ids (GUIDs) or * for any tenant (got ${JSON.stringify(bad)})`,
+    );
+  }
+  return tenants;
 }
 
 function parseDatabase(env: Env): DatabaseConfig {
@@ -236,6 +272,31 @@ function parseOrigins(raw: string): string[] {
   return origins.map((o) => o.replace(/\/$/, ''));
 }
 
+function parseTrustProxy(raw: string): TrustProxy {
+  const lower = raw.toLowerCase();
+  if (lower === 'false') return false;
+  if (lower === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `must be true, false, a hop count, or comma-separated proxy addresses/CIDRs (got ${JSON.stringify(entry)})`,
+      );
+    }
+  }
+  if (entries.length === 0) throw new ConfigError('TRUST_PROXY', 'must not be empty');
+  return entries;
+}
+
 function parseLogLevel(raw: string): LogLevel {
   const level = LOG_LEVELS.find((l) => l === raw.toLowerCase());
   if (!level)
@@ -246,6 +307,11 @@ function parseLogLevel(raw: string): LogLevel {
   return level;
 }
 
+/**
+ * The API's RFC 9728 resource identifier: an https URL (http on loopback hosts, for development)
+ * without query, fragment or credentials. Clients compare it byte for byte with the URL they
+ * fetched metadata for, so it is kept in one canonical form, without a trailing slash.
+ */
 function parsePublicUrl(raw: string | undefined): string | undefined {
   const trimmed = raw?.trim();
   if (!trimmed) return undefined;
@@ -255,8 +321,23 @@ function parsePublicUrl(raw: string | undefined): string | undefined {
   } catch {
     throw new ConfigError('PUBLIC_URL', `must be an absolute URL (got ${JSON.stringify(trimmed)})`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must be an https URL (plain http only for loopback hosts) (got ${JSON.stringify(trimmed)})`,
+    );
   }
-  return trimmed.replace(/\/+$/, '');
+  if (
+    url.search !== '' ||
+    url.hash !== '' ||
+    trimmed.includes('#') ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must have no query, fragment or credentials (got ${JSON.stringify(trimmed)})`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
 }

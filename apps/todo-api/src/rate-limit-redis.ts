@@ -31,7 +31,7 @@ export interface RateLimitStatus {
   shared: boolean;
   /** Where calls are counted while Redis is unreachable. */
   fallback?: 'memory';
-  /** Why Redis is not being used right now. */
+  /** Why Redis is not being used right now, in general terms (the log has the driver's detail). */
   error?: string;
 }
 
@@ -113,8 +113,9 @@ export function createRedisRateLimit(options: RedisRateLimitOptions): RateLimitB
     state = 'shared';
     lastError = undefined;
   };
-  const toLocal = (reason: string): void => {
-    lastError = reason;
+  /** `reason` goes to the log; `shown` is what unauthenticated `/ready` callers may read. */
+  const toLocal = (reason: string, shown = 'Redis is unreachable'): void => {
+    lastError = shown;
     if (state === 'local') return;
     logger.warn(
       { rateLimit: 'memory', error: reason },
@@ -134,11 +135,14 @@ export function createRedisRateLimit(options: RedisRateLimitOptions): RateLimitB
   });
   client.on('error', (error: Error) => toLocal(error.message));
   client.on('close', () => {
-    if (state === 'shared') toLocal('connection closed');
+    if (state === 'shared') toLocal('connection closed', 'Redis connection closed');
   });
   fallback.onUse = () => {
     // Connected, yet the call fell back: Redis did not answer in time.
-    if (client.status === 'ready') toLocal(`no answer within ${client.options.commandTimeout} ms`);
+    if (client.status === 'ready') {
+      const reason = `no answer within ${client.options.commandTimeout} ms`;
+      toLocal(reason, reason);
+    }
   };
 
   return {

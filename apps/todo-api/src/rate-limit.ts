@@ -1,9 +1,11 @@
 /**
  * Per-caller rate limiting on rate-limiter-flexible. An authenticated call is counted against
- * its principal (tenant + subject), anything else against the client IP. Calls whose token was
- * refused are counted per IP too, in a bucket of their own, so invalid tokens cannot bypass the
- * limit; once that bucket is spent, further token-bearing calls from the IP get 429 before any
- * verification work is done.
+ * its principal (tenant, else issuer, + subject), anything else against the client address (`request.ip`, which
+ * `TRUST_PROXY` makes the client's rather than a load balancer's). Calls whose token was refused
+ * are counted per address too, in a bucket of their own, so invalid tokens cannot bypass the
+ * limit; once that bucket is spent, further invalid tokens from the address get 429. A valid
+ * token is never refused for someone else's failures, even from a shared address (NAT, or a
+ * proxy that is not trusted): it is verified first and counted only against its own caller.
  */
 import type {
   FastifyReply,
@@ -25,13 +27,15 @@ export interface RateLimitOptions {
   config: RateLimitConfig;
   /** The caller's stable identity once authenticated, else null. */
   identify(request: FastifyRequest): string | null;
+  /** Whether the request carries a valid token; asked only of addresses whose failure budget is spent. */
+  isValidToken?(request: FastifyRequest): Promise<boolean>;
   /** Paths never limited (health probes). */
   exempt?: readonly string[];
   limiter?: Limiter;
 }
 
 export interface RateLimitHooks {
-  /** onRequest, before authentication: refuses IPs that spent their failed-authentication budget. */
+  /** onRequest, before authentication: refuses invalid tokens from addresses that spent their failure budget. */
   beforeAuth: onRequestAsyncHookHandler;
   /** onRequest, after authentication: counts the call against its caller. */
   afterAuth: onRequestAsyncHookHandler;
@@ -94,7 +98,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimitHooks | nul
         return;
       }
       const failures = await limiter.get(`fail:${request.ip}`).catch(() => null);
-      if (failures && failures.consumedPoints > points) {
+      if (failures && failures.consumedPoints > points && !(await options.isValidToken?.(request))) {
         (request as Counted)[COUNTED] = true;
         await tooMany(reply, failures, points);
       }

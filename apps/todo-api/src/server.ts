@@ -40,11 +40,17 @@ function startGatehouse(config: Config, logger: Logger): Gatehouse {
     return createGatehouse({
       ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
       ...(config.auth.metadataUrl ? { metadataUrl: config.auth.metadataUrl } : {}),
+      ...(config.auth.tenants ? { tenants: config.auth.tenants } : {}),
       audience: config.auth.audience,
       logger: logger.child({ component: 'gatehouse' }),
     });
   } catch (error) {
     if (isGatehouseError(error)) {
+      if (/^gatehouse: tenants /.test(error.description)) {
+        fail(
+          `invalid configuration: AUTH_TENANTS is required: ${config.auth.metadataUrl ?? config.auth.issuer} is a multi-tenant issuer that fits every tenant; set AUTH_TENANTS to the tenant ids allowed to call, or * to accept any tenant`,
+        );
+      }
       const variable = config.auth.metadataUrl ? 'AUTH_METADATA_URL' : 'AUTH_ISSUER';
       fail(`invalid configuration: ${variable} (${error.description})`);
     }

@@ -123,3 +123,22 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({}, { requireAuth: false }).auth.issuer, undefined);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('is off by default and reads booleans, hop counts and address lists', () => {
+    assert.equal(loadConfig(base).trustProxy, false);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: 'TRUE' }).trustProxy, true);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy, [
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+    ]);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    for (const bad of ['yes', '10.0.0.0/33', 'proxy.internal', '1.2.3.4/8/2', '::1/129']) {
+      failsOn({ TRUST_PROXY: bad }, 'TRUST_PROXY');
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { bearer, makeTestApp, type TestApp } from './helpers/app.ts';
+import { createLogger } from '../src/logger.ts';
+import { bearer, makeTestApp, type TestApp, waitFor } from './helpers/app.ts';
 
 describe('before signing keys are loaded', () => {
   let t: TestApp;
@@ -131,5 +133,48 @@ describe('once serving', () => {
     });
     assert.equal(simple.headers['access-control-allow-origin'], 'http://localhost:3002');
     assert.match(String(simple.headers['access-control-expose-headers']), /Link/);
+  });
+});
+
+describe('/ready leaks no internal error text', () => {
+  it('answers generic reasons to an unauthenticated caller and logs the detail', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const t = await makeTestApp({}, { issuerDown: true, logger: createLogger('info', sink) });
+    try {
+      await waitFor(() => t.gatehouse.status().lastError !== undefined);
+      await t.store.close();
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = t.app.server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
+      const text = await res.text();
+      assert.equal(res.status, 503);
+      const issuerPort = new URL(t.issuer.issuer).port;
+      for (const leak of [
+        issuerPort,
+        '127.0.0.1',
+        'well-known',
+        'ECONNREFUSED',
+        'fetch failed',
+        'database',
+      ]) {
+        assert.ok(!text.includes(leak), `/ready shows ${leak}: ${text}`);
+      }
+      const body = JSON.parse(text);
+      assert.equal(body.checks.store.ok, false);
+      assert.equal(body.checks.keys.ok, false);
+      assert.equal(typeof body.checks.keys.reason, 'string');
+      const log = lines.join('');
+      assert.match(log, /not ready/);
+      assert.ok(log.includes(issuerPort), 'the log keeps the detail');
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -54,3 +54,18 @@ describe('rate limiting', () => {
     await open.close();
   });
 });
+
+describe('TRUST_PROXY as a hop count', () => {
+  it('keys anonymous budgets by the address the trusted hop forwarded', async () => {
+    const t = await makeTestApp({ RATE_LIMIT: '1/60', TRUST_PROXY: '1' });
+    try {
+      const call = (client: string) =>
+        t.app.inject({ url: '/api/todos', headers: { 'x-forwarded-for': client } });
+      assert.equal((await call('203.0.113.1')).statusCode, 401);
+      assert.equal((await call('203.0.113.1')).statusCode, 429);
+      assert.equal((await call('203.0.113.2')).statusCode, 401);
+    } finally {
+      await t.close();
+    }
+  });
+});

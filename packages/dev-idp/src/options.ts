@@ -83,7 +83,8 @@ function checkPort(option: string, value: unknown, min: number): number {
   return value;
 }
 
-function isLoopback(hostname: string): boolean {
+/** Whether a host name or address is loopback (anything else is reachable from other machines). */
+export function isLoopback(hostname: string): boolean {
   const bare = hostname.replace(/^\[|\]$/g, '');
   return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
 }
@@ -138,13 +139,18 @@ export function resolveOptions(options: DevIdpOptions = {}): ResolvedOptions {
   };
 }
 
+/** The only environments a development IdP runs in; anything else (`prod`, `Production`, `staging`) might serve real users. */
+const DEVELOPMENT_ENVIRONMENTS = ['', 'development', 'test'];
+
 /** A development IdP with published secrets and password-less sign-in must never serve real users. */
 export function assertNotProduction(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.NODE_ENV === 'production') {
-    throw new DevIdpError(
-      'ERR_DEV_IDP_PRODUCTION',
-      'dev-idp refuses to start with NODE_ENV=production: it is a development identity provider with ' +
-        'published secrets and password-less sign-in; set AUTH_ISSUER to a real identity provider instead',
-    );
-  }
+  const value = env.NODE_ENV;
+  if (value === undefined || DEVELOPMENT_ENVIRONMENTS.includes(value)) return;
+  const shown = /^[\w.-]+$/.test(value) ? value : JSON.stringify(value);
+  throw new DevIdpError(
+    'ERR_DEV_IDP_PRODUCTION',
+    `dev-idp refuses to start with NODE_ENV=${shown}: it runs only with NODE_ENV unset, development or test, ` +
+      'being a development identity provider with published secrets and password-less sign-in; ' +
+      'set AUTH_ISSUER to a real identity provider instead',
+  );
 }

@@ -15,7 +15,13 @@ import { buildConfiguration } from './config.ts';
 import { ensureDir } from './files.ts';
 import { handleInteraction } from './interactions.ts';
 import { loadOrCreateKeys } from './keys.ts';
-import { assertNotProduction, type DevIdpOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import {
+  assertNotProduction,
+  type DevIdpOptions,
+  isLoopback,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.ts';
 import { buildProfile } from './profiles/index.ts';
 import { requestedUrls } from './profiles/mount.ts';
 import type { Authority, Profile, ProfileName } from './profiles/types.ts';
@@ -190,6 +196,12 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const stores: FileStore[] = [];
 
   const address = await listen(server, resolved.port, resolved.host);
+  if (!isLoopback(resolved.host)) {
+    logger.warn(
+      `dev-idp: WARNING: listening on ${resolved.host}, reachable from other machines: anyone who can ` +
+        'connect can sign in as any user without a password and use its published client secrets',
+    );
+  }
   const scheme = resolved.https ? 'https' : 'http';
   const origin = resolved.issuer ?? `${scheme}://localhost:${address.port}`;
   const profile = buildProfile(resolved.profile, origin);

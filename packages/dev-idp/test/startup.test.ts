@@ -30,7 +30,9 @@ test('startDevIdp refuses to start with NODE_ENV=production', async (t) => {
   const saved = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   t.after(() => {
-    process.env.NODE_ENV = saved;
+    // Assigning undefined would leave the string "undefined", which is not a development environment.
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
   });
   await assert.rejects(startDevIdp({ port: 0, dataDir: await tempDataDir(t), logger: silent }), (error) => {
     assert.ok(error instanceof DevIdpError);
@@ -76,3 +78,41 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.ok(Date.now() - started < 5000);
   });
 }
+
+for (const nodeEnv of ['Production', 'PRODUCTION', 'production ', 'prod', 'staging']) {
+  test(`the CLI refuses NODE_ENV=${JSON.stringify(nodeEnv)} with one line`, async (t) => {
+    const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)], { NODE_ENV: nodeEnv });
+    t.after(() => run.child.kill('SIGKILL'));
+    // A CLI that starts instead would never exit: fail the test rather than hang it.
+    let timer: NodeJS.Timeout | undefined;
+    const started = new Promise<['still running']>((done) => {
+      timer = setTimeout(() => done(['still running']), 60_000);
+    });
+    const [code] = await Promise.race([run.exited, started]).finally(() => clearTimeout(timer));
+    assert.equal(code, 1);
+    const { stderr } = run.output();
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.match(stderr, /NODE_ENV/);
+  });
+}
+
+for (const nodeEnv of [undefined, 'test']) {
+  test(`the CLI starts with NODE_ENV=${nodeEnv ?? 'unset'}, on loopback and without a warning`, async (t) => {
+    const run = runCli(['--port', '0', '--data-dir', await tempDataDir(t)], { NODE_ENV: nodeEnv });
+    t.after(() => run.child.kill('SIGKILL'));
+    for await (const _ of run.child.stdout) if (/issuer http/.test(run.output().stdout)) break;
+    assert.match(run.output().stdout, /issuer http/, run.output().stderr);
+    assert.doesNotMatch(run.output().stderr + run.output().stdout, /WARNING/);
+    run.child.kill('SIGTERM');
+    await run.exited;
+  });
+}
+
+test('the CLI warns when --host puts it on every interface', async (t) => {
+  const run = runCli(['--port', '0', '--host', '0.0.0.0', '--data-dir', await tempDataDir(t)]);
+  t.after(() => run.child.kill('SIGKILL'));
+  for await (const _ of run.child.stdout) if (/issuer http/.test(run.output().stdout)) break;
+  assert.match(run.output().stdout + run.output().stderr, /WARNING: listening on 0\.0\.0\.0/);
+  run.child.kill('SIGTERM');
+  await run.exited;
+});

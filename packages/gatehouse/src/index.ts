@@ -46,4 +46,5 @@ export {
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
 export { printable, printableJson } from './core/printable.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
+export { isTenantId, type TenantPolicy } from './core/tenants.ts';
 export { MAX_TOKEN_LENGTH } from './core/token-shape.ts';

@@ -53,25 +53,35 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
     }),
   );
 
+  // Probes are unauthenticated: they answer with generic reasons, and the detail (URLs, driver
+  // errors) goes to the log, once per change rather than once per probe.
+  let lastLogged = '';
   app.get(
     '/ready',
     { schema: { ...meta, summary: 'Readiness: store answers and signing keys are loaded' } },
-    async (_request, reply) => {
+    async (request, reply) => {
       const storeCheck = await checkStore(store);
       const keys = gatehouse.status();
       const checks = {
-        store: storeCheck,
+        store: storeCheck.ok ? { ok: true } : { ok: false, reason: 'the store does not answer' },
         keys: {
           ok: keys.ready,
-          issuer: keys.issuer,
           keysLoadedAt: keys.keysLoadedAt,
           keyCount: keys.keyCount,
-          ...(keys.lastError === undefined ? {} : { error: keys.lastError }),
+          ...(keys.ready ? {} : { reason: 'signing keys are not loaded' }),
         },
         rateLimit: rateLimitStatus(),
       };
       reply.header('cache-control', 'no-store');
-      if (storeCheck.ok && keys.ready) return { status: 'ready', checks };
+      if (storeCheck.ok && keys.ready) {
+        lastLogged = '';
+        return { status: 'ready', checks };
+      }
+      const detail = { store: storeCheck.error, keys: keys.lastError, issuer: keys.issuer };
+      if (JSON.stringify(detail) !== lastLogged) {
+        lastLogged = JSON.stringify(detail);
+        request.log.warn(detail, 'not ready');
+      }
       const failing = Object.entries(checks)
         .filter(([, check]) => !check.ok)
         .map(([name]) => name);
@@ -87,17 +97,31 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
     withSecurity(app.swagger() as unknown as Record<string, unknown>, config, gatehouse),
   );
 
-  app.get('/.well-known/oauth-protected-resource', { schema: { hide: true } }, async (request, reply) => {
-    const base = baseUrl(config, request);
-    const issuer = gatehouse.status().issuer ?? config.auth.issuer;
-    reply.header('cache-control', 'public, max-age=300');
-    return {
-      resource: base,
-      authorization_servers: issuer ? [issuer] : [],
-      scopes_supported: Object.keys(SCOPE_DESCRIPTIONS),
-      bearer_methods_supported: ['header'],
-      resource_name: 'To-do API',
-      resource_documentation: `${base}${DOCS_PREFIX}`,
-    };
-  });
+  // RFC 9728 §3: the metadata of a resource identifier with a path lives under the well-known
+  // path followed by that path; §3.3: `resource` must equal the identifier the client started from.
+  const resourcePath = config.publicUrl ? new URL(config.publicUrl).pathname.replace(/\/+$/, '') : '';
+  const metadataPaths = ['/.well-known/oauth-protected-resource'];
+  if (resourcePath !== '') metadataPaths.push(`/.well-known/oauth-protected-resource${resourcePath}`);
+  for (const path of metadataPaths) {
+    app.get(path, { schema: { hide: true } }, async (request, reply) => {
+      const base = baseUrl(config, request);
+      const issuer = gatehouse.status().issuer ?? config.auth.issuer;
+      if (config.publicUrl) {
+        reply.header('cache-control', 'public, max-age=300');
+      } else {
+        // Built from the request's Host (and forwarded headers when a proxy is trusted): a
+        // shared cache must never hand one client's forged host to everyone else.
+        reply.header('cache-control', 'no-store');
+        reply.header('vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto');
+      }
+      return {
+        resource: base,
+        authorization_servers: issuer ? [issuer] : [],
+        scopes_supported: Object.keys(SCOPE_DESCRIPTIONS),
+        bearer_methods_supported: ['header'],
+        resource_name: 'To-do API',
+        resource_documentation: `${base}${DOCS_PREFIX}`,
+      };
+    });
+  }
 }

@@ -2,7 +2,7 @@
  * `TodoStore` on SQLite (better-sqlite3): WAL journal, numbered migrations, prepared statements.
  * better-sqlite3 is synchronous, so every write is committed before its promise resolves.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newId } from './ids.ts';
@@ -38,6 +38,23 @@ export interface SqliteStoreOptions {
   now?: () => Date;
 }
 
+// Everyone's items are in the file: readable by the service's user only, as the dev IdP's keys are.
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/**
+ * Creates the database file owner-only before SQLite opens it: SQLite gives its `-wal` and
+ * `-shm` files the database file's mode, so they follow. A file (or WAL) left world-readable by an
+ * earlier version is tightened; an existing directory is left as its owner made it.
+ */
+function prepareDatabaseFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
+  closeSync(openSync(path, 'a', FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, FILE_MODE);
+  }
+}
+
 const COLUMNS = 'id, owner, text, completed, due_date, created_at, updated_at';
 
 export class SqliteTodoStore implements TodoStore {
@@ -48,7 +65,7 @@ export class SqliteTodoStore implements TodoStore {
   #lastTime = 0;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path !== ':memory:') prepareDatabaseFile(options.path);
     this.#db = new Database(options.path);
     this.#now = options.now ?? (() => new Date());
     this.#db.pragma('journal_mode = WAL');

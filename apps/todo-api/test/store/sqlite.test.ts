@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -77,5 +77,21 @@ describe('SqliteTodoStore on disk', () => {
     const store = new SqliteTodoStore({ path: ':memory:' });
     await store.close();
     await assert.rejects(store.ping());
+  });
+});
+
+describe('SqliteTodoStore file modes', () => {
+  it('tightens a database and WAL left world-readable by an earlier version', async () => {
+    const path = join(dir, 'old', 'todos.db');
+    const old = new SqliteTodoStore({ path });
+    await old.create({ owner: 'alice', text: 'x' });
+    await old.close();
+    chmodSync(path, 0o644);
+    const store = new SqliteTodoStore({ path });
+    await store.create({ owner: 'alice', text: 'y' });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      assert.equal((statSync(file).mode & 0o777).toString(8), '600', file);
+    }
+    await store.close();
   });
 });

@@ -90,6 +90,14 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     maxBytes: resolved.keys.maxBytes,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
+  for (const issuer of resolved.issuers) {
+    if (issuer.tenants === 'any') {
+      logger.warn?.(
+        { issuer: issuer.name, tenants: 'any' },
+        'gatehouse: tokens of ANY tenant are accepted for this multi-tenant issuer (tenants: "any"); every organization can sign in its users and apps',
+      );
+    }
+  }
   const cache = resolved.cache.enabled ? new TokenCache(resolved.cache) : undefined;
   const validators = resolved.issuers.map(
     (config) =>

@@ -7,9 +7,7 @@ import type { Logger } from './logger.ts';
 import { IssuerMetadataSource } from './metadata-source.ts';
 import type { ResolvedIssuer, ResolvedOptions } from './options.ts';
 import { type ClaimMapping, defaultClaimMapping } from './principal.ts';
-
-const TENANT = '{tenantid}';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isTenantId, TENANT_TEMPLATE } from './tenants.ts';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -19,10 +17,12 @@ const templates = new Map<string, RegExp>();
 
 /** Does `iss` fit the trusted issuer, where `{tenantid}` (Entra multi-tenant metadata) stands for a GUID? */
 export function issuerFits(template: string, iss: string): boolean {
-  if (!template.includes(TENANT)) return iss === template;
+  if (!template.includes(TENANT_TEMPLATE)) return iss === template;
   let pattern = templates.get(template);
   if (!pattern) {
-    pattern = new RegExp(`^${escapeRegExp(template).replaceAll(escapeRegExp(TENANT), '[0-9a-fA-F-]{36}')}$`);
+    pattern = new RegExp(
+      `^${escapeRegExp(template).replaceAll(escapeRegExp(TENANT_TEMPLATE), '[0-9a-fA-F-]{36}')}$`,
+    );
     templates.set(template, pattern);
   }
   return pattern.test(iss);
@@ -93,9 +93,9 @@ export class IssuerValidator {
 
   /** The exact `iss` a token must carry: the template's `{tenantid}` filled from `tid`, allow-list applied. */
   expectedIssuer(template: string, claims: Readonly<JWTPayload> | undefined): string {
-    if (!template.includes(TENANT)) return template;
+    if (!template.includes(TENANT_TEMPLATE)) return template;
     const tid = claims?.tid;
-    if (typeof tid !== 'string' || !GUID.test(tid)) {
+    if (!isTenantId(tid)) {
       throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
         description: 'The token was issued by an untrusted issuer',
         detail: `token has no GUID "tid" to resolve the issuer template ${template}`,
@@ -103,7 +103,16 @@ export class IssuerValidator {
       });
     }
     const { tenants } = this.config;
-    if (tenants && !tenants.includes(tid)) {
+    if (tenants === undefined) {
+      // The template came from fetched metadata, so creation could not demand a tenant policy.
+      throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
+        description: 'The token was issued by an untrusted tenant',
+        detail: `the metadata names the multi-tenant issuer ${template} and no tenants are configured (list them in tenants, or "any")`,
+        claim: 'tid',
+        actual: tid,
+      });
+    }
+    if (tenants !== 'any' && !tenants.includes(tid)) {
       throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
         description: 'The token was issued by an untrusted tenant',
         detail: `tenant ${tid} is not on the allow-list (${tenants.join(', ')})`,
@@ -112,11 +121,11 @@ export class IssuerValidator {
         expected: tenants,
       });
     }
-    return template.replaceAll(TENANT, tid);
+    return template.replaceAll(TENANT_TEMPLATE, tid);
   }
 
   get needsClaimsToResolve(): boolean {
     const issuer = this.knownIssuer;
-    return issuer === undefined || issuer.includes(TENANT) || this.config.match !== undefined;
+    return issuer === undefined || issuer.includes(TENANT_TEMPLATE) || this.config.match !== undefined;
   }
 }

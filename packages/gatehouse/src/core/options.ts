@@ -4,6 +4,7 @@ import type { KeySetSnapshot } from './issuer-keys.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
 import type { Logger } from './logger.ts';
 import type { ClaimMapping } from './principal.ts';
+import { isMultiTenant, isTenantId, TENANT_TEMPLATE, type TenantPolicy } from './tenants.ts';
 import { secureUrl } from './url-policy.ts';
 
 /** One trusted issuer: where its keys are, what its tokens must say, how its claims read. */
@@ -22,8 +23,13 @@ export interface IssuerOptions {
   audience: string | readonly string[];
   /** The claim holding the audience. @default 'aud' (Cognito access tokens have none: 'client_id') */
   audienceClaim?: string;
-  /** Tenants (`tid`) allowed when the issuer is a `{tenantid}` template. @default any GUID */
-  tenants?: readonly string[];
+  /**
+   * Tenants (`tid`) allowed when the issuer is a `{tenantid}` template (Entra `common` /
+   * `organizations`): their ids, or `'any'` to accept every tenant in the world (logged as a
+   * warning). Required for such an issuer: without it, creation throws, and a template met only in
+   * fetched metadata refuses every token.
+   */
+  tenants?: TenantPolicy;
   /** How claims map onto the principal (provider presets set this). */
   claims?: Partial<ClaimMapping>;
   /** Provider-specific checks after the signature: return why the token fails, or undefined. */
@@ -91,7 +97,7 @@ export interface ResolvedIssuer {
   source: IssuerSource;
   audience: readonly string[];
   audienceClaim: string;
-  tenants: readonly string[] | undefined;
+  tenants: TenantPolicy | undefined;
   claims: Partial<ClaimMapping>;
   validate: IssuerOptions['validate'];
   match: IssuerOptions['match'];
@@ -180,7 +186,7 @@ function strings(value: unknown, path: string): readonly string[] {
 function source(options: IssuerOptions, at: string): IssuerSource {
   const { issuer } = options;
   // The issuer is compared byte for byte with `iss`, so keep it as written; only check its scheme.
-  if (issuer !== undefined) secureUrl(issuer.replaceAll('{tenantid}', 'tenant'), `${at}issuer`);
+  if (issuer !== undefined) secureUrl(issuer.replaceAll(TENANT_TEMPLATE, 'tenant'), `${at}issuer`);
   if (options.metadataUrl !== undefined && options.jwksUri !== undefined) {
     throw new ConfigurationError(`${at}metadataUrl`, 'and jwksUri are exclusive: give one');
   }
@@ -194,13 +200,35 @@ function source(options: IssuerOptions, at: string): IssuerSource {
   }
   if (!issuer)
     throw new ConfigurationError(`${at}issuer`, 'is required (or metadataUrl, or jwksUri with issuer)');
-  if (issuer.includes('{tenantid}'))
+  if (issuer.includes(TENANT_TEMPLATE))
     throw new ConfigurationError(`${at}issuer`, 'template needs metadataUrl or jwksUri');
   return {
     kind: 'discovery',
     metadataUrl: `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
     issuer,
   };
+}
+
+function tenantPolicy(options: IssuerOptions, at: string): TenantPolicy | undefined {
+  const { tenants } = options;
+  if (tenants === undefined) {
+    if (isMultiTenant(options.issuer, options.metadataUrl)) {
+      throw new ConfigurationError(
+        `${at}tenants`,
+        'is required with a multi-tenant ({tenantid}) issuer: list the tenant ids allowed to call, or "any" to accept every tenant',
+      );
+    }
+    return undefined;
+  }
+  if (tenants === 'any') return 'any';
+  const list = strings(tenants, `${at}tenants`);
+  const bad = list.find((tenant) => !isTenantId(tenant));
+  if (bad !== undefined)
+    throw new ConfigurationError(
+      `${at}tenants`,
+      `holds ${JSON.stringify(bad)}, not a tenant id (GUID) or "any"`,
+    );
+  return list;
 }
 
 function resolveIssuer(options: IssuerOptions, at: string): ResolvedIssuer {
@@ -219,7 +247,7 @@ function resolveIssuer(options: IssuerOptions, at: string): ResolvedIssuer {
     source: src,
     audience: strings(options.audience, `${at}audience`),
     audienceClaim: options.audienceClaim ?? 'aud',
-    tenants: options.tenants === undefined ? undefined : strings(options.tenants, `${at}tenants`),
+    tenants: tenantPolicy(options, at),
     claims: { ...options.claims },
     validate: options.validate,
     match: options.match,

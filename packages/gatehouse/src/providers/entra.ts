@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { ConfigurationError } from '../core/errors.ts';
 import type { IssuerOptions } from '../core/options.ts';
+import { isTenantId, type TenantPolicy } from '../core/tenants.ts';
 import { keySource, type PresetOptions, type ProviderConfig, required, trimSlash } from './shared.ts';
 
 export type EntraVersion = '1.0' | '2.0';
@@ -17,7 +18,6 @@ export interface EntraOptions extends PresetOptions {
 }
 
 const PUBLIC_CLOUD = 'https://login.microsoftonline.com';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Entra tokens say their version in `ver`; a v1 token on the v2 issuer (or back) is a misconfiguration. */
 export function requireVersion(version: EntraVersion) {
@@ -36,7 +36,7 @@ export function requireVersion(version: EntraVersion) {
 export function entra(options: EntraOptions): ProviderConfig {
   const tenantId = required(options.tenantId, 'entra.tenantId');
   const clientId = required(options.clientId, 'entra.clientId');
-  if (!GUID.test(tenantId))
+  if (!isTenantId(tenantId))
     throw new ConfigurationError('entra.tenantId', 'must be the directory (tenant) GUID');
   const instance = trimSlash(options.instance ?? PUBLIC_CLOUD);
   const versions = options.versions ?? ['2.0'];
@@ -66,19 +66,26 @@ export interface EntraMultiTenantOptions extends PresetOptions {
   clientId: string;
   /** `organizations` (work and school accounts) or `common` (also personal accounts). @default 'organizations' */
   authority?: 'organizations' | 'common';
-  /** Tenant ids allowed to call; anything else is refused. @default any tenant */
-  tenants?: readonly string[];
+  /** Tenant ids allowed to call (anything else is refused), or `'any'` for every tenant (logged). Required. */
+  tenants: TenantPolicy;
 }
 
 /**
  * Entra ID multi-tenant: the metadata's `https://login.microsoftonline.com/{tenantid}/v2.0` issuer
- * template is resolved with the token's `tid`, optionally limited to an allow-list of tenants.
+ * template is resolved with the token's `tid`, limited to an allow-list of tenants unless `'any'` says otherwise.
  */
 export function entraMultiTenant(options: EntraMultiTenantOptions): ProviderConfig {
   const clientId = required(options.clientId, 'entraMultiTenant.clientId');
   const instance = trimSlash(options.instance ?? PUBLIC_CLOUD);
-  for (const tenant of options.tenants ?? []) {
-    if (!GUID.test(tenant))
+  const { tenants } = options;
+  if (tenants === undefined) {
+    throw new ConfigurationError(
+      'entraMultiTenant.tenants',
+      'is required: list the tenant ids allowed to call, or "any" to accept every tenant',
+    );
+  }
+  for (const tenant of tenants === 'any' ? [] : tenants) {
+    if (!isTenantId(tenant))
       throw new ConfigurationError(
         'entraMultiTenant.tenants',
         `holds ${JSON.stringify(tenant)}, not a tenant GUID`,
@@ -96,7 +103,7 @@ export function entraMultiTenant(options: EntraMultiTenantOptions): ProviderConf
         ),
         audience: options.audience ?? clientId,
         validate: requireVersion('2.0'),
-        ...(options.tenants ? { tenants: options.tenants } : {}),
+        tenants,
       },
     ],
   };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createGatehouse } from '../../src/index.ts';
+import { createGatehouse, GatehouseError } from '../../src/index.ts';
 import { entra, entraMultiTenant } from '../../src/providers/index.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, OTHER_TENANT, refused, TENANT } from './helpers.ts';
@@ -123,10 +123,9 @@ describe('providers: Microsoft Entra ID', () => {
   });
 
   describe('multi-tenant (organizations / common)', () => {
-    const multi = (tenants?: string[]) =>
-      createGatehouse(
-        entraMultiTenant({ clientId: CLIENT, instance: idp.url, ...(tenants ? { tenants } : {}) }),
-      );
+    // Accepting every tenant must now be said explicitly.
+    const multi = (tenants: string[] | 'any' = 'any') =>
+      createGatehouse(entraMultiTenant({ clientId: CLIENT, instance: idp.url, tenants }));
     const tokenFor = (tid: string, iss = `${idp.url}/${tid}/v2.0`) => idp.sign({ ...userClaims(), tid, iss });
 
     it('resolves the {tenantid} issuer template with the token tid, for any tenant', async () => {
@@ -146,6 +145,78 @@ describe('providers: Microsoft Entra ID', () => {
         /tenant .* not on the allow-list/,
       );
       await accepted(multi([TENANT]), await tokenFor(TENANT));
+    });
+
+    it('a {tenantid} issuer trusts no tenant silently: creation stops without a tenant allow-list or "any"', () => {
+      const noTenants = (options: object) =>
+        assert.throws(
+          () => createGatehouse({ audience: CLIENT, ...options }),
+          (error: unknown) =>
+            error instanceof GatehouseError &&
+            error.code === 'ERR_CONFIGURATION' &&
+            /tenants is required with a multi-tenant/.test(error.description) &&
+            !error.description.includes('\n'),
+        );
+      noTenants({ issuer: `${idp.url}/{tenantid}/v2.0`, jwksUri: `${idp.url}/keys` });
+      noTenants({ metadataUrl: `${idp.url}/organizations/v2.0/.well-known/openid-configuration` });
+      noTenants({
+        metadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+      });
+      assert.throws(
+        () =>
+          createGatehouse({
+            issuers: [
+              {
+                metadataUrl: `${idp.url}/organizations/v2.0/.well-known/openid-configuration`,
+                audience: CLIENT,
+              },
+            ],
+          }),
+        /issuers\[0\]\.tenants is required/,
+      );
+      assert.throws(
+        () => entraMultiTenant({ clientId: CLIENT } as never),
+        /entraMultiTenant\.tenants is required/,
+      );
+      assert.throws(
+        () =>
+          createGatehouse({
+            metadataUrl: `${idp.url}/organizations/v2.0/.well-known/openid-configuration`,
+            audience: CLIENT,
+            tenants: ['contoso'],
+          }),
+        /not a tenant id/,
+      );
+      // An explicit issuer pins one tenant, whatever metadata serves its keys.
+      createGatehouse({
+        issuer: v2,
+        metadataUrl: `${idp.url}/organizations/v2.0/.well-known/openid-configuration`,
+        audience: CLIENT,
+      }).close();
+    });
+
+    it('accepts any tenant only when told "any", and logs a warning saying so', async () => {
+      const warnings: string[] = [];
+      const gh = createGatehouse({
+        metadataUrl: `${idp.url}/organizations/v2.0/.well-known/openid-configuration`,
+        audience: CLIENT,
+        tenants: 'any',
+        logger: { warn: (_obj, msg) => warnings.push(msg) },
+      });
+      assert.ok(
+        warnings.some((w) => /ANY tenant/.test(w)),
+        'the opt-in is logged',
+      );
+      await accepted(gh, await tokenFor(OTHER_TENANT));
+    });
+
+    it('refuses every tenant when the template is met only in fetched metadata and no tenants are set', async () => {
+      idp.publish('/tenant-agnostic/.well-known/openid-configuration', `${idp.url}/{tenantid}/v2.0`);
+      const gh = createGatehouse({
+        metadataUrl: `${idp.url}/tenant-agnostic/.well-known/openid-configuration`,
+        audience: CLIENT,
+      });
+      await refused(gh, await tokenFor(OTHER_TENANT), 'ERR_TOKEN_ISSUER', /no tenants are configured/);
     });
 
     it('refuses an iss that does not match its own tid, and a missing or non-GUID tid', async () => {
