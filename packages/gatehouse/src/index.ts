@@ -15,6 +15,7 @@ export {
 export { type Check, type Explanation, explain } from './core/explain.ts';
 export { extractBearerToken, type HeadersLike, type RequestLike } from './core/extract.ts';
 export { type AuthenticateOptions, createGatehouse, type Gatehouse } from './core/gatehouse.ts';
+export type { RouteAuth } from './core/guard.ts';
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
 export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
 export type { Logger } from './core/logger.ts';
@@ -27,6 +28,7 @@ export {
   requireClaim,
   requireScopeOrAppPermission,
   requireScopes,
+  requireSomeScopeOrAppPermission,
 } from './core/policy.ts';
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
