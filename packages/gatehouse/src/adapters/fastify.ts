@@ -151,7 +151,7 @@ function validate(routeOptions: RouteOptions): void {
 /**
  * Routes already in the router when the plugin registers. Fastify has no route listing, so this
  * reads its printed tree (children indented four columns, their text appended to the parent's).
- * Only for a warning: those routes are protected all the same.
+ * Only for the start-up line: those routes are protected all the same.
  */
 function routesSoFar(fastify: FastifyInstance): string[] {
   const found: string[] = [];
@@ -177,14 +177,9 @@ async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePlugi
   fastify.decorate('gatehouse', gatehouse);
   fastify.decorateRequest('principal', null);
 
+  // Still protected (the onRequest hook below runs for them too), but onRoute never saw them:
+  // named in the start-up line so they can be moved after the plugin.
   const earlier = routesSoFar(fastify);
-  if (earlier.length > 0) {
-    fastify.log.warn(
-      { routes: earlier },
-      'gatehouse: routes registered before the plugin are protected unless marked public, but are not ' +
-        'checked at start-up nor listed as public; register gatehouse before any route',
-    );
-  }
 
   const seen: RouteOptions[] = [];
   fastify.addHook('onRoute', (routeOptions) => {
@@ -205,7 +200,7 @@ async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePlugi
     }
     seen.length = 0;
     fastify.log.info(
-      { publicRoutes: [...open] },
+      { publicRoutes: [...open], ...(earlier.length > 0 ? { registeredBeforeGatehouse: earlier } : {}) },
       open.size === 0
         ? 'gatehouse: every route needs a token'
         : `gatehouse: ${open.size} route(s) are public (no token needed)`,
