@@ -194,4 +194,37 @@ describe('sign-in with the dev IdP', () => {
     const replay = await s.app.inject({ url: '/todos', headers: { ...host, cookie } });
     assert.equal(replay.headers.location, '/?notice=session-ended');
   });
+
+  it('a session cookie copied before sign-out is refused right after it: no page, no to-do posted', async (t) => {
+    const s = await setup(t);
+    const { callback, signInCookie } = await signIn(s, 'alice');
+    const done = await finish(s.app, callback, signInCookie);
+    const copied = setCookies(done.headers).get('todo_web_session')?.split(';')[0] ?? '';
+    const page = await s.app.inject({ url: '/todos', headers: { ...host, cookie: copied } });
+    assert.equal(page.statusCode, 200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const out = await s.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { ...host, ...FORM, cookie: copied, origin: WEB },
+      payload: formBody({ _csrf: csrf }),
+    });
+    assert.equal(out.statusCode, 303);
+    const before = s.api.requests.length;
+
+    // Same instant, access token still valid for an hour: only the server-side record stops it.
+    const replay = await s.app.inject({ url: '/todos', headers: { ...host, cookie: copied } });
+    assert.equal(replay.statusCode, 303);
+    assert.equal(replay.headers.location, '/?notice=session-ended');
+    assert.match(setCookies(replay.headers).get('todo_web_session') ?? '', /Max-Age=0/);
+    const post = await s.app.inject({
+      method: 'POST',
+      url: '/todos',
+      headers: { ...host, ...FORM, cookie: copied, origin: WEB },
+      payload: formBody({ _csrf: csrf, text: 'Written with a stolen cookie', dueDate: '' }),
+    });
+    assert.equal(post.statusCode, 303);
+    assert.equal(post.headers.location, '/?notice=session-ended');
+    assert.equal(s.api.requests.length, before, 'the API was not called with the ended session');
+  });
 });
