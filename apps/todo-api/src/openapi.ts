@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from 'gatehouse-auth';
+import { publicRoutes } from 'gatehouse-auth/fastify';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Config } from './config.ts';
 import { SCOPE_DESCRIPTIONS } from './permissions.ts';
@@ -99,19 +100,25 @@ export async function registerOpenApi(
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  await app.register(swaggerUi, {
-    routePrefix: DOCS_PREFIX,
-    initOAuth: {
-      clientId: DOCS_CLIENT_ID,
-      usePkceWithAuthorizationCodeGrant: true,
-      scopes: Object.keys(SCOPE_DESCRIPTIONS),
-      appName: 'To-do API docs',
-    },
-    uiConfig: { persistAuthorization: false, deepLinking: true },
-    theme: { js: [{ filename: 'oauth2-redirect-url.js', content: REDIRECT_SCRIPT }] },
-    transformSpecification: (document) => withSecurity(document as Document, config, gatehouse),
+  // The docs page and its assets come from @fastify/swagger-ui, whose routes take no config of
+  // ours: this context opens every route registered in it to anyone.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', publicRoutes);
+    await docs.register(swaggerUi, {
+      routePrefix: DOCS_PREFIX,
+      initOAuth: {
+        clientId: DOCS_CLIENT_ID,
+        usePkceWithAuthorizationCodeGrant: true,
+        scopes: Object.keys(SCOPE_DESCRIPTIONS),
+        appName: 'To-do API docs',
+      },
+      uiConfig: { persistAuthorization: false, deepLinking: true },
+      theme: { js: [{ filename: 'oauth2-redirect-url.js', content: REDIRECT_SCRIPT }] },
+      transformSpecification: (document) => withSecurity(document as Document, config, gatehouse),
+    });
   });
-  app.get(DOCS_REDIRECT_PATH, { schema: { hide: true } }, async (request, reply) => {
+  const hidden = { config: { gatehouse: { public: true } }, schema: { hide: true } } as const;
+  app.get(DOCS_REDIRECT_PATH, hidden, async (request, reply) => {
     const q = request.url.indexOf('?');
     return reply.redirect(
       `${DOCS_PREFIX}/static/oauth2-redirect.html${q === -1 ? '' : request.url.slice(q)}`,

@@ -19,6 +19,7 @@ import { isTodoWebError, type TodoWebError } from './errors.ts';
 import { createOidc, type Oidc } from './oidc.ts';
 import { seeOther, sendMessage } from './render.ts';
 import { endSession, registerSession, viewerOf } from './request-session.ts';
+import { createRevokedSessions, type RevokedSessions } from './revoked-sessions.ts';
 import { authRoutes } from './routes/auth.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { todoRoutes } from './routes/todos.ts';
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
   api?: TodoApi;
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
+  /** Where signed-out sessions are recorded. @default this process's memory */
+  revoked?: RevokedSessions;
   /** Log through Fastify's pino at this level. @default no logging */
   logLevel?: string;
 }
@@ -97,6 +100,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     oidc: options.oidc ?? createOidc(config, { now }),
     api: options.api ?? createApiClient(config.apiUrl),
     cookies: cookieJar(config.secure),
+    revoked: options.revoked ?? createRevokedSessions({ now }),
     now,
   };
 

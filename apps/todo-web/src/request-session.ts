@@ -24,8 +24,16 @@ export function registerSession(app: FastifyInstance, ctx: AppContext): void {
     const sealed = readCookie(request, ctx.cookies.session);
     if (sealed === undefined) return;
     const session = await openSession(ctx.codec, sealed);
-    if (session) request.session = session;
-    else clearCookie(request, reply, ctx.cookies, ctx.cookies.session);
+    if (!session) {
+      clearCookie(request, reply, ctx.cookies, ctx.cookies.session);
+      return;
+    }
+    // A copy of the cookie of a session that signed out: answered like any ended session
+    // (cookie cleared, back to the landing page), whatever it asked for.
+    if (ctx.revoked.isRevoked(session.id)) {
+      throw new TodoWebError('ERR_SESSION_ENDED', 'cookie of a signed-out session');
+    }
+    request.session = session;
   });
 }
 
@@ -49,7 +57,10 @@ export async function saveSession(
   request.session = session;
 }
 
+/** Clears the cookie and ends the session on the server, so no copy of the cookie works either. */
 export function endSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
+  const session = request.session;
+  if (session) ctx.revoked.revoke(session.id, session.signedInAt + SESSION_MAX_AGE_SECONDS);
   clearCookie(request, reply, ctx.cookies, ctx.cookies.session);
   request.session = null;
 }

@@ -12,6 +12,8 @@ import { EncryptJWT, type JWTPayload, jwtDecrypt } from 'jose';
 
 /** What a signed-in browser carries (encrypted): only what calling the API needs. */
 export interface SessionData {
+  /** Random id, so that signing out can end this session on the server (revoked-sessions.ts). */
+  id: string;
   /** Display name of the user (ID token `name`, else `preferred_username`, else `sub`). */
   userName: string;
   accessToken: string;
@@ -109,19 +111,36 @@ function isString(value: unknown): value is string {
 }
 
 export function sealSession(codec: SessionCodec, data: SessionData, ttlSeconds: number): Promise<string> {
-  const { userName, accessToken, refreshToken, expiresAt, csrf, signedInAt } = data;
-  const claims = { name: userName, at: accessToken, rt: refreshToken, ate: expiresAt, csrf, sia: signedInAt };
+  const { id, userName, accessToken, refreshToken, expiresAt, csrf, signedInAt } = data;
+  const claims = {
+    sid: id,
+    name: userName,
+    at: accessToken,
+    rt: refreshToken,
+    ate: expiresAt,
+    csrf,
+    sia: signedInAt,
+  };
   return codec.seal('session', claims, ttlSeconds);
 }
 
 export async function openSession(codec: SessionCodec, token: string): Promise<SessionData | undefined> {
   const payload = await codec.open('session', token);
   if (!payload) return undefined;
-  const { name, at, rt, ate, csrf, sia } = payload;
-  if (!isString(name) || !isString(at) || !isString(csrf)) return undefined;
+  const { sid, name, at, rt, ate, csrf, sia } = payload;
+  // Without an id a session could not be ended on the server: not accepted.
+  if (!isString(sid) || !isString(name) || !isString(at) || !isString(csrf)) return undefined;
   if (typeof ate !== 'number' || typeof sia !== 'number') return undefined;
   if (rt !== undefined && !isString(rt)) return undefined;
-  return { userName: name, accessToken: at, refreshToken: rt, expiresAt: ate, csrf, signedInAt: sia };
+  return {
+    id: sid,
+    userName: name,
+    accessToken: at,
+    refreshToken: rt,
+    expiresAt: ate,
+    csrf,
+    signedInAt: sia,
+  };
 }
 
 export function sealSignIn(codec: SessionCodec, data: SignInData, ttlSeconds: number): Promise<string> {

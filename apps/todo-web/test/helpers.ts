@@ -9,6 +9,7 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type BuildAppOptions, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import { newSessionId } from '../src/revoked-sessions.ts';
 import { createSessionCodec, type SessionData, sealSession } from '../src/session.ts';
 
 export const SECRET = 'test-secret-that-is-long-enough-to-pass-32';
@@ -29,6 +30,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function session(overrides: Partial<SessionData> = {}): SessionData {
   const now = Math.floor(Date.now() / 1000);
   return {
+    id: newSessionId(),
     userName: 'Alice Example',
     accessToken: 'access-token-alice',
     refreshToken: 'refresh-token-alice',

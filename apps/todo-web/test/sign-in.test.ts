@@ -7,11 +7,13 @@ import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { CSRF_FIELD } from '../src/csrf.ts';
+import { createSessionCodec, openSession } from '../src/session.ts';
 import {
   FORM,
   fakeApi,
   formBody,
   json,
+  SECRET,
   session,
   sessionCookie,
   setCookies,
@@ -193,5 +195,80 @@ describe('sign-in with the dev IdP', () => {
     s.clock.now += 3590_000;
     const replay = await s.app.inject({ url: '/todos', headers: { ...host, cookie } });
     assert.equal(replay.headers.location, '/?notice=session-ended');
+  });
+
+  it('a session cookie copied before sign-out is refused right after it: no page, no to-do posted', async (t) => {
+    const s = await setup(t);
+    const { callback, signInCookie } = await signIn(s, 'alice');
+    const done = await finish(s.app, callback, signInCookie);
+    const copied = setCookies(done.headers).get('todo_web_session')?.split(';')[0] ?? '';
+    const page = await s.app.inject({ url: '/todos', headers: { ...host, cookie: copied } });
+    assert.equal(page.statusCode, 200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const out = await s.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { ...host, ...FORM, cookie: copied, origin: WEB },
+      payload: formBody({ _csrf: csrf }),
+    });
+    assert.equal(out.statusCode, 303);
+    const before = s.api.requests.length;
+
+    // Same instant, access token still valid for an hour: only the server-side record stops it.
+    const replay = await s.app.inject({ url: '/todos', headers: { ...host, cookie: copied } });
+    assert.equal(replay.statusCode, 303);
+    assert.equal(replay.headers.location, '/?notice=session-ended');
+    assert.match(setCookies(replay.headers).get('todo_web_session') ?? '', /Max-Age=0/);
+    const post = await s.app.inject({
+      method: 'POST',
+      url: '/todos',
+      headers: { ...host, ...FORM, cookie: copied, origin: WEB },
+      payload: formBody({ _csrf: csrf, text: 'Written with a stolen cookie', dueDate: '' }),
+    });
+    assert.equal(post.statusCode, 303);
+    assert.equal(post.headers.location, '/?notice=session-ended');
+    assert.equal(s.api.requests.length, before, 'the API was not called with the ended session');
+  });
+
+  it('sign-out also revokes the refresh token at the IdP: it is refused there, a live session’s is not', async (t) => {
+    const s = await setup(t);
+    const codec = createSessionCodec([SECRET]);
+    const sessions = [];
+    for (const user of ['alice', 'alice']) {
+      const { callback, signInCookie } = await signIn(s, user);
+      const done = await finish(s.app, callback, signInCookie);
+      const cookie = setCookies(done.headers).get('todo_web_session')?.split(';')[0] ?? '';
+      const opened = await openSession(codec, cookie.slice(cookie.indexOf('=') + 1));
+      assert.ok(opened?.refreshToken, 'the session holds a refresh token');
+      sessions.push({ cookie, refreshToken: opened.refreshToken });
+    }
+    const [signedOut, live] = sessions as [(typeof sessions)[0], (typeof sessions)[0]];
+    const page = await s.app.inject({ url: '/todos', headers: { ...host, cookie: signedOut.cookie } });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const out = await s.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { ...host, ...FORM, cookie: signedOut.cookie, origin: WEB },
+      payload: formBody({ _csrf: csrf }),
+    });
+    assert.equal(out.statusCode, 303);
+
+    const { token_endpoint } = (await (
+      await fetch(`${s.issuer}/.well-known/openid-configuration`)
+    ).json()) as { token_endpoint: string };
+    const refresh = (refreshToken: string) =>
+      fetch(token_endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: 'todo-web',
+        }),
+      });
+    const refused = await refresh(signedOut.refreshToken);
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error: string }).error, 'invalid_grant');
+    assert.equal((await refresh(live.refreshToken)).status, 200, 'the same request works for a live session');
   });
 });

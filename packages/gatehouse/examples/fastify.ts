@@ -16,5 +16,7 @@ app.get(
     hello: request.principal?.subject,
   }),
 );
+// Every route needs a token unless it says otherwise.
+app.get('/health', { config: { gatehouse: { public: true } } }, async () => ({ status: 'ok' }));
 
 await app.listen({ port: Number(process.env.PORT ?? 8080), host: '127.0.0.1' });

@@ -42,6 +42,7 @@ export {
   requireClaim,
   requireScopeOrAppPermission,
   requireScopes,
+  requireSomeScopeOrAppPermission,
 } from './core/policy.ts';
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
 export { printable, printableJson } from './core/printable.ts';

@@ -59,4 +59,25 @@ describe('the README examples run as written and protect their route', () => {
       }
     });
   }
+
+  it('examples/fastify.ts: the route marked public answers without a token', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../examples/fastify.ts', import.meta.url))],
+      {
+        env: { ...process.env, AUTH_ISSUER: issuer.url, AUTH_AUDIENCE: issuer.audience, PORT: String(port) },
+        stdio: 'ignore',
+      },
+    );
+    try {
+      const url = `http://127.0.0.1:${port}/health`;
+      await waitFor(url, child);
+      const health = await fetch(url);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: 'ok' });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

@@ -44,10 +44,13 @@ export function baseUrl(config: Config, request: FastifyRequest): string {
 export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOptions): Promise<void> {
   const { config, store, gatehouse, rateLimitStatus } = options;
   const meta = { tags: ['meta'] };
+  // Probes, documents and metadata are for anyone; every other route needs a token by default.
+  const open = { gatehouse: { public: true } } as const;
+  const hidden = { config: open, schema: { hide: true } };
 
   app.get(
     '/health',
-    { schema: { ...meta, summary: 'Liveness: 200 while the process serves' } },
+    { config: open, schema: { ...meta, summary: 'Liveness: 200 while the process serves' } },
     async () => ({
       status: 'ok',
     }),
@@ -58,7 +61,10 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
   let lastLogged = '';
   app.get(
     '/ready',
-    { schema: { ...meta, summary: 'Readiness: store answers and signing keys are loaded' } },
+    {
+      config: open,
+      schema: { ...meta, summary: 'Readiness: store answers and signing keys are loaded' },
+    },
     async (request, reply) => {
       const storeCheck = await checkStore(store);
       const keys = gatehouse.status();
@@ -93,7 +99,7 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
     },
   );
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () =>
+  app.get('/openapi.json', hidden, async () =>
     withSecurity(app.swagger() as unknown as Record<string, unknown>, config, gatehouse),
   );
 
@@ -103,7 +109,7 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
   const metadataPaths = ['/.well-known/oauth-protected-resource'];
   if (resourcePath !== '') metadataPaths.push(`/.well-known/oauth-protected-resource${resourcePath}`);
   for (const path of metadataPaths) {
-    app.get(path, { schema: { hide: true } }, async (request, reply) => {
+    app.get(path, hidden, async (request, reply) => {
       const base = baseUrl(config, request);
       const issuer = gatehouse.status().issuer ?? config.auth.issuer;
       if (config.publicUrl) {

@@ -1,7 +1,7 @@
 /**
  * Signing in (authorization code + PKCE; state, nonce and verifier kept in a short-lived encrypted
- * cookie) and out (session cookie cleared, refresh token revoked, then the provider's end-session
- * endpoint, which sends the browser back to the landing page).
+ * cookie) and out (session ended on the server and its cookie cleared, refresh token revoked, then
+ * the provider's end-session endpoint, which sends the browser back to the landing page).
  */
 import type { FastifyInstance } from 'fastify';
 import { SIGN_IN_MAX_AGE_SECONDS } from '../config.ts';
@@ -11,6 +11,7 @@ import { newCsrfToken } from '../csrf.ts';
 import { TodoWebError } from '../errors.ts';
 import { seeOther } from '../render.ts';
 import { endSession, saveSession } from '../request-session.ts';
+import { newSessionId } from '../revoked-sessions.ts';
 import { checkCsrf } from '../security.ts';
 import { openSignIn, sealSignIn } from '../session.ts';
 
@@ -35,6 +36,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const callbackUrl = new URL(request.url, ctx.config.baseUrl);
     const signedIn = await ctx.oidc.finishSignIn(callbackUrl, signIn);
     await saveSession(ctx, request, reply, {
+      id: newSessionId(),
       ...signedIn,
       csrf: newCsrfToken(),
       signedInAt: Math.floor(ctx.now() / 1000),

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DevIdp } from 'gatehouse-dev-idp';
+import { type DevIdp, getUserToken } from 'gatehouse-dev-idp';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createSessionCodec, openSession } from '../../src/session.ts';
 import { containsJwt, freePort, SECRET } from '../helpers.ts';
@@ -30,11 +30,15 @@ describe('todo-web in Chromium', { timeout: 90_000 }, () => {
   let web = '';
   let readOnlyWeb = '';
   let aliceItemId = '';
+  let apiUrl = '';
+  /** Alice's session cookie and CSRF token as someone who copied them before she signed out. */
+  const copied = { cookie: '', csrf: '' };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'todo-web-e2e-'));
     const [apiPort, webPort, readOnlyPort] = [await freePort(), await freePort(), await freePort()];
     web = `http://localhost:${webPort}`;
+    apiUrl = `http://127.0.0.1:${apiPort}`;
     readOnlyWeb = `http://127.0.0.1:${readOnlyPort}`;
     idp = await startDevIdpFor({
       dataDir: join(dir, 'idp'),
@@ -178,6 +182,15 @@ describe('todo-web in Chromium', { timeout: 90_000 }, () => {
     assert.deepEqual(await page.locator('.todo .text').allTextContents(), ['Buy milk']);
   });
 
+  it('(a copy of the session cookie is taken while alice is signed in)', async () => {
+    const cookie = (await context.cookies(web)).find((c) => c.name === 'todo_web_session');
+    assert.ok(cookie, 'signed in');
+    copied.cookie = `${cookie.name}=${cookie.value}`;
+    copied.csrf = await page.locator('input[name=_csrf]').first().inputValue();
+    const works = await fetch(`${web}/todos`, { headers: { cookie: copied.cookie }, redirect: 'manual' });
+    assert.equal(works.status, 200, 'the copy works while the session lasts');
+  });
+
   it('signs out through the IdP and back to the landing page', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(new RegExp(`^${idp.issuer}/session/end`));
@@ -188,6 +201,36 @@ describe('todo-web in Chromium', { timeout: 90_000 }, () => {
     assert.equal(
       cookies.find((cookie) => cookie.name === 'todo_web_session'),
       undefined,
+    );
+  });
+
+  it('after sign-out the copied cookie is refused: back to the landing page, and it cannot add a to-do', async () => {
+    const read = await fetch(`${web}/todos`, { headers: { cookie: copied.cookie }, redirect: 'manual' });
+    assert.equal(read.status, 303);
+    assert.equal(read.headers.get('location'), '/?notice=session-ended');
+    const text = 'Added with a cookie copied before sign-out';
+    const write = await fetch(`${web}/todos`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: copied.cookie,
+        origin: web,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ _csrf: copied.csrf, text, dueDate: '' }).toString(),
+    });
+    assert.equal(write.status, 303);
+    assert.equal(write.headers.get('location'), '/?notice=session-ended');
+    // Ask the API itself, with a fresh token of alice's: nothing was added.
+    const token = (await getUserToken({ issuer: idp.issuer, user: 'alice' })).accessToken;
+    const list = await fetch(`${apiUrl}/api/todos?limit=200`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(list.status, 200);
+    const items = (await list.json()) as Array<{ text: string }>;
+    assert.deepEqual(
+      items.map((item) => item.text),
+      ['Buy milk'],
     );
   });
 

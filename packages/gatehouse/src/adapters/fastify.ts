@@ -4,8 +4,11 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
   onRequestHookHandler,
+  onRouteHookHandler,
+  RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { ConfigurationError } from '../core/errors.ts';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { guardThen, type RouteAuth } from '../core/guard.ts';
 import type { GatehouseOptions } from '../core/options.ts';
@@ -21,10 +24,35 @@ declare module 'fastify' {
     gatehouse: Gatehouse;
   }
   interface FastifyContextConfig {
-    /** Protects the route: `{ require: [...], optional?: boolean }`. Routes without it are public. */
-    gatehouse?: RouteAuth;
+    /**
+     * What the route asks of its caller: `{ require: [...], optional?, allowTokensWithoutScopes? }`,
+     * or `{ public: true }` to open it to anyone. Without it the route still needs a valid token
+     * that carries some scope or app permission: with the plugin registered, nothing is public
+     * by omission.
+     */
+    gatehouse?: RouteAuth | PublicRoute;
   }
 }
+
+/** The explicit opt-out: the route is served to anyone, and listed as public at start-up. */
+export interface PublicRoute {
+  public: true;
+  require?: never;
+  optional?: never;
+  allowTokensWithoutScopes?: never;
+}
+
+function isPublic(route: RouteAuth | PublicRoute | undefined): route is PublicRoute {
+  return route !== undefined && (route as { public?: unknown }).public === true;
+}
+
+/** What a route without `config.gatehouse` gets: a valid token with some scope or app permission. */
+const DEFAULT_ROUTE: RouteAuth = Object.freeze({});
+
+/** Hooks made by `protect()`: their routes are checked there, not a second time by the plugin. */
+const protectHooks = new WeakSet<onRequestHookHandler>();
+/** `config.gatehouse` values the plugin wrote for routes that carry a `protect()` hook. */
+const checkedByHook = new WeakSet<object>();
 
 /** Either a ready `Gatehouse` (shared with `/ready` checks, say) or the options to build one. */
 export type GatehousePluginOptions = { gatehouse: Gatehouse } | GatehouseOptions;
@@ -61,9 +89,85 @@ function check(
 
 /** A route-level hook, for routes that prefer `onRequest: protect({...})` to `config.gatehouse`. */
 export function protect(route: RouteAuth = {}): onRequestHookHandler {
-  return function gatehouseProtect(request, reply, done) {
+  const hook: onRequestHookHandler = function gatehouseProtect(request, reply, done) {
     check(request, reply, route, done);
   };
+  protectHooks.add(hook);
+  return hook;
+}
+
+/**
+ * An `onRoute` hook that opens every route registered in its context to anyone, for plugins that
+ * add routes the application cannot configure (documentation pages, say):
+ * `app.register(async (docs) => { docs.addHook('onRoute', publicRoutes); await docs.register(swaggerUi) })`.
+ */
+export const publicRoutes: onRouteHookHandler = (routeOptions) => {
+  const current = routeOptions.config?.gatehouse;
+  if (current !== undefined && !isPublic(current)) {
+    throw new ConfigurationError(
+      `route ${String(routeOptions.method)} ${routeOptions.url}`,
+      'has config.gatehouse and was registered where publicRoutes opens every route',
+    );
+  }
+  routeOptions.config = { ...routeOptions.config, gatehouse: { public: true } };
+};
+
+function hasProtectHook(routeOptions: RouteOptions): boolean {
+  const hooks = routeOptions.onRequest;
+  if (hooks === undefined) return false;
+  const list = Array.isArray(hooks) ? hooks : [hooks];
+  return list.some((hook) => protectHooks.has(hook as onRequestHookHandler));
+}
+
+function describeRoute(routeOptions: RouteOptions): string {
+  const methods = Array.isArray(routeOptions.method) ? routeOptions.method.join(',') : routeOptions.method;
+  return `${methods} ${routeOptions.url}`;
+}
+
+/** A route that would be public by contradiction (`public` with requirements) stops start-up. */
+function validate(routeOptions: RouteOptions): void {
+  const route = routeOptions.config?.gatehouse as Record<string, unknown> | undefined;
+  if (route === undefined || checkedByHook.has(route)) return;
+  if (typeof route !== 'object' || route === null) {
+    throw new ConfigurationError(
+      `route ${describeRoute(routeOptions)}`,
+      'config.gatehouse must be an object',
+    );
+  }
+  if ('public' in route && route.public !== true) {
+    throw new ConfigurationError(
+      `route ${describeRoute(routeOptions)}`,
+      'config.gatehouse.public must be true or absent; omit it to protect the route',
+    );
+  }
+  if (route.public === true && Object.keys(route).some((key) => key !== 'public')) {
+    throw new ConfigurationError(
+      `route ${describeRoute(routeOptions)}`,
+      'config.gatehouse.public cannot be combined with require, optional or allowTokensWithoutScopes',
+    );
+  }
+}
+
+/**
+ * Routes already in the router when the plugin registers. Fastify has no route listing, so this
+ * reads its printed tree (children indented four columns, their text appended to the parent's).
+ * Only for the start-up line: those routes are protected all the same.
+ */
+function routesSoFar(fastify: FastifyInstance): string[] {
+  const found: string[] = [];
+  const stack: string[] = [];
+  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
+    const connector = /(?:├── |└── )/.exec(line);
+    if (!connector) continue;
+    const depth = Math.floor(connector.index / 4);
+    const node = /^(.*?)(?: \(([^)]*)\))?$/.exec(line.slice(connector.index + 4));
+    if (!node) continue;
+    const path = (depth > 0 ? (stack[depth - 1] ?? '') : '') + node[1];
+    stack[depth] = path;
+    stack.length = depth + 1;
+    if (node[2] !== undefined) found.push(`${node[2]} ${path}`);
+  }
+  return found;
 }
 
 async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePluginOptions): Promise<void> {
@@ -72,10 +176,48 @@ async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePlugi
     'gatehouse' in options ? options.gatehouse : createGatehouse({ logger: fastify.log, ...options });
   fastify.decorate('gatehouse', gatehouse);
   fastify.decorateRequest('principal', null);
+
+  // Still protected (the onRequest hook below runs for them too), but onRoute never saw them:
+  // named in the start-up line so they can be moved after the plugin.
+  const earlier = routesSoFar(fastify);
+
+  const seen: RouteOptions[] = [];
+  fastify.addHook('onRoute', (routeOptions) => {
+    if (routeOptions.config?.gatehouse === undefined && hasProtectHook(routeOptions)) {
+      const marker = {};
+      checkedByHook.add(marker);
+      routeOptions.config = { ...routeOptions.config, gatehouse: marker };
+    }
+    seen.push(routeOptions);
+  });
+
+  fastify.addHook('onReady', async () => {
+    // Read now, not in onRoute: hooks added after this one (publicRoutes) may still change config.
+    const open = new Set<string>();
+    for (const routeOptions of seen) {
+      validate(routeOptions);
+      if (isPublic(routeOptions.config?.gatehouse)) open.add(describeRoute(routeOptions));
+    }
+    seen.length = 0;
+    fastify.log.info(
+      { publicRoutes: [...open], ...(earlier.length > 0 ? { registeredBeforeGatehouse: earlier } : {}) },
+      open.size === 0
+        ? 'gatehouse: every route needs a token'
+        : `gatehouse: ${open.size} route(s) are public (no token needed)`,
+    );
+  });
+
+  // Every route Fastify serves passes here, whenever and wherever it was registered.
   fastify.addHook('onRequest', (request, reply, done) => {
+    // Unmatched requests belong to the not-found handler: there is nothing to protect, and a 401
+    // there would only hide the 404.
+    if (request.is404) {
+      done();
+      return;
+    }
     const route = request.routeOptions.config.gatehouse;
-    if (route === undefined) done();
-    else check(request, reply, route, done);
+    if (isPublic(route) || (route !== undefined && checkedByHook.has(route))) done();
+    else check(request, reply, route ?? DEFAULT_ROUTE, done);
   });
   if (owned) {
     fastify.addHook('onReady', async () => gatehouse.start());

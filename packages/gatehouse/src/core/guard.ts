@@ -1,6 +1,6 @@
 import type { RequestLike } from './extract.ts';
 import type { Gatehouse } from './gatehouse.ts';
-import type { Requirement } from './policy.ts';
+import { type Requirement, requireSomeScopeOrAppPermission } from './policy.ts';
 import type { Principal } from './principal.ts';
 
 /** What a route asks of its caller; every adapter takes this same shape. */
@@ -9,6 +9,12 @@ export interface RouteAuth {
   require?: readonly Requirement[];
   /** Anonymous callers pass as `null` and skip `require`; a present but invalid token is still refused. */
   optional?: boolean;
+  /**
+   * Accept a valid token that carries neither delegated scopes nor app permissions. Off by default:
+   * such a token is 403 `insufficient_scope` unless the route authorizes by other means (claims,
+   * its own access list) and says so here. An empty `require` does not imply it.
+   */
+  allowTokensWithoutScopes?: boolean;
 }
 
 /**
@@ -24,9 +30,14 @@ export function guardThen(
   refuse: (error: unknown) => void,
 ): void {
   const decide = (principal: Principal | null): void => {
-    if (principal !== null && route.require && route.require.length > 0) {
+    if (principal !== null) {
       try {
-        gatehouse.authorize(principal, route.require);
+        // The route's own requirements first: their answer names the scope a client should ask for.
+        if (route.require && route.require.length > 0) gatehouse.authorize(principal, route.require);
+        if (route.allowTokensWithoutScopes !== true) {
+          const failure = requireSomeScopeOrAppPermission.check(principal);
+          if (failure) throw failure;
+        }
       } catch (error) {
         refuse(error);
         return;

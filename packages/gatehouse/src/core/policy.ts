@@ -95,6 +95,27 @@ export function requireScopeOrAppPermission(options: {
   };
 }
 
+/**
+ * The default every route gets through the guard, as Microsoft.Identity.Web does: a token with
+ * neither delegated scopes nor app permissions grants nothing to act on, so it is refused unless a
+ * route says it authorizes by other means (`allowTokensWithoutScopes`). It reads the principal's
+ * mapped lists, so a preset's sources (Auth0 `permissions`, Keycloak `realm_access.roles`) count.
+ * 403 `insufficient_scope`, not 401: the token is genuine, and a new token of the same shape would
+ * not help (RFC 6750 §3.1).
+ */
+export const requireSomeScopeOrAppPermission: Requirement = Object.freeze({
+  description: 'some delegated scope or app permission',
+  check: (p: Principal) =>
+    p.scopes.length > 0 || p.roles.length > 0
+      ? undefined
+      : new InsufficientScopeError({
+          scope: [],
+          description: 'The token grants no scope or app permission',
+          detail:
+            'token has neither delegated scopes nor app permissions; the route does not allow such tokens',
+        }),
+});
+
 type ClaimValue = string | number | boolean;
 
 /**

@@ -354,6 +354,66 @@ export function runAdapterBehaviour(name: string, makeServer: MakeServer): void 
       });
     });
 
+    describe('tokens with neither scopes nor app permissions (secure by default)', () => {
+      const NO_GRANTS =
+        'Bearer realm="api", error="insufficient_scope", error_description="The token grants no scope or app permission"';
+      const scopeless = () => issuer.sign({}, { omit: ['scp'] });
+
+      it('a token without scp or roles is 403 insufficient_scope on a route with no requirement', async () => {
+        const t = await scopeless();
+        const reply = await get('/authenticated', bearer(t));
+        problem(reply, 403, 'ERR_INSUFFICIENT_SCOPE');
+        assert.equal(header(reply, 'www-authenticate'), NO_GRANTS);
+        assertNoLeak(reply, t);
+      });
+
+      it('an empty scp or roles counts as none', async () => {
+        for (const claims of [{ scp: '' }, { scp: [] }, { scp: ' ', roles: [] }]) {
+          const reply = await get('/authenticated', bearer(await issuer.sign(claims)));
+          problem(reply, 403, 'ERR_INSUFFICIENT_SCOPE');
+        }
+      });
+
+      it('a claim-only requirement does not let a token without scopes or roles through', async () => {
+        const reply = await get('/claim', bearer(await scopeless()));
+        problem(reply, 403, 'ERR_INSUFFICIENT_SCOPE');
+        assert.equal(header(reply, 'www-authenticate'), NO_GRANTS);
+      });
+
+      it('on a scope-protected route the answer still names the scope to ask for', async () => {
+        expectInsufficientScope(
+          await get('/read', bearer(await scopeless())),
+          'ToDoList.Read ToDoList.ReadWrite',
+        );
+      });
+
+      it('on an optional route a token without scopes or roles is refused, anonymous still passes', async () => {
+        problem(await get('/optional', bearer(await scopeless())), 403, 'ERR_INSUFFICIENT_SCOPE');
+        expectOk(await get('/optional'), { anonymous: true });
+      });
+
+      it('any scope, or app permissions alone, satisfy a route with no requirement', async () => {
+        expectOk(await get('/authenticated', bearer(await issuer.sign({ scp: 'openid' }))), {
+          subject: SUBJECT,
+          isApp: false,
+          scopes: ['openid'],
+        });
+        const app = await issuer.sign({ roles: ['Anything.All'] }, { omit: ['scp'] });
+        expectOk(await get('/authenticated', bearer(app)), { subject: SUBJECT, isApp: true, scopes: [] });
+      });
+
+      it('allowTokensWithoutScopes: the route accepts such a token, and still applies its requirement', async () => {
+        const t = await scopeless();
+        expectOk(await get('/acl', bearer(t)), { subject: SUBJECT, isApp: false, scopes: [] });
+        problem(
+          await get('/acl', bearer(await issuer.sign({ tid: 'other' }, { omit: ['scp'] }))),
+          403,
+          'ERR_FORBIDDEN',
+        );
+        expectMissing(await get('/acl'));
+      });
+    });
+
     describe('optional authentication', () => {
       it('no token, or another scheme: 200 anonymous', async () => {
         expectOk(await get('/optional'), { anonymous: true });

@@ -22,6 +22,7 @@ import {
   requireClaim,
   requireScopeOrAppPermission,
   requireScopes,
+  requireSomeScopeOrAppPermission,
 } from '../../src/index.ts';
 import { listen, type RunningServer } from './http-client.ts';
 
@@ -51,6 +52,14 @@ export const ROUTES: readonly ProtectedRoute[] = [
   { method: 'GET', path: '/write', auth: { require: [requireScopes(['ToDoList.ReadWrite'])] } },
   { method: 'GET', path: '/optional', auth: { optional: true } },
   { method: 'GET', path: '/claim', auth: { require: [requireClaim('tid', TENANT)] } },
+  // No requirement at all: still needs a token with some scope or app permission.
+  { method: 'GET', path: '/authenticated', auth: {} },
+  // A route that authorizes by its own means accepts tokens without scopes or app permissions.
+  {
+    method: 'GET',
+    path: '/acl',
+    auth: { require: [requireClaim('tid', TENANT)], allowTokensWithoutScopes: true },
+  },
 ];
 
 export type PrincipalJson =
@@ -73,7 +82,7 @@ export type MakeServer = (gatehouse: Gatehouse) => Promise<RunningServer>;
 export const fastifyServer: MakeServer = async (gatehouse) => {
   const app = Fastify({ forceCloseConnections: true });
   await app.register(fastifyGatehouse, { gatehouse });
-  app.get('/public', async () => ({ public: true }));
+  app.get('/public', { config: { gatehouse: { public: true } } }, async () => ({ public: true }));
   for (const { method, path, auth } of ROUTES) {
     app.route({
       method,
@@ -94,7 +103,7 @@ export const fastifyServer: MakeServer = async (gatehouse) => {
 export const fastifyProtectServer: MakeServer = async (gatehouse) => {
   const app = Fastify({ forceCloseConnections: true });
   await app.register(fastifyGatehouse, { gatehouse });
-  app.get('/public', async () => ({ public: true }));
+  app.get('/public', { config: { gatehouse: { public: true } } }, async () => ({ public: true }));
   for (const { method, path, auth } of ROUTES) {
     app.route({
       method,
@@ -134,11 +143,20 @@ export const expressAuthorizeServer: MakeServer = async (gatehouse) => {
   });
   for (const { method, path, auth } of ROUTES) {
     const mount = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
-    const requirements = auth.require ?? [];
+    // authenticate() alone would refuse a token without scopes before authorize() could name the
+    // scope to ask for; where a route has requirements, authorize() applies that default after them.
+    const own = auth.require ?? [];
+    const deferred = own.length > 0;
+    const requirements = deferred
+      ? [...own, ...(auth.allowTokensWithoutScopes === true ? [] : [requireSomeScopeOrAppPermission])]
+      : [];
     const checks = requirements.length > 0 ? [expressAuthorize(...requirements)] : [];
     mount(
       path,
-      expressAuthenticate(gatehouse, { optional: auth.optional === true }),
+      expressAuthenticate(gatehouse, {
+        optional: auth.optional === true,
+        allowTokensWithoutScopes: deferred || auth.allowTokensWithoutScopes === true,
+      }),
       ...checks,
       (req, res) => {
         res.json(principalJson(req.principal ?? null));
