@@ -93,8 +93,10 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
       client_id: DEV_CLIENT_IDS.daemonCert,
       client_name: 'To-do daemon (private key JWT)',
       token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'RS256',
-      jwks: ports.daemonCertJwks,
+      // What Entra accepts for a certificate credential: RS256 and PS256 (MSAL Node signs PS256
+      // when given `thumbprintSha256`, RS256 with the SHA-1 `thumbprint`). Left unpinned, the
+      // algorithm is any oidc-provider enables that this RSA key can verify: exactly those two.
+      jwks: { keys: ports.daemonCertJwks.keys.map(({ alg: _alg, ...key }) => key) },
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
