@@ -11,6 +11,8 @@ export const DEV_CLIENT_IDS = {
   /** A daemon granted only `ToDoList.Read.All`: writes are refused with 403 (least privilege). */
   daemonReadOnly: 'todo-daemon-readonly',
   web: 'todo-web',
+  /** Confidential web app (client secret), as MSAL Node's web-app tutorials register theirs. */
+  webApp: 'todo-webapp',
   docs: 'todo-docs',
   cli: 'todo-cli',
 } as const;
@@ -23,6 +25,18 @@ export const DEV_DAEMON_SECRET = 'dev-daemon-secret';
 
 /** Secret of `todo-daemon-readonly`; development only, like DEV_DAEMON_SECRET. */
 export const DEV_READONLY_SECRET = 'dev-readonly-secret';
+
+/** Secret of `todo-webapp`; development only, like DEV_DAEMON_SECRET. */
+export const DEV_WEBAPP_SECRET = 'dev-webapp-secret';
+
+/**
+ * Redirect URIs of `todo-webapp`: those of MSAL Node's web-app tutorials (an Express app on port
+ * 3000 whose `/auth/redirect` route redeems the code), on both loopback names.
+ */
+export const WEBAPP_REDIRECT_URIS = [
+  'http://localhost:3000/auth/redirect',
+  'http://127.0.0.1:3000/auth/redirect',
+] as const;
 
 /** The loopback redirect URI of `todo-cli`; any port is accepted (RFC 8252, section 7.3). */
 export const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
@@ -100,6 +114,18 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.webApp,
+      client_name: 'To-do web app (confidential, client secret)',
+      application_type: 'web',
+      client_secret: DEV_WEBAPP_SECRET,
+      // MSAL Node sends the secret in the body.
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [...WEBAPP_REDIRECT_URIS],
+      post_logout_redirect_uris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'],
     },
     {
       ...browserClient(),
