@@ -142,6 +142,35 @@ test('todo-daemon-cert: PS256 and RS256 assertions without kid (as Entra and MSA
   assert.equal(refused.body.error, 'invalid_client');
 });
 
+test('todo-daemon-cert: one client assertion serves two token requests until it expires, as Entra (MSAL reuses it)', async (t) => {
+  const dataDir = await tempDataDir(t);
+  const idp = await startTestIdp(t, { dataDir });
+  const pem = await readFile(join(dataDir, DATA_FILES.daemonCertKey), 'utf8');
+  const { token_endpoint } = await discover(idp.issuer);
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'PS256', typ: 'JWT' })
+    .setIssuer(DEV_CLIENT_IDS.daemonCert)
+    .setSubject(DEV_CLIENT_IDS.daemonCert)
+    .setAudience(token_endpoint)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(await importPKCS8(pem, 'PS256'));
+  const request = () =>
+    fetch(token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEV_CLIENT_IDS.daemonCert,
+        scope: 'api://todo/.default',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
+    });
+  assert.equal((await request()).status, 200);
+  assert.equal((await request()).status, 200);
+});
+
 test('todo-daemon-readonly gets only ToDoList.Read.All', async (t) => {
   const idp = await startTestIdp(t);
   const token = await getAppToken({

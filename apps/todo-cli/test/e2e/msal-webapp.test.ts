@@ -5,6 +5,9 @@
  * (AAD) protocol mode discovers: `<origin>/<tenant id>/v2.0`.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEV_TENANT_ID, DEV_WEBAPP_SECRET, WEBAPP_REDIRECT_URIS } from 'gatehouse-dev-idp';
@@ -72,6 +75,36 @@ test('MSAL Node web app (client secret): sign-in, code for tokens, silent and re
   assert.equal(outcome.created?.body.owner, ALICE);
   assert.equal(outcome.listed?.status, 200);
   assert.ok(outcome.listed?.ids.includes(outcome.created?.body.id ?? ''));
+});
+
+test('MSAL Node web app with a certificate (clientCertificate.thumbprintSha256): todo-webapp-cert signs alice in', async () => {
+  const key = join(system.idpDataDir, 'daemon-cert.key.pem');
+  const cert = join(system.idpDataDir, 'msal-webapp-cert.crt');
+  execFileSync('openssl', [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    key,
+    '-subj',
+    '/CN=todo-webapp-cert',
+    '-days',
+    '2',
+    '-out',
+    cert,
+  ]);
+  const outcome = await runWebApp({
+    MSAL_CLIENT_ID: 'todo-webapp-cert',
+    MSAL_CLIENT_SECRET: undefined,
+    MSAL_CERT_KEY: key,
+    MSAL_CERT_THUMBPRINT_SHA256: new X509Certificate(readFileSync(cert)).fingerprint256.replaceAll(':', ''),
+  });
+  assert.equal(outcome.ok, true, `${outcome.errorCode}: ${outcome.message}`);
+  assert.equal(outcome.claims?.azp, 'todo-webapp-cert');
+  assert.equal(outcome.claims?.azpacr, '2', 'authenticated with its certificate');
+  assert.deepEqual(outcome.refreshed, { fromCache: false, newToken: true });
+  assert.equal(outcome.created?.status, 201);
+  assert.equal(outcome.listed?.status, 200);
 });
 
 test('a wrong secret is invalid_client; an unregistered redirect URI never reaches the login form', async () => {
