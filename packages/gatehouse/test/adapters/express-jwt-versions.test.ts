@@ -283,3 +283,69 @@ describe('gatehouse-auth/express-jwt: express-jwt 6 and 7+ shapes, option by opt
     assert.ok(new UnauthorizedError('credentials_required', new Error('x')) instanceof Error);
   });
 });
+
+describe('gatehouse-auth/express-jwt: jwks-rsa options that change fetching, and an issuer that is down', () => {
+  it('jwksRequestsPerMinute bounds unknown-kid refetches (60 a minute: one a second)', async () => {
+    const idp = await TestIssuer.start(['RS256']);
+    const app = express();
+    app.get(
+      '/r',
+      expressjwt({
+        secret: expressJwtSecret({ jwksUri: idp.jwksUri, rateLimit: true, jwksRequestsPerMinute: 60 }),
+        audience: AUDIENCE,
+        issuer: `${idp.url}/`,
+      }),
+      (_req, res) => {
+        res.json({});
+      },
+    );
+    const server = await listen(createServer(app));
+    try {
+      const sign = (kid?: string) =>
+        idp.sign({ iss: `${idp.url}/`, aud: AUDIENCE, sub: 's' }, kid ? { kid } : {});
+      const get = async (token: string) =>
+        (await fetch(`${server.url}/r`, { headers: { authorization: `Bearer ${token}` } })).status;
+      assert.equal(await get(await sign()), 200);
+      const loaded = idp.fetches.jwks;
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      for (const kid of ['x1', 'x2', 'x3', 'x4']) assert.equal(await get(await sign(kid)), 401);
+      assert.equal(idp.fetches.jwks - loaded, 1, 'one refetch within the second');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal(await get(await sign('x5')), 401);
+      assert.equal(idp.fetches.jwks - loaded, 2, 'another once the second has passed');
+    } finally {
+      await server.close();
+      await idp.close();
+    }
+  });
+
+  it('keys that cannot be had reach the error handler as a 503 with Retry-After, not a 401', async () => {
+    const idp = await TestIssuer.start(['RS256']);
+    const token = await idp.sign({ iss: `${idp.url}/`, aud: AUDIENCE, sub: 's' });
+    idp.outage = 'error-500';
+    const app = express();
+    app.get(
+      '/r',
+      jwt({
+        secret: expressJwtSecret({ jwksUri: idp.jwksUri, timeout: 2000 }),
+        audience: AUDIENCE,
+        issuer: `${idp.url}/`,
+      }),
+      (_req, res) => {
+        res.json({});
+      },
+    );
+    const server = await listen(createServer(app));
+    try {
+      const res = await fetch(`${server.url}/r`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 503);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+      const text = await res.text();
+      assert.match(text, /GatehouseHttpError: Token signing keys are temporarily unavailable/);
+      assert.ok(!text.includes(idp.url), 'no issuer URL in the answer');
+    } finally {
+      await server.close();
+      await idp.close();
+    }
+  });
+});
