@@ -200,19 +200,24 @@ function missingCode(req: Request): UnauthorizedErrorCode {
   return /^Bearer$/i.test(parts[0]!) ? 'credentials_required' : 'credentials_bad_scheme';
 }
 
-function toExpressError(error: unknown, req: Request, realm: string): Error {
+function toExpressError(error: unknown, req: Request, realm: string, fromHeader: boolean): Error {
   const headers = challengeHeaders(error, realm);
   if (!isGatehouseError(error)) return new GatehouseHttpError(500, 'Internal error', error, headers);
   const gatehouseError: GatehouseError = error;
   if (gatehouseError.code === 'ERR_TOKEN_MISSING')
-    return new UnauthorizedError(missingCode(req), gatehouseError, 401, headers);
+    return new UnauthorizedError(
+      fromHeader ? missingCode(req) : 'credentials_required',
+      gatehouseError,
+      401,
+      headers,
+    );
   if (gatehouseError.code === 'ERR_REQUEST_INVALID')
     return new UnauthorizedError('credentials_bad_format', gatehouseError, gatehouseError.status, headers);
   if (gatehouseError.status === 401) {
     // `Bearer` with nothing after it: express-jwt names the header's shape, not the token.
-    const code = req.headers.authorization !== undefined && missingCode(req) === 'credentials_bad_format';
+    const badFormat = fromHeader && missingCode(req) === 'credentials_bad_format';
     return new UnauthorizedError(
-      code ? 'credentials_bad_format' : 'invalid_token',
+      badFormat ? 'credentials_bad_format' : 'invalid_token',
       gatehouseError,
       401,
       headers,
@@ -409,7 +414,7 @@ function decoded(token: string, payload: JWTPayload): DecodedToken {
   };
 }
 
-function failWith(next: NextFunction, req: Request, realm: string) {
+function failWith(next: NextFunction, req: Request, realm: string, fromHeader: boolean) {
   return (error: unknown) => {
     if (error instanceof UnauthorizedError || error instanceof GatehouseHttpError) {
       if (error instanceof UnauthorizedError && Object.keys(error.headers).length === 0)
@@ -418,7 +423,7 @@ function failWith(next: NextFunction, req: Request, realm: string) {
     }
     // Errors of the application's own callbacks (getToken, isRevoked) reach its error handler as they are.
     if (!isGatehouseError(error)) return next(error);
-    next(toExpressError(error, req, realm));
+    next(toExpressError(error, req, realm, fromHeader));
   };
 }
 
@@ -458,7 +463,7 @@ export function jwt(options: ExpressJwt6Options): RequestHandler {
         setPath(onResponse ? res : req, path, claims);
         next();
       })
-      .catch(failWith(next, req, realm));
+      .catch(failWith(next, req, realm, !options.getToken));
   };
 }
 
@@ -488,7 +493,7 @@ export function expressjwt(options: ExpressJwtOptions): RequestHandler {
         setPath(req, path, claims);
         next();
       })
-      .catch(failWith(next, req, realm));
+      .catch(failWith(next, req, realm, !options.getToken));
   };
 }
 

@@ -199,6 +199,12 @@ describe('gatehouse-auth/express-jwt: express-jwt 6 and 7+ shapes, option by opt
     assert.equal((await body(none)).code, 'credentials_required');
   });
 
+  it('with getToken, a bad token is invalid_token whatever the Authorization header looks like', async () => {
+    const res = await get(`/v6/query?access_token=${await token({ aud: 'other' })}`, 'Bearer');
+    assert.equal(res.status, 401);
+    assert.equal((await body(res)).code, 'invalid_token');
+  });
+
   it('jwks-rsa requestHeaders are sent with the key-set request', () => {
     assert.ok(jwksHeaders.some((h) => h['x-api-key'] === 'gateway-key'));
   });
