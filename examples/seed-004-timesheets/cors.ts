@@ -52,3 +52,15 @@ export function cors(options: CorsOptions): RequestHandler {
     res.status(204).end();
   };
 }
+
+/**
+ * What the seed's `cors()` (no arguments) becomes here: the origins listed in CORS_ORIGINS
+ * (comma-separated) instead of any origin.
+ */
+export function corsFromEnvironment(): RequestHandler {
+  const origins = (process.env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return cors({ origins });
+}

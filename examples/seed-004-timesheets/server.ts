@@ -12,6 +12,7 @@ import { sendError } from 'gatehouse-auth/express';
 // const jwksRsa = require('jwks-rsa');
 // const jwtAuthz = require('express-jwt-authz');
 import { expressJwtSecret, jwt, jwtAuthz } from 'gatehouse-auth/express-jwt';
+import type { JWTPayload } from 'jose';
 import { cors } from './cors.ts';
 import { openTimesheetStore, type Timesheet } from './store.ts';
 
@@ -62,10 +63,11 @@ const checkJwt = jwt({
   algorithms: ['RS256'],
 });
 
-// The user the entries belong to: the email the seed's Auth0 rule adds to the access token.
-// (express-jwt 7 renamed req.user to req.auth; Gatehouse follows it.)
+// The user the entries belong to: the email the seed's Auth0 rule adds to the access token, on
+// req.user where the seed's express-jwt 6 `jwt(...)` puts the claims.
+// (Typed here as the claims they are: passport's types, loaded in this repository, declare req.user too.)
 function userIdOf(req: express.Request, res: express.Response): string | undefined {
-  const userId = req.auth?.['https://api.exampleco.com/email'];
+  const userId = (req.user as JWTPayload | undefined)?.['https://api.exampleco.com/email'];
   if (typeof userId === 'string' && userId) return userId;
   // A token without it (an M2M app's) names no user whose timesheets these could be.
   sendError(

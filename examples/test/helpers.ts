@@ -79,12 +79,16 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Runs `node examples/<name>/server.ts` with `env` (PORT chosen here) and waits until it answers
- * HTTP. Stopped when the test file ends.
+ * Runs `node examples/<name>/<file>` (`server.ts` unless told) with `env` (PORT chosen here) and
+ * waits until it answers HTTP. Stopped when the test file ends.
  */
-export async function startServer(name: string, env: Record<string, string>): Promise<RunningServer> {
+export async function startServer(
+  name: string,
+  env: Record<string, string>,
+  file = 'server.ts',
+): Promise<RunningServer> {
   const port = await freePort();
-  const script = fileURLToPath(new URL(`../${name}/server.ts`, import.meta.url));
+  const script = fileURLToPath(new URL(`../${name}/${file}`, import.meta.url));
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

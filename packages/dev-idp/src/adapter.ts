@@ -121,6 +121,23 @@ class ModelStore implements Adapter {
   }
 }
 
+/**
+ * Entra accepts a client assertion again until it expires, and MSAL Node reuses the assertion it
+ * signs with a certificate for up to 10 minutes; oidc-provider keeps a record of each one
+ * (`ReplayDetection`) to refuse a second use, which would fail every MSAL token request after the
+ * first. So no record is kept. Client assertions are all this IdP checks for replay: were DPoP
+ * enabled, its proofs would need their own store here.
+ */
+const noReplayRecords: Adapter = {
+  upsert: async () => {},
+  find: async () => undefined,
+  findByUserCode: async () => undefined,
+  findByUid: async () => undefined,
+  consume: async () => {},
+  destroy: async () => {},
+  revokeByGrantId: async () => {},
+};
+
 export interface FileStore {
   /** oidc-provider's `adapter` option. */
   adapterFor(name: string): Adapter;
@@ -148,6 +165,7 @@ export async function openFileStore(
   }
   return {
     adapterFor(name) {
+      if (name === 'ReplayDetection') return noReplayRecords;
       let store = stores.get(name);
       if (!store) {
         store = new ModelStore(undefined, onError);

@@ -11,6 +11,10 @@ export const DEV_CLIENT_IDS = {
   /** A daemon granted only `ToDoList.Read.All`: writes are refused with 403 (least privilege). */
   daemonReadOnly: 'todo-daemon-readonly',
   web: 'todo-web',
+  /** Confidential web app (client secret), as MSAL Node's web-app tutorials register theirs. */
+  webApp: 'todo-webapp',
+  /** The same web app authenticating with a certificate: `daemon-cert.key.pem`, as todo-daemon-cert. */
+  webAppCert: 'todo-webapp-cert',
   docs: 'todo-docs',
   cli: 'todo-cli',
 } as const;
@@ -23,6 +27,18 @@ export const DEV_DAEMON_SECRET = 'dev-daemon-secret';
 
 /** Secret of `todo-daemon-readonly`; development only, like DEV_DAEMON_SECRET. */
 export const DEV_READONLY_SECRET = 'dev-readonly-secret';
+
+/** Secret of `todo-webapp`; development only, like DEV_DAEMON_SECRET. */
+export const DEV_WEBAPP_SECRET = 'dev-webapp-secret';
+
+/**
+ * Redirect URIs of `todo-webapp`: those of MSAL Node's web-app tutorials (an Express app on port
+ * 3000 whose `/auth/redirect` route redeems the code), on both loopback names.
+ */
+export const WEBAPP_REDIRECT_URIS = [
+  'http://localhost:3000/auth/redirect',
+  'http://127.0.0.1:3000/auth/redirect',
+] as const;
 
 /** The loopback redirect URI of `todo-cli`; any port is accepted (RFC 8252, section 7.3). */
 export const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
@@ -59,6 +75,13 @@ function unique(values: readonly string[]): string[] {
 }
 
 export function buildClients(ports: ClientPorts): ClientMetadata[] {
+  // What Entra accepts for a certificate credential: RS256 and PS256 (MSAL Node signs PS256
+  // when given `thumbprintSha256`, RS256 with the SHA-1 `thumbprint`). Left unpinned, the
+  // algorithm is any oidc-provider enables that this RSA key can verify: exactly those two.
+  const certificate = {
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: ports.daemonCertJwks.keys.map(({ alg: _alg, ...key }) => key) },
+  } as const;
   const webRedirects = unique([...onLoopback(ports.webPort, '/auth/callback'), ...ports.webRedirectUris]);
   const webOrigins = unique(webRedirects.map((uri) => `${new URL(uri).origin}/`));
   // Public: the code is protected by PKCE (oidc-provider requires it of clients without a secret).
@@ -92,12 +115,32 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
     {
       client_id: DEV_CLIENT_IDS.daemonCert,
       client_name: 'To-do daemon (private key JWT)',
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'RS256',
-      jwks: ports.daemonCertJwks,
+      ...certificate,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.webApp,
+      client_name: 'To-do web app (confidential, client secret)',
+      application_type: 'web',
+      client_secret: DEV_WEBAPP_SECRET,
+      // MSAL Node sends the secret in the body.
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [...WEBAPP_REDIRECT_URIS],
+      post_logout_redirect_uris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.webAppCert,
+      client_name: 'To-do web app (confidential, certificate)',
+      application_type: 'web',
+      ...certificate,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [...WEBAPP_REDIRECT_URIS],
+      post_logout_redirect_uris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'],
     },
     {
       ...browserClient(),

@@ -1,6 +1,13 @@
 /// <reference path="./oidc-provider.d.ts" />
 export { DEV_TENANT_ID, DEV_USERS, type DevUser } from './accounts.ts';
-export { CLI_REDIRECT_URI, DEV_CLIENT_IDS, DEV_DAEMON_SECRET, DEV_READONLY_SECRET } from './clients.ts';
+export {
+  CLI_REDIRECT_URI,
+  DEV_CLIENT_IDS,
+  DEV_DAEMON_SECRET,
+  DEV_READONLY_SECRET,
+  DEV_WEBAPP_SECRET,
+  WEBAPP_REDIRECT_URIS,
+} from './clients.ts';
 export { DevIdpError, type DevIdpErrorCode } from './errors.ts';
 export { DATA_FILES } from './keys.ts';
 export { type DevIdpLogger, type DevIdpOptions, defaultOptions } from './options.ts';
@@ -19,4 +26,4 @@ export {
   refreshUserToken,
   type TokenSet,
 } from './token-client.ts';
-export { getUserToken, type UserTokenOptions } from './user-token.ts';
+export { getUserToken, type SignInOptions, signIn, type UserTokenOptions } from './user-token.ts';

@@ -87,6 +87,30 @@ async function authorize(start: URL, redirectUri: URL, user: string, password: s
   throw signInError(user, `no redirect back to ${redirectUri.href} after ${MAX_STEPS} steps`);
 }
 
+export interface SignInOptions {
+  /** User name typed on the login form, e.g. 'alice'. */
+  user: string;
+  /** Where the IdP will send the browser back: the redirect URI inside `authorizationUrl`. */
+  redirectUri: string;
+  /** @default '' (any password is accepted) */
+  password?: string;
+}
+
+/**
+ * Plays the browser for an authorization URL some client library built (MSAL's
+ * `getAuthCodeUrl`, openid-client's `buildAuthorizationUrl`): follows the IdP's redirects, fills
+ * in its login form, and returns the URL it redirects back to, with `code` and `state` (or
+ * `error`) for the library to redeem. Nothing needs to listen at the redirect URI.
+ */
+export async function signIn(authorizationUrl: string, options: SignInOptions): Promise<URL> {
+  return authorize(
+    new URL(authorizationUrl),
+    new URL(options.redirectUri),
+    options.user,
+    options.password ?? '',
+  );
+}
+
 /**
  * Gets a user's token the way a browser-based sign-in would: authorization code with PKCE, over
  * real HTTP, through the IdP's own login form. No back door.

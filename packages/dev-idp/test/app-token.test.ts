@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { importPKCS8, SignJWT } from 'jose';
 import {
   APP_ROLES,
   DATA_FILES,
@@ -94,6 +96,79 @@ test('todo-daemon-cert authenticates with private_key_jwt using the generated ke
   assert.equal(payload.azp, DEV_CLIENT_IDS.daemonCert);
   assert.equal(payload.azpacr, '2');
   assert.deepEqual(payload.roles, APP_ROLES);
+});
+
+test('todo-daemon-cert: PS256 and RS256 assertions without kid (as Entra and MSAL Node) pass; RS512 does not', async (t) => {
+  const dataDir = await tempDataDir(t);
+  const idp = await startTestIdp(t, { dataDir });
+  const pem = await readFile(join(dataDir, DATA_FILES.daemonCertKey), 'utf8');
+  const { token_endpoint } = await discover(idp.issuer);
+  const attempt = async (alg: 'PS256' | 'RS256' | 'RS512') => {
+    const key = await importPKCS8(pem, alg);
+    const assertion = await new SignJWT({})
+      // MSAL Node names the certificate by its SHA-256 thumbprint, never by kid.
+      .setProtectedHeader({
+        alg,
+        typ: 'JWT',
+        'x5t#S256': createHash('sha256').update(pem).digest('base64url'),
+      })
+      .setIssuer(DEV_CLIENT_IDS.daemonCert)
+      .setSubject(DEV_CLIENT_IDS.daemonCert)
+      .setAudience(token_endpoint)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(key);
+    const response = await fetch(token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEV_CLIENT_IDS.daemonCert,
+        scope: 'api://todo/.default',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  for (const alg of ['PS256', 'RS256'] as const) {
+    const { status, body } = await attempt(alg);
+    assert.equal(status, 200, `${alg}: ${JSON.stringify(body)}`);
+    const { payload } = await verifyAccessToken(String(body.access_token), idp.issuer);
+    assert.equal(payload.azp, DEV_CLIENT_IDS.daemonCert);
+  }
+  const refused = await attempt('RS512');
+  assert.equal(refused.status, 401);
+  assert.equal(refused.body.error, 'invalid_client');
+});
+
+test('todo-daemon-cert: one client assertion serves two token requests until it expires, as Entra (MSAL reuses it)', async (t) => {
+  const dataDir = await tempDataDir(t);
+  const idp = await startTestIdp(t, { dataDir });
+  const pem = await readFile(join(dataDir, DATA_FILES.daemonCertKey), 'utf8');
+  const { token_endpoint } = await discover(idp.issuer);
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'PS256', typ: 'JWT' })
+    .setIssuer(DEV_CLIENT_IDS.daemonCert)
+    .setSubject(DEV_CLIENT_IDS.daemonCert)
+    .setAudience(token_endpoint)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(await importPKCS8(pem, 'PS256'));
+  const request = () =>
+    fetch(token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEV_CLIENT_IDS.daemonCert,
+        scope: 'api://todo/.default',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
+    });
+  assert.equal((await request()).status, 200);
+  assert.equal((await request()).status, 200);
 });
 
 test('todo-daemon-readonly gets only ToDoList.Read.All', async (t) => {

@@ -4,6 +4,9 @@
  * with NODE_EXTRA_CA_CERTS, as does the API (Node reads that variable only at start-up).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ConfidentialClientApplication } from '@azure/msal-node';
@@ -74,6 +77,36 @@ test('MSAL Node (seed 003): client credentials from the dev IdP, token cached, a
   assert.equal(outcome.listed?.status, 200);
   assert.ok(outcome.listed?.ids.includes(outcome.created?.body.id ?? ''));
   assert.equal(outcome.removed, 204);
+});
+
+test('MSAL Node with clientCertificate.thumbprintSha256 (a PS256 assertion): todo-daemon-cert gets a token the API accepts', async () => {
+  const key = join(system.idpDataDir, 'daemon-cert.key.pem');
+  const cert = join(system.idpDataDir, 'msal-daemon-cert.crt');
+  execFileSync('openssl', [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    key,
+    '-subj',
+    '/CN=todo-daemon-cert',
+    '-days',
+    '2',
+    '-out',
+    cert,
+  ]);
+  const thumbprintSha256 = new X509Certificate(readFileSync(cert)).fingerprint256.replaceAll(':', '');
+  const outcome = await runMsal({
+    MSAL_CLIENT_ID: 'todo-daemon-cert',
+    MSAL_CLIENT_SECRET: undefined,
+    MSAL_CERT_KEY: key,
+    MSAL_CERT_THUMBPRINT_SHA256: thumbprintSha256,
+  });
+  assert.equal(outcome.ok, true, `${outcome.errorCode}: ${outcome.message}`);
+  assert.equal(outcome.claims?.azp, 'todo-daemon-cert');
+  assert.equal(outcome.claims?.azpacr, '2');
+  assert.equal(outcome.created?.status, 201);
+  assert.equal(outcome.listed?.status, 200);
 });
 
 test('MSAL with a wrong secret gets invalid_client from the dev IdP', async () => {

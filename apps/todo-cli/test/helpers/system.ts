@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEV_USERS } from 'gatehouse-dev-idp';
+import { DEV_TENANT_ID, DEV_USERS } from 'gatehouse-dev-idp';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const CLI = join(ROOT, 'apps/todo-cli/src/cli.ts');
@@ -107,6 +107,8 @@ export interface System {
 
 export interface SystemOptions {
   https?: boolean;
+  /** The API trusts the dev IdP's Entra-layout issuer, `<origin>/<tenant id>/v2.0`, not the origin. */
+  entraLayout?: boolean;
 }
 
 /** Starts the dev IdP, then the API trusting it, and waits until the API is ready. */
@@ -133,7 +135,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     api = start([API_ENTRY], {
       PORT: String(port),
       HOST: '127.0.0.1',
-      AUTH_ISSUER: issuer,
+      AUTH_ISSUER: options.entraLayout ? `${issuer}/${DEV_TENANT_ID}/v2.0` : issuer,
       DATA_DIR: data.path,
       LOG_LEVEL: 'warn',
       RATE_LIMIT: 'off',

@@ -1,8 +1,9 @@
+import type { JWTPayload } from 'jose';
 import { ConfigurationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { GatehouseOptions, IssuerOptions } from '../core/options.ts';
 import { printable, printableJson } from '../core/printable.ts';
-import { b2cPolicy } from '../providers/b2c.ts';
+import { b2cPolicy, policyMismatch } from '../providers/b2c.ts';
 
 /** The options of passport-azure-ad's `BearerStrategy`, which users already have in their code. */
 export interface BearerStrategyOptions {
@@ -50,6 +51,7 @@ const REFUSED: Record<string, string> = {
   responseType: 'belongs to OIDCStrategy, not BearerStrategy',
   responseMode: 'belongs to OIDCStrategy, not BearerStrategy',
   redirectUrl: 'belongs to OIDCStrategy, not BearerStrategy',
+  ignoreExpiration: 'is refused: an expired token is never accepted (clockSkew covers clock skew)',
 };
 
 function refuse(option: string, reason: string): never {
@@ -102,7 +104,16 @@ export function gatehouseOptionsFor(options: BearerStrategyOptions): GatehouseOp
   if (options.scope !== undefined && (!Array.isArray(options.scope) || options.scope.length === 0)) {
     refuse('scope', 'must be a non-empty array of scopes');
   }
+  if (
+    options.clockSkew !== undefined &&
+    (typeof options.clockSkew !== 'number' || !Number.isInteger(options.clockSkew) || options.clockSkew <= 0)
+  )
+    refuse('clockSkew', 'must be a positive integer (seconds), as in passport-azure-ad');
+  if (options.loggingLevel !== undefined && !['info', 'warn', 'error'].includes(options.loggingLevel))
+    refuse('loggingLevel', "must be 'info', 'warn' or 'error'");
   if (options.isB2C && !options.policyName) refuse('isB2C', 'needs policyName');
+  if (options.isB2C && !/^b2c_1a?_/i.test(options.policyName!))
+    refuse('policyName', 'must start with B2C_1_ or B2C_1A_, as in passport-azure-ad');
   if (options.policyName && !options.isB2C) refuse('policyName', 'needs isB2C: true');
   const issuers =
     options.issuer == null ? [] : Array.isArray(options.issuer) ? options.issuer : [options.issuer];
@@ -113,22 +124,20 @@ export function gatehouseOptionsFor(options: BearerStrategyOptions): GatehouseOp
     );
   }
   const metadataUrl = options.isB2C ? b2cMetadata(identityMetadata, options.policyName!) : identityMetadata;
-  const audience = options.audience ?? clientID;
-  const policy = options.policyName?.toLowerCase();
+  // passport-azure-ad's default: the client id, and its v1 service-principal form.
+  const audience = options.audience ?? [clientID, `spn:${clientID}`];
+  const policy = options.isB2C ? options.policyName : undefined;
+  const multiAudience = (c: JWTPayload) =>
+    !options.allowMultiAudiencesInToken && Array.isArray(c.aud) && c.aud.length > 1
+      ? `token has ${c.aud.length} audiences; allowMultiAudiencesInToken is off`
+      : undefined;
+  // The policy is checked after the signature, not used to route: a token of another user flow
+  // then names the mismatch in the log instead of reading as an untrusted issuer.
   const base: IssuerOptions = {
     metadataUrl,
     audience,
-    ...(options.isB2C
-      ? { claims: { policy: b2cPolicy }, match: (c) => b2cPolicy(c)?.toLowerCase() === policy }
-      : {}),
-    ...(options.allowMultiAudiencesInToken
-      ? {}
-      : {
-          validate: (c) =>
-            Array.isArray(c.aud) && c.aud.length > 1
-              ? `token has ${c.aud.length} audiences; allowMultiAudiencesInToken is off`
-              : undefined,
-        }),
+    ...(policy ? { claims: { policy: b2cPolicy } } : {}),
+    validate: (c) => (policy ? policyMismatch(c, policy) : undefined) ?? multiAudience(c),
   };
   const list: IssuerOptions[] =
     issuers.length === 0 ? [base] : issuers.map((issuer) => ({ ...base, issuer, name: issuer }));

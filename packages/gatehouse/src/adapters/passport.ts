@@ -2,7 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
 import { bearerChallenge } from '../core/challenge.ts';
-import { MissingTokenError } from '../core/errors.ts';
+import { ConfigurationError, MissingTokenError } from '../core/errors.ts';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { requireScopes } from '../core/policy.ts';
 import type { Principal } from '../core/principal.ts';
@@ -118,10 +118,21 @@ export class BearerStrategy {
     watchResponses();
   }
 
-  authenticate(request: IncomingMessage, _options?: unknown): void {
+  authenticate(request: IncomingMessage, options?: unknown): void {
     // Passport calls this on an object derived from the strategy, with its actions added.
     const self = this as unknown as BearerStrategy & PassportActions;
     const req = request as PassportRequest;
+    // passport-azure-ad's per-request tenant for a common endpoint: it would widen the trusted
+    // issuers per call, so it fails loudly rather than being ignored.
+    if (typeof options === 'object' && options !== null && 'tenantIdOrName' in options) {
+      self.error(
+        new ConfigurationError(
+          'passport.authenticate tenantIdOrName',
+          "is refused: list the tenants' issuers in the BearerStrategy issuer option",
+        ),
+      );
+      return;
+    }
     const refuse = (error: unknown) => {
       const answer = errorResponse(error, self.gatehouse.options.realm);
       if (answer.status >= 500) {

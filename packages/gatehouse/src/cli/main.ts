@@ -6,10 +6,12 @@ import { explain } from '../core/explain.ts';
 import { createGatehouse } from '../core/gatehouse.ts';
 import type { GatehouseOptions } from '../core/options.ts';
 import { printable, printableJson } from '../core/printable.ts';
+import { b2cPolicy, policyMismatch } from '../providers/b2c.ts';
 
 const USAGE = `usage: gatehouse-auth explain <token | -> [--issuer URL | --metadata-url URL | --jwks-uri URL --issuer URL]
-                         [--audience A[,B]] [--clock-tolerance S] [--json]
+                         [--audience A[,B]] [--clock-tolerance S] [--provider b2c --policy NAME] [--json]
 Configuration falls back to the API's environment: AUTH_ISSUER, AUTH_METADATA_URL, AUTH_JWKS_URI, AUTH_AUDIENCE.
+--provider b2c --policy B2C_1_signupsignin: the token must come through that user flow (tfp/acr).
 Prints the decoded header and claims and each check with its reason. Exit 0 valid, 1 invalid, 2 usage.`;
 
 function fail(message: string): never {
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       'jwks-uri': { type: 'string' },
       audience: { type: 'string' },
       'clock-tolerance': { type: 'string' },
+      provider: { type: 'string' },
+      policy: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -48,11 +52,20 @@ async function main(argv: string[]): Promise<number> {
     .map((a) => a.trim())
     .filter(Boolean);
   if (audience.length === 0) fail('give --audience or AUTH_AUDIENCE');
+  const { provider, policy } = values;
+  if (provider !== undefined && provider !== 'b2c' && provider !== 'oidc')
+    fail('--provider: b2c or oidc (other presets need options explain does not take)');
+  if (policy !== undefined && provider !== 'b2c') fail('--policy needs --provider b2c');
+  if (provider === 'b2c' && !policy)
+    fail('--provider b2c needs --policy <user flow>, e.g. B2C_1_signupsignin');
   const options: GatehouseOptions = {
     audience,
     ...(issuer ? { issuer } : {}),
     ...(metadataUrl ? { metadataUrl } : {}),
     ...(jwksUri ? { jwksUri } : {}),
+    ...(policy
+      ? { claims: { policy: b2cPolicy }, validate: (claims) => policyMismatch(claims, policy) }
+      : {}),
     ...(values['clock-tolerance'] ? { clockTolerance: Number(values['clock-tolerance']) } : {}),
     keys: { cooldown: 0 },
   };

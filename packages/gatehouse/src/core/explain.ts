@@ -94,6 +94,11 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
         audOk,
         `${audienceClaim} ${JSON.stringify(value) ?? 'absent'}; accepted: ${audience.join(', ')}${audOk ? '' : audienceHint(claims)}`,
       );
+      // The issuer's own requirements (a B2C user flow, say), which otherwise surface only in the verdict.
+      if (validator.config.validate && typeof header?.alg === 'string') {
+        const failure = validator.config.validate(claims, { ...header, alg: header.alg });
+        add('requirements', failure === undefined, failure ?? "the issuer's own checks pass");
+      }
     }
     const tol = options.clockTolerance;
     if (typeof claims.exp !== 'number')

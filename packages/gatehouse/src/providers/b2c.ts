@@ -34,6 +34,28 @@ export function b2cPolicy(claims: Readonly<JWTPayload>): string | undefined {
   return text(claims.tfp) ?? text(claims.acr);
 }
 
+/** Token-derived text for a log line: JSON-quoted, controls and line separators escaped, bounded. */
+function logSafe(value: string): string {
+  const bounded = value.length > 80 ? `${value.slice(0, 80)}...` : value;
+  return JSON.stringify(bounded).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * Why a B2C token is not one of `policy`'s, for the operator's log: another user flow's token
+ * otherwise reads as an untrusted issuer, since all of a tenant's flows share one `iss`.
+ */
+export function policyMismatch(claims: Readonly<JWTPayload>, policy: string): string | undefined {
+  const got = b2cPolicy(claims);
+  if (got?.toLowerCase() === policy.toLowerCase()) return undefined;
+  const source = text(claims.tfp) !== undefined ? 'tfp' : 'acr';
+  return got === undefined
+    ? `policy mismatch: expected ${policy}; the token has no tfp or acr claim`
+    : `policy mismatch: expected ${policy}; the token's ${source} is ${logSafe(got)} (a token of another user flow)`;
+}
+
 function policyOf(entry: string): { policy: string; metadataUrl: string | undefined } {
   if (!/^https?:\/\//.test(entry)) return { policy: entry, metadataUrl: undefined };
   const url = new URL(entry);

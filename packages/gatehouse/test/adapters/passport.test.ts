@@ -157,6 +157,35 @@ describe('gatehouse-auth/passport: a drop-in BearerStrategy for passport-azure-a
     assert.equal((await get(url, await token({ tfp: 'B2C_1_other' }))).status, 401);
   });
 
+  it("isB2C: another user flow's token is logged as a policy mismatch (expected vs tfp/acr), escaped, never the token", async (t) => {
+    const logged: string[] = [];
+    t.mock.method(console, 'info', (line: string) => logged.push(line));
+    const url = await serve({
+      identityMetadata: `${idp.url}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration`,
+      isB2C: true,
+      policyName: 'B2C_1_signin',
+      loggingLevel: 'info',
+    });
+    const other = await token({ tfp: 'B2C_1_signupsignin\n"forged log line' });
+    assert.equal((await get(url, other)).status, 401);
+    const legacy = await token({ acr: 'b2c_1_passwordreset' });
+    assert.equal((await get(url, legacy)).status, 401);
+    assert.equal((await get(url, await token({ acr: 'b2c_1_SIGNIN' }))).status, 200);
+
+    const refusals = logged.filter((line) => line.includes('policy mismatch'));
+    assert.equal(refusals.length, 2, logged.join('\n'));
+    assert.match(
+      refusals[0]!,
+      /expected B2C_1_signin; the token's tfp is "B2C_1_signupsignin\\n\\"forged log line"/,
+    );
+    assert.match(refusals[1]!, /expected B2C_1_signin; the token's acr is "b2c_1_passwordreset"/);
+    for (const line of refusals) {
+      assert.doesNotMatch(line, /untrusted issuer/);
+      assert.ok(!line.includes('\n'), 'one line');
+      assert.ok(!line.includes(other) && !line.includes(legacy), 'the token is never logged');
+    }
+  });
+
   it('answers 503 with Retry-After while the issuer cannot be reached, not 401', async () => {
     const down = await TestIssuer.start(['RS256']);
     down.outage = 'error-500';
@@ -270,5 +299,60 @@ describe('gatehouse-auth/passport: a drop-in BearerStrategy for passport-azure-a
         JSON.stringify(extra),
       );
     }
+  });
+
+  it('passport-azure-ad option rules kept: clockSkew an integer > 0, loggingLevel, B2C policy prefix; ignoreExpiration refused', () => {
+    const base = { identityMetadata: `${idp.url}/.well-known/openid-configuration`, clientID: CLIENT };
+    const verify: VerifyCallback = (t, done) => done(null, t);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ clockSkew: 0 }, /clockSkew must be a positive integer/],
+      [{ clockSkew: 1.5 }, /clockSkew must be a positive integer/],
+      [{ loggingLevel: 'debug' }, /loggingLevel must be/],
+      [{ isB2C: true, policyName: 'signupsignin' }, /policyName must start with B2C_1_/],
+      [{ ignoreExpiration: true }, /ignoreExpiration is refused/],
+    ];
+    for (const [extra, message] of cases) {
+      assert.throws(
+        () => new BearerStrategy({ ...base, ...extra } as BearerStrategyOptions, verify),
+        (e: unknown) =>
+          e instanceof ConfigurationError && message.test(e.message) && !e.message.includes('\n'),
+        JSON.stringify(extra),
+      );
+    }
+    new BearerStrategy(
+      { ...base, isB2C: true, policyName: 'B2C_1A_signin', clockSkew: 30 },
+      verify,
+    ).gatehouse.close();
+  });
+
+  it("default audience is passport-azure-ad's: the client id and spn:<client id>; tenantIdOrName fails loudly", async () => {
+    const url = await serve({});
+    assert.equal((await get(url, await token({ aud: `spn:${CLIENT}` }))).status, 200);
+    assert.equal((await get(url, await token({ aud: 'spn:someone-else' }))).status, 401);
+
+    const strategy = new BearerStrategy(
+      { identityMetadata: `${idp.url}/.well-known/openid-configuration`, clientID: CLIENT },
+      (t: JWTPayload, done: (e: unknown, u?: unknown, i?: unknown) => void) => done(null, {}, t),
+    );
+    const instance = newAuthenticator();
+    instance.use(strategy);
+    const app = express();
+    app.use(instance.initialize());
+    app.get(
+      '/t',
+      instance.authenticate('oauth-bearer', { session: false, tenantIdOrName: 'contoso' } as never),
+      (_req, res) => {
+        res.json({ reached: true });
+      },
+    );
+    app.use(((err, _req, res, _next) => {
+      res.status(500).json({ message: err.message });
+    }) as express.ErrorRequestHandler);
+    const server = await listen(createServer(app));
+    servers.push(server);
+    const res = await get(`${server.url}/t`, await token());
+    assert.equal(res.status, 500);
+    assert.match(((await res.json()) as { message: string }).message, /tenantIdOrName is refused/);
+    strategy.gatehouse.close();
   });
 });

@@ -61,6 +61,45 @@ describe('gatehouse explain: says why a token passes or fails', () => {
     assert.match(byName['signing key']!.detail, /kid "nope"/);
   });
 
+  it('--provider b2c --policy: a token of another user flow is INVALID and the policy mismatch named, not VALID', async () => {
+    const args = ['--issuer', issuer.url, '--audience', issuer.audience, '--provider', 'b2c'];
+    const other = await explain([
+      await issuer.sign({ tfp: 'B2C_1_passwordreset' }),
+      ...args,
+      '--policy',
+      'B2C_1_signupsignin',
+    ]);
+    assert.equal(other.code, 1);
+    assert.match(
+      other.stdout,
+      /FAIL\s+requirements\s+policy mismatch: expected B2C_1_signupsignin; the token's tfp is "B2C_1_passwordreset"/,
+    );
+    assert.match(other.stdout, /verdict: INVALID \(ERR_TOKEN_CLAIM\)/);
+
+    const same = await explain([
+      await issuer.sign({ tfp: 'B2C_1_SignUpSignIn' }),
+      ...args,
+      '--policy',
+      'B2C_1_signupsignin',
+    ]);
+    assert.equal(same.code, 0, same.stdout);
+    assert.match(same.stdout, /PASS\s+requirements/);
+
+    // Without being told the policy, explain cannot know: the same token is VALID.
+    const untold = await explain([
+      await issuer.sign({ tfp: 'B2C_1_passwordreset' }),
+      '--issuer',
+      issuer.url,
+      '--audience',
+      issuer.audience,
+    ]);
+    assert.equal(untold.code, 0);
+
+    const noPolicy = await explain(['a.b.c', ...args]);
+    assert.equal(noPolicy.code, 2);
+    assert.match(noPolicy.stderr, /^gatehouse: --provider b2c needs --policy/);
+  });
+
   it('refuses to run without an audience, with one line (exit 2)', async () => {
     const r = await explain(['a.b.c', '--issuer', issuer.url], { AUTH_AUDIENCE: '' });
     assert.equal(r.code, 2);
