@@ -398,7 +398,8 @@ export function runAdapterBehaviour(name: string, makeServer: MakeServer): void 
           isApp: false,
           scopes: ['openid'],
         });
-        const app = await issuer.sign({ roles: ['Anything.All'] }, { omit: ['scp'] });
+        // Shaped as Entra's app-only tokens are: roles, no scp, and `sub` equal to `oid`.
+        const app = await issuer.sign({ roles: ['Anything.All'], sub: SUBJECT }, { omit: ['scp'] });
         expectOk(await get('/authenticated', bearer(app)), { subject: SUBJECT, isApp: true, scopes: [] });
       });
 
