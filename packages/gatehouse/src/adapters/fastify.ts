@@ -10,6 +10,12 @@ import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { guardThen, type RouteAuth } from '../core/guard.ts';
 import type { GatehouseOptions } from '../core/options.ts';
 import type { Principal } from '../core/principal.ts';
+import {
+  RESOURCE_METADATA_HEADERS,
+  type ResourceMetadataOptions,
+  resourceMetadataBuilder,
+  resourceMetadataPath,
+} from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
 
 declare module 'fastify' {
@@ -31,7 +37,7 @@ export type GatehousePluginOptions = { gatehouse: Gatehouse } | GatehouseOptions
 
 /** Copies the core's answer onto the reply; the adapter decides nothing itself. */
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  const response = errorResponse(error, reply.server.gatehouse?.options.realm);
+  const response = errorResponse(error, reply.server.gatehouse?.options);
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
@@ -85,3 +91,24 @@ async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePlugi
 
 export const gatehouse = fp(gatehousePlugin, { fastify: '5.x', name: 'gatehouse' });
 export default gatehouse;
+
+async function resourceMetadataPlugin(
+  fastify: FastifyInstance,
+  options: ResourceMetadataOptions,
+): Promise<void> {
+  const build = resourceMetadataBuilder(fastify.gatehouse, options);
+  // Public by design: a client reads it precisely because it has no usable token (RFC 9728 §5).
+  fastify.get(resourceMetadataPath(options.resource), (_request, reply) => {
+    reply.headers(RESOURCE_METADATA_HEADERS).send(JSON.stringify(build()));
+  });
+}
+
+/**
+ * Serves the RFC 9728 protected-resource metadata document at the path RFC 9728 §3.1 derives from
+ * `resource`; register it after the `gatehouse` plugin, whose trusted issuers it names.
+ */
+export const resourceMetadata = fp(resourceMetadataPlugin, {
+  fastify: '5.x',
+  name: 'gatehouse-resource-metadata',
+  dependencies: ['gatehouse'],
+});

@@ -19,6 +19,8 @@ import type { RouteAuth } from '../../src/core/guard.ts';
 import {
   type Gatehouse,
   type Principal,
+  requireAuthContext,
+  requireAuthentication,
   requireClaim,
   requireScopeOrAppPermission,
   requireScopes,
@@ -51,6 +53,14 @@ export const ROUTES: readonly ProtectedRoute[] = [
   { method: 'GET', path: '/write', auth: { require: [requireScopes(['ToDoList.ReadWrite'])] } },
   { method: 'GET', path: '/optional', auth: { optional: true } },
   { method: 'GET', path: '/claim', auth: { require: [requireClaim('tid', TENANT)] } },
+  // RFC 9470 step-up: `mfa` or `phr`, signed in at most 300 s ago.
+  {
+    method: 'GET',
+    path: '/step-up',
+    auth: { require: [requireAuthentication({ acr: ['mfa', 'phr'], maxAge: 300 })] },
+  },
+  // Entra Conditional Access authentication context c1, asked for by a claims challenge.
+  { method: 'GET', path: '/auth-context', auth: { require: [requireAuthContext('c1')] } },
 ];
 
 export type PrincipalJson =
