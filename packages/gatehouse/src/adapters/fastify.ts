@@ -33,11 +33,25 @@ declare module 'fastify' {
 }
 
 /** Either a ready `Gatehouse` (shared with `/ready` checks, say) or the options to build one. */
-export type GatehousePluginOptions = { gatehouse: Gatehouse } | GatehouseOptions;
+export type GatehousePluginOptions = ({ gatehouse: Gatehouse } | GatehouseOptions) & {
+  /**
+   * The RFC 9728 metadata URL for challenges, from the request: for a service that knows its
+   * public URL only per request (behind proxies, several host names). Overrides the gatehouse's
+   * `resourceMetadata`.
+   */
+  resourceMetadataFor?: (request: FastifyRequest) => string | undefined;
+};
+
+const metadataFor = new WeakMap<Gatehouse, (request: FastifyRequest) => string | undefined>();
 
 /** Copies the core's answer onto the reply; the adapter decides nothing itself. */
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  const response = errorResponse(error, reply.server.gatehouse?.options);
+  const gh = reply.server.gatehouse;
+  const perRequest = gh && metadataFor.get(gh);
+  const context = perRequest
+    ? { realm: gh.options.realm, resourceMetadata: perRequest(reply.request) ?? gh.options.resourceMetadata }
+    : gh?.options;
+  const response = errorResponse(error, context);
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
@@ -74,8 +88,9 @@ export function protect(route: RouteAuth = {}): onRequestHookHandler {
 
 async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePluginOptions): Promise<void> {
   const owned = !('gatehouse' in options);
-  const gatehouse =
-    'gatehouse' in options ? options.gatehouse : createGatehouse({ logger: fastify.log, ...options });
+  const { resourceMetadataFor, ...rest } = options;
+  const gatehouse = 'gatehouse' in rest ? rest.gatehouse : createGatehouse({ logger: fastify.log, ...rest });
+  if (resourceMetadataFor) metadataFor.set(gatehouse, resourceMetadataFor);
   fastify.decorate('gatehouse', gatehouse);
   fastify.decorateRequest('principal', null);
   fastify.addHook('onRequest', (request, reply, done) => {
