@@ -21,7 +21,8 @@ export interface AuthenticationRequirement {
  * do (`acr_values`, `max_age`, §3), so the client can send the user back to the authorization
  * server with those very parameters (§4) and retry with the new token.
  *
- * A token without `auth_time` fails a `maxAge` requirement: its age cannot be known (§6.2).
+ * A token without `auth_time` fails a `maxAge` requirement: its age cannot be known (§6.1 puts
+ * `auth_time` in JWT access tokens for this very check).
  */
 export function requireAuthentication(options: AuthenticationRequirement): Requirement {
   const { acr, maxAge } = options ?? {};
