@@ -12,7 +12,7 @@ import { registerOpenApi } from './openapi.ts';
 import { errorHandler, notFoundHandler, problem, problemForFrameworkError, sendProblem } from './problems.ts';
 import { createRateLimit } from './rate-limit.ts';
 import type { RateLimitBackend, RateLimitStatus } from './rate-limit-redis.ts';
-import { metaRoutes } from './routes/meta.ts';
+import { baseUrl, metaRoutes } from './routes/meta.ts';
 import { TODOS_PATH, todoRoutes } from './routes/todos.ts';
 import { problemSchema, todoSchema } from './schemas.ts';
 import type { TodoStore } from './store/types.ts';
@@ -129,7 +129,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...(options.rateLimit ? { limiter: options.rateLimit.limiter } : {}),
   });
   if (rateLimit) app.addHook('onRequest', rateLimit.beforeAuth);
-  await app.register(gatehousePlugin, { gatehouse });
+  await app.register(gatehousePlugin, {
+    gatehouse,
+    // RFC 9728 §5.1: every 401/403 names this API's metadata document, at the URL meta.ts serves it.
+    resourceMetadataFor: (request) => `${baseUrl(config, request)}/.well-known/oauth-protected-resource`,
+  });
   if (rateLimit) {
     app.addHook('onRequest', rateLimit.afterAuth);
     app.addHook('onResponse', rateLimit.onResponse);

@@ -40,11 +40,25 @@ function appClaims(clientId: string): UnknownObject {
 }
 
 /**
+ * The user's sign-in, as OpenID Connect's ID token states it (`acr`, `amr`, `auth_time`): what a
+ * resource server checks for RFC 9470 step-up. From the code or refresh token being redeemed.
+ */
+function signIn(ctx: KoaContextWithOIDC): UnknownObject {
+  const source = ctx.oidc.entities?.AuthorizationCode ?? ctx.oidc.entities?.RefreshToken;
+  if (!source) return {};
+  return {
+    ...(source.acr ? { acr: source.acr } : {}),
+    ...(source.amr ? { amr: source.amr } : {}),
+    ...(typeof source.authTime === 'number' ? { auth_time: source.authTime } : {}),
+  };
+}
+
+/**
  * formats.customizers.jwt: reshapes oidc-provider's RFC 9068 access token into an Entra v2 one.
  * The `scope` claim goes: consumers read `scp` (users) or `roles` (apps), never both kinds.
  */
 export async function shapeAccessToken(
-  _ctx: KoaContextWithOIDC,
+  ctx: KoaContextWithOIDC,
   token: IssuedToken,
   jwt: StructuredJwt,
 ): Promise<void> {
@@ -59,7 +73,9 @@ export async function shapeAccessToken(
     nbf: iat,
     exp,
     tid: DEV_TENANT_ID,
-    ...(token.accountId ? userClaims(token.accountId, token.scope) : appClaims(clientId)),
+    ...(token.accountId
+      ? { ...userClaims(token.accountId, token.scope), ...signIn(ctx) }
+      : appClaims(clientId)),
     azp: clientId,
     azpacr: azpacr(token.client?.clientAuthMethod),
     ver: '2.0',

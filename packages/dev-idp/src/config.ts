@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import type { Adapter, Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { findAccount } from './accounts.ts';
+import { DEV_ACR_VALUES } from './acr.ts';
 import { escapeHtml, page } from './login-page.ts';
 import type { Authority, ProfileName } from './profiles/types.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, resourceIndicators } from './resource.ts';
@@ -88,6 +89,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     discovery: { dev_idp_profile: input.profile },
     // Authorization code only: no implicit or hybrid flows, as OAuth 2.1 and Entra's guidance say.
     responseTypes: ['code'],
+    // Step-up (RFC 9470 §4): clients may ask for `mfa` with acr_values; discovery lists both.
+    acrValues: [...DEV_ACR_VALUES],
     interactions: { url: (_ctx, interaction) => `${mount}${routes.interaction}/${interaction.uid}` },
     routes: {
       authorization: routes.authorization,

@@ -1,5 +1,7 @@
 /// <reference path="./oidc-provider.d.ts" />
+
 export { DEV_TENANT_ID, DEV_USERS, type DevUser } from './accounts.ts';
+export { DEV_ACR_VALUES } from './acr.ts';
 export {
   CLI_REDIRECT_URI,
   DEV_CLIENT_IDS,

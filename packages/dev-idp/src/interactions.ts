@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionDetails, Provider } from 'oidc-provider';
 import { findUserByName } from './accounts.ts';
+import { acrFor, amrFor } from './acr.ts';
 import { isFormRequest, readBody } from './body.ts';
 import { loginPage, PAGE_HEADERS, page } from './login-page.ts';
 import type { Authority } from './profiles/types.ts';
@@ -84,7 +85,13 @@ async function login(
   await provider.interactionFinished(
     req,
     res,
-    { login: { accountId: user.sub } },
+    {
+      login: {
+        accountId: user.sub,
+        acr: acrFor(details.params.acr_values),
+        amr: amrFor(acrFor(details.params.acr_values)),
+      },
+    },
     { mergeWithLastSubmission: false },
   );
 }

@@ -86,6 +86,10 @@ declare module 'oidc-provider' {
   /** What a grant was issued from: its scope names the OpenID Connect scopes too. */
   export interface GrantSource {
     readonly scope?: string;
+    /** The sign-in the grant came from: its authentication context class and time (seconds). */
+    readonly acr?: string;
+    readonly amr?: string[];
+    readonly authTime?: number;
   }
 
   export interface OIDCContext {
@@ -125,7 +129,7 @@ declare module 'oidc-provider' {
   }
 
   export interface InteractionResults {
-    login?: { accountId: string };
+    login?: { accountId: string; acr?: string; amr?: string[] };
     consent?: { grantId: string };
     error?: string;
     error_description?: string;
@@ -155,6 +159,7 @@ declare module 'oidc-provider' {
     findAccount?: (ctx: KoaContextWithOIDC, sub: string) => Promise<Account | undefined>;
     claims?: Record<string, string[]>;
     scopes?: string[];
+    acrValues?: string[];
     clientBasedCORS?: (ctx: KoaContextWithOIDC, origin: string, client: Client) => boolean;
     discovery?: UnknownObject;
     interactions?: { url: (ctx: KoaContextWithOIDC, interaction: { uid: string }) => string };

@@ -20,6 +20,10 @@ export interface UserTokenOptions extends IssuerLocation {
   redirectUri?: string;
   /** Typed into the password field; the dev IdP accepts any. @default '' */
   password?: string;
+  /** OpenID Connect `acr_values`, as an RFC 9470 challenge's `acr_values` asks (`mfa`). */
+  acrValues?: string;
+  /** OpenID Connect `max_age` in seconds, as an RFC 9470 challenge's `max_age` asks. */
+  maxAge?: number;
 }
 
 // Authorize, login form, submit, resume, consent, resume, redirect: about seven; leave headroom.
@@ -133,6 +137,8 @@ export async function getUserToken(options: UserTokenOptions): Promise<TokenSet>
     nonce: random(),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
+    ...(options.acrValues ? { acr_values: options.acrValues } : {}),
+    ...(options.maxAge !== undefined ? { max_age: String(options.maxAge) } : {}),
   };
   for (const [name, value] of Object.entries(params)) start.searchParams.set(name, value);
 

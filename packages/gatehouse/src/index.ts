@@ -1,12 +1,23 @@
-export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
+export { bearerChallenge, type ChallengeContext, type ChallengeParams } from './core/challenge.ts';
+export {
+  type ClaimsChallengeOptions,
+  claimsChallenge,
+  encodeClaims,
+  isClaimsChallengeCapable,
+  requireAuthContext,
+} from './core/claims-challenge.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
 export {
   type BearerErrorCode,
+  type ChallengeHints,
   ConfigurationError,
+  type ExtendedBearerErrorCode,
   ForbiddenError,
   GatehouseError,
   type GatehouseErrorCode,
+  InsufficientClaimsError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   InvalidTokenError,
   isGatehouseError,
@@ -46,6 +57,14 @@ export {
 } from './core/policy.ts';
 export { type ClaimMapping, defaultClaimMapping, type Principal, stringList } from './core/principal.ts';
 export { printable, printableJson } from './core/printable.ts';
+export {
+  type ProtectedResourceMetadata,
+  protectedResourceMetadata,
+  type ResourceMetadataOptions,
+  resourceMetadataPath,
+  resourceMetadataUrl,
+} from './core/resource-metadata.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
+export { type AuthenticationRequirement, requireAuthentication } from './core/step-up.ts';
 export { isTenantId, type TenantPolicy } from './core/tenants.ts';
 export { MAX_TOKEN_LENGTH } from './core/token-shape.ts';

@@ -1,8 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ChallengeContext } from '../core/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guardThen, type RouteAuth } from '../core/guard.ts';
 import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
 import type { Principal } from '../core/principal.ts';
+import {
+  RESOURCE_METADATA_HEADERS,
+  type ResourceMetadataOptions,
+  resourceMetadataBuilder,
+} from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
 
 declare module 'express-serve-static-core' {
@@ -12,10 +18,10 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const realms = new WeakMap<Request, string>();
+const realms = new WeakMap<Request, ChallengeContext>();
 
 /** Copies the core's answer onto the response; the adapter decides nothing itself. */
-export function sendError(res: Response, error: unknown, realm?: string): void {
+export function sendError(res: Response, error: unknown, realm?: string | ChallengeContext): void {
   const response = errorResponse(error, realm);
   res.status(response.status).set(response.headers).send(JSON.stringify(response.body));
 }
@@ -23,7 +29,7 @@ export function sendError(res: Response, error: unknown, realm?: string): void {
 /** Verifies the bearer token (and optional requirements) and sets `req.principal`. */
 export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    realms.set(req, gatehouse.options.realm);
+    realms.set(req, gatehouse.options);
     guardThen(
       gatehouse,
       req,
@@ -32,7 +38,7 @@ export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): Reque
         req.principal = principal;
         next();
       },
-      (error) => sendError(res, error, gatehouse.options.realm),
+      (error) => sendError(res, error, gatehouse.options),
     );
   };
 }
@@ -46,5 +52,19 @@ export function authorize(...requirements: Requirement[]): RequestHandler {
     } catch (error) {
       sendError(res, error, realms.get(req));
     }
+  };
+}
+
+/**
+ * Answers the RFC 9728 protected-resource metadata document:
+ * `app.get(resourceMetadataPath(resource), serveResourceMetadata(gatehouse, { resource }))`.
+ */
+export function serveResourceMetadata(
+  gatehouse: Gatehouse,
+  options: ResourceMetadataOptions,
+): RequestHandler {
+  const build = resourceMetadataBuilder(gatehouse, options);
+  return (_req: Request, res: Response) => {
+    res.status(200).set(RESOURCE_METADATA_HEADERS).send(JSON.stringify(build()));
   };
 }

@@ -13,6 +13,12 @@ import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { guardThen, type RouteAuth } from '../core/guard.ts';
 import type { GatehouseOptions } from '../core/options.ts';
 import type { Principal } from '../core/principal.ts';
+import {
+  RESOURCE_METADATA_HEADERS,
+  type ResourceMetadataOptions,
+  resourceMetadataBuilder,
+  resourceMetadataPath,
+} from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
 
 declare module 'fastify' {
@@ -55,11 +61,25 @@ const protectHooks = new WeakSet<onRequestHookHandler>();
 const checkedByHook = new WeakSet<object>();
 
 /** Either a ready `Gatehouse` (shared with `/ready` checks, say) or the options to build one. */
-export type GatehousePluginOptions = { gatehouse: Gatehouse } | GatehouseOptions;
+export type GatehousePluginOptions = ({ gatehouse: Gatehouse } | GatehouseOptions) & {
+  /**
+   * The RFC 9728 metadata URL for challenges, from the request: for a service that knows its
+   * public URL only per request (behind proxies, several host names). Overrides the gatehouse's
+   * `resourceMetadata`.
+   */
+  resourceMetadataFor?: (request: FastifyRequest) => string | undefined;
+};
+
+const metadataFor = new WeakMap<Gatehouse, (request: FastifyRequest) => string | undefined>();
 
 /** Copies the core's answer onto the reply; the adapter decides nothing itself. */
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  const response = errorResponse(error, reply.server.gatehouse?.options.realm);
+  const gh = reply.server.gatehouse;
+  const perRequest = gh && metadataFor.get(gh);
+  const context = perRequest
+    ? { realm: gh.options.realm, resourceMetadata: perRequest(reply.request) ?? gh.options.resourceMetadata }
+    : gh?.options;
+  const response = errorResponse(error, context);
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
@@ -172,8 +192,9 @@ function routesSoFar(fastify: FastifyInstance): string[] {
 
 async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePluginOptions): Promise<void> {
   const owned = !('gatehouse' in options);
-  const gatehouse =
-    'gatehouse' in options ? options.gatehouse : createGatehouse({ logger: fastify.log, ...options });
+  const { resourceMetadataFor, ...rest } = options;
+  const gatehouse = 'gatehouse' in rest ? rest.gatehouse : createGatehouse({ logger: fastify.log, ...rest });
+  if (resourceMetadataFor) metadataFor.set(gatehouse, resourceMetadataFor);
   fastify.decorate('gatehouse', gatehouse);
   fastify.decorateRequest('principal', null);
 
@@ -227,3 +248,25 @@ async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePlugi
 
 export const gatehouse = fp(gatehousePlugin, { fastify: '5.x', name: 'gatehouse' });
 export default gatehouse;
+
+async function resourceMetadataPlugin(
+  fastify: FastifyInstance,
+  options: ResourceMetadataOptions,
+): Promise<void> {
+  const build = resourceMetadataBuilder(fastify.gatehouse, options);
+  // Public by design: a client reads it precisely because it has no usable token (RFC 9728 §5).
+  const open: PublicRoute = { public: true };
+  fastify.get(resourceMetadataPath(options.resource), { config: { gatehouse: open } }, (_request, reply) => {
+    reply.headers(RESOURCE_METADATA_HEADERS).send(JSON.stringify(build()));
+  });
+}
+
+/**
+ * Serves the RFC 9728 protected-resource metadata document at the path RFC 9728 §3.1 derives from
+ * `resource`; register it after the `gatehouse` plugin, whose trusted issuers it names.
+ */
+export const resourceMetadata = fp(resourceMetadataPlugin, {
+  fastify: '5.x',
+  name: 'gatehouse-resource-metadata',
+  dependencies: ['gatehouse'],
+});

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChallengeContext } from '../core/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
+import {
+  RESOURCE_METADATA_HEADERS,
+  type ResourceMetadataOptions,
+  resourceMetadataBuilder,
+} from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
 
 export type ProtectedHandler = (
@@ -11,7 +17,7 @@ export type ProtectedHandler = (
 ) => unknown;
 
 /** Writes the core's answer; the adapter decides nothing itself. */
-export function sendError(res: ServerResponse, error: unknown, realm?: string): void {
+export function sendError(res: ServerResponse, error: unknown, realm?: string | ChallengeContext): void {
   const response = errorResponse(error, realm);
   if (res.headersSent) {
     res.destroy();
@@ -35,7 +41,7 @@ export async function authenticate(
   try {
     return await guard(gatehouse, req, route);
   } catch (error) {
-    sendError(res, error, gatehouse.options.realm);
+    sendError(res, error, gatehouse.options);
     return undefined;
   }
 }
@@ -43,7 +49,7 @@ export async function authenticate(
 /** Wraps a `node:http` handler so it only runs for callers that pass `route`. */
 export function protect(gatehouse: Gatehouse, route: RouteAuth, handler: ProtectedHandler) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const fail = (error: unknown) => sendError(res, error, gatehouse.options.realm);
+    const fail = (error: unknown) => sendError(res, error, gatehouse.options);
     // A token the verified-token cache holds reaches the handler in the same tick.
     guardThen(
       gatehouse,
@@ -59,5 +65,17 @@ export function protect(gatehouse: Gatehouse, route: RouteAuth, handler: Protect
       },
       fail,
     );
+  };
+}
+
+/** A `node:http` handler answering the RFC 9728 protected-resource metadata document. */
+export function serveResourceMetadata(
+  gatehouse: Gatehouse,
+  options: ResourceMetadataOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const build = resourceMetadataBuilder(gatehouse, options);
+  return (_req, res) => {
+    res.writeHead(200, RESOURCE_METADATA_HEADERS);
+    res.end(JSON.stringify(build()));
   };
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Request as RestifyRequest, Response as RestifyResponse } from 'restify';
+import type { ChallengeContext } from '../core/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
@@ -16,7 +17,7 @@ declare module 'restify' {
 export type RestifyNext = (stop?: false | Error) => unknown;
 
 /** Writes the core's answer; the adapter decides nothing itself. */
-export function sendError(res: ServerResponse, error: unknown, realm?: string): void {
+export function sendError(res: ServerResponse, error: unknown, realm?: string | ChallengeContext): void {
   const response = errorResponse(error, realm);
   // restify (and others) override writeHead without returning the response: no chaining.
   res.writeHead(response.status, response.headers);
@@ -32,7 +33,7 @@ export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}) {
         next();
       },
       (error: unknown) => {
-        sendError(res, error, gatehouse.options.realm);
+        sendError(res, error, gatehouse.options);
         next(false);
       },
     );

@@ -1,10 +1,16 @@
+import type { ChallengeContext } from '../core/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
+import {
+  RESOURCE_METADATA_HEADERS,
+  type ResourceMetadataOptions,
+  resourceMetadataBuilder,
+} from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
 
 /** The core's answer as a Web `Response`. */
-export function errorToResponse(error: unknown, realm?: string): Response {
+export function errorToResponse(error: unknown, realm?: string | ChallengeContext): Response {
   const response = errorResponse(error, realm);
   return new Response(JSON.stringify(response.body), { status: response.status, headers: response.headers });
 }
@@ -22,7 +28,7 @@ export async function authenticateRequest(
   try {
     return { principal: await guard(gatehouse, request, route) };
   } catch (error) {
-    return { response: errorToResponse(error, gatehouse.options.realm) };
+    return { response: errorToResponse(error, gatehouse.options) };
   }
 }
 
@@ -37,4 +43,16 @@ export function protect<Args extends unknown[]>(
     if (result.response) return result.response;
     return handler(request, result.principal, ...rest);
   };
+}
+
+/**
+ * A handler answering the RFC 9728 protected-resource metadata document; mount it at
+ * `resourceMetadataPath(resource)` and set the same URL as the gatehouse's `resourceMetadata`.
+ */
+export function serveResourceMetadata(
+  gatehouse: Gatehouse,
+  options: ResourceMetadataOptions,
+): (request?: Request) => Response {
+  const build = resourceMetadataBuilder(gatehouse, options);
+  return () => new Response(JSON.stringify(build()), { status: 200, headers: RESOURCE_METADATA_HEADERS });
 }

@@ -5,6 +5,22 @@ export interface ChallengeParams {
   error?: string | undefined;
   description?: string | undefined;
   scope?: readonly string[] | undefined;
+  /** Microsoft's claims challenge: the authorize endpoint for an interactive sign-in. */
+  authorizationUri?: string | undefined;
+  /** RFC 9470 §3: acceptable authentication context classes, in order of preference. */
+  acrValues?: readonly string[] | undefined;
+  /** RFC 9470 §3: the longest acceptable time since the user authenticated, in seconds. */
+  maxAge?: number | undefined;
+  /** Microsoft's claims challenge: the base64-encoded claims request. */
+  claims?: string | undefined;
+  /** RFC 9728 §5.1: the URL of the resource's protected-resource metadata document. */
+  resourceMetadata?: string | undefined;
+}
+
+/** What the resource tells every client, whatever the refusal: `realm` and RFC 9728's `resource_metadata`. */
+export interface ChallengeContext {
+  realm?: string | undefined;
+  resourceMetadata?: string | undefined;
 }
 
 /**
@@ -29,20 +45,41 @@ function restricted(value: string): string {
 export function bearerChallenge(params: ChallengeParams): string {
   const parts: string[] = [];
   if (params.realm) parts.push(`realm=${quote(params.realm)}`);
+  // Microsoft's documented order: realm, authorization_uri, error, claims.
+  if (params.authorizationUri) parts.push(`authorization_uri=${quote(params.authorizationUri)}`);
   if (params.error) parts.push(`error=${quote(params.error)}`);
   if (params.error && params.description)
     parts.push(`error_description=${quote(restricted(params.description))}`);
   if (params.scope && params.scope.length > 0)
     parts.push(`scope=${quote(restricted(params.scope.join(' ')))}`);
+  // RFC 9470 §3 gives acr_values the syntax of OIDC's space-separated list, scope's character set.
+  if (params.acrValues && params.acrValues.length > 0)
+    parts.push(`acr_values=${quote(restricted(params.acrValues.join(' ')))}`);
+  if (params.maxAge !== undefined && Number.isFinite(params.maxAge) && params.maxAge >= 0)
+    parts.push(`max_age=${quote(String(Math.floor(params.maxAge)))}`);
+  if (params.claims) parts.push(`claims=${quote(params.claims)}`);
+  if (params.resourceMetadata) parts.push(`resource_metadata=${quote(params.resourceMetadata)}`);
   return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
 }
 
-export function challengeFor(error: GatehouseError, realm: string | undefined): string | undefined {
+export function challengeFor(
+  error: GatehouseError,
+  context: string | ChallengeContext | undefined,
+): string | undefined {
   if (error.status !== 401 && error.status !== 403 && error.status !== 400) return undefined;
+  const { realm, resourceMetadata } = typeof context === 'string' ? { realm: context } : (context ?? {});
+  const hints = error.challenge;
   return bearerChallenge({
     realm,
     error: error.bearerError,
-    description: error.description,
+    // Microsoft's claims challenge carries no description; its clients parse the documented shape.
+    description: error.bearerError === 'insufficient_claims' ? undefined : error.description,
     scope: error.status === 403 ? error.scope : undefined,
+    authorizationUri: hints?.authorizationUri,
+    acrValues: hints?.acrValues,
+    maxAge: hints?.maxAge,
+    claims: hints?.claims,
+    // RFC 9728 §5.1: a client that gets no usable token learns where to find how to get one.
+    resourceMetadata: error.status === 400 ? undefined : resourceMetadata,
   });
 }

@@ -24,11 +24,32 @@ export type GatehouseErrorCode =
   | 'ERR_TOKEN_CLAIM'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_FORBIDDEN'
+  | 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
+  | 'ERR_INSUFFICIENT_CLAIMS'
   | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_CONFIGURATION';
 
 /** The OAuth 2.0 bearer-token error codes of RFC 6750 §3.1. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/**
+ * Error codes later documents register for the same challenge: RFC 9470 §3 (step-up) and
+ * Microsoft's claims challenge (Entra continuous access evaluation, Conditional Access
+ * authentication context).
+ */
+export type ExtendedBearerErrorCode = 'insufficient_user_authentication' | 'insufficient_claims';
+
+/** What a refusal asks the client to do next, carried into its `WWW-Authenticate` challenge. */
+export interface ChallengeHints {
+  /** RFC 9470 §3 `acr_values`: authentication context classes that would do, in order of preference. */
+  acrValues?: readonly string[];
+  /** RFC 9470 §3 `max_age`: the longest time, in seconds, since the user last authenticated. */
+  maxAge?: number;
+  /** Microsoft's claims challenge: the base64 claims request the client passes back to the issuer. */
+  claims?: string;
+  /** Microsoft's claims challenge: where an interactive sign-in can be made. */
+  authorizationUri?: string;
+}
 
 export interface GatehouseErrorInit {
   description?: string;
@@ -39,13 +60,14 @@ export interface GatehouseErrorInit {
   actual?: unknown;
   scope?: readonly string[];
   retryAfter?: number;
+  challenge?: ChallengeHints;
 }
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;
   readonly status: number;
   /** RFC 6750 error code for the `WWW-Authenticate` challenge, when one applies. */
-  readonly bearerError: BearerErrorCode | undefined;
+  readonly bearerError: BearerErrorCode | ExtendedBearerErrorCode | undefined;
   /** Safe for clients: goes into `error_description` and the problem body. */
   readonly description: string;
   /** For the operator's log only. */
@@ -56,11 +78,13 @@ export class GatehouseError extends Error {
   readonly scope: readonly string[] | undefined;
   /** Seconds a client should wait before retrying (503). */
   readonly retryAfter: number | undefined;
+  /** Further challenge parameters (step-up, claims challenge), when the refusal says how to succeed. */
+  readonly challenge: Readonly<ChallengeHints> | undefined;
 
   constructor(
     code: GatehouseErrorCode,
     status: number,
-    bearerError: BearerErrorCode | undefined,
+    bearerError: BearerErrorCode | ExtendedBearerErrorCode | undefined,
     init: GatehouseErrorInit & { description: string },
   ) {
     // Details quote token text; escaped here, any log or stack trace that prints them is safe too.
@@ -77,6 +101,7 @@ export class GatehouseError extends Error {
     this.actual = init.actual;
     this.scope = init.scope;
     this.retryAfter = init.retryAfter;
+    this.challenge = init.challenge === undefined ? undefined : Object.freeze({ ...init.challenge });
   }
 }
 
@@ -131,6 +156,35 @@ export class InsufficientScopeError extends GatehouseError {
 export class ForbiddenError extends GatehouseError {
   constructor(init: GatehouseErrorInit & { description: string }) {
     super('ERR_FORBIDDEN', 403, 'insufficient_scope', init);
+  }
+}
+
+/**
+ * A valid token whose user authentication is too weak or too old for this resource: 401
+ * `insufficient_user_authentication` with `acr_values` and/or `max_age` (RFC 9470 §3), so the
+ * client signs the user in again asking for them.
+ */
+export class InsufficientUserAuthenticationError extends GatehouseError {
+  constructor(init: GatehouseErrorInit & { challenge: Pick<ChallengeHints, 'acrValues' | 'maxAge'> }) {
+    super('ERR_INSUFFICIENT_USER_AUTHENTICATION', 401, 'insufficient_user_authentication', {
+      description: 'A different authentication level is required',
+      ...init,
+    });
+  }
+}
+
+/**
+ * A valid token that lacks claims the issuer can add when asked: 401 `insufficient_claims` with
+ * `claims="<base64 claims request>"`, Microsoft's claims challenge for clients that declared the
+ * `cp1` capability (Microsoft identity platform, "Claims challenges, claims requests and client
+ * capabilities").
+ */
+export class InsufficientClaimsError extends GatehouseError {
+  constructor(init: GatehouseErrorInit & { challenge: ChallengeHints & { claims: string } }) {
+    super('ERR_INSUFFICIENT_CLAIMS', 401, 'insufficient_claims', {
+      description: 'The token lacks claims this resource requires',
+      ...init,
+    });
   }
 }
 

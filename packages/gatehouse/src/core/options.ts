@@ -61,6 +61,12 @@ export interface SharedOptions {
   tokenType?: { strict: boolean };
   /** The `realm` in `WWW-Authenticate` challenges. @default 'api' */
   realm?: string;
+  /**
+   * The URL of this resource's protected-resource metadata document (RFC 9728 §3), sent as
+   * `resource_metadata="..."` in every 401 and 403 challenge (RFC 9728 §5.1) so that a client
+   * with no usable token finds the authorization servers and scopes it needs.
+   */
+  resourceMetadata?: string;
   /** Fetching and caching of metadata and keys (milliseconds). */
   keys?: {
     /** @default 5000 */ timeout?: number;
@@ -110,6 +116,7 @@ export interface ResolvedOptions {
   maxTokenAge: number;
   strictType: boolean;
   realm: string;
+  resourceMetadata: string | undefined;
   keys: {
     timeout: number;
     cooldown: number;
@@ -143,6 +150,7 @@ const SHARED = [
   'maxTokenAge',
   'tokenType',
   'realm',
+  'resourceMetadata',
   'keys',
   'cache',
   'snapshot',
@@ -297,6 +305,10 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
     maxTokenAge: number(options.maxTokenAge, 'maxTokenAge', 60, 366 * 86_400, defaults.maxTokenAge),
     strictType: options.tokenType?.strict ?? false,
     realm: options.realm ?? defaults.realm,
+    resourceMetadata:
+      options.resourceMetadata === undefined
+        ? undefined
+        : secureUrl(options.resourceMetadata, 'resourceMetadata').href,
     keys: {
       timeout: number(keys.timeout, 'keys.timeout', 100, 30_000, d.timeout),
       cooldown: number(keys.cooldown, 'keys.cooldown', 0, 30_000, d.cooldown),

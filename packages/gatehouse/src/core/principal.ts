@@ -28,6 +28,11 @@ export interface Principal {
   readonly isApp: boolean;
   /** The user flow or policy that issued the token (Azure AD B2C `tfp`/`acr`), when the preset reads one. */
   readonly policy: string | undefined;
+  /**
+   * The authentication context the user signed in with, as the issuer says it: `acr` by default,
+   * Entra's `acrs`, B2C's policy (`tfp`/`acr`). What RFC 9470 step-up requirements compare.
+   */
+  readonly authContext?: readonly string[];
   /** Seconds since the epoch. */
   readonly expiresAt: number;
   /** Every verified claim, untouched. */
@@ -43,6 +48,8 @@ export interface ClaimMapping {
   roles(claims: JWTPayload): string[];
   isApp(claims: JWTPayload, scopes: readonly string[], roles: readonly string[]): boolean;
   policy(claims: JWTPayload): string | undefined;
+  /** The authentication context classes of the sign-in (RFC 9470 §6.1 `acr`). */
+  authContext?(claims: JWTPayload): string[];
 }
 
 export function text(value: unknown): string | undefined {
@@ -78,6 +85,10 @@ export const defaultClaimMapping: ClaimMapping = {
       roles.length > 0 &&
       (c.oid === undefined || c.oid === c.sub)),
   policy: () => undefined,
+  authContext: (c) => {
+    const acr = text(c.acr);
+    return acr === undefined ? [] : [acr];
+  },
 };
 
 export function buildPrincipal(
@@ -105,6 +116,7 @@ export function buildPrincipal(
     roles,
     isApp: mapping.isApp(claims, scopes, roles),
     policy: mapping.policy(claims),
+    authContext: Object.freeze((mapping.authContext ?? defaultClaimMapping.authContext!)(claims)),
     expiresAt: Number(claims.exp),
     claims: Object.freeze(claims),
   });

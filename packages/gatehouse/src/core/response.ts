@@ -1,4 +1,4 @@
-import { challengeFor } from './challenge.ts';
+import { type ChallengeContext, challengeFor } from './challenge.ts';
 import { type GatehouseError, isGatehouseError } from './errors.ts';
 
 /** A framework-neutral HTTP answer that every adapter copies verbatim. */
@@ -25,15 +25,21 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** Turns any error into the answer a client gets; unknown errors become an opaque 500. */
-export function errorResponse(error: unknown, realm?: string): ErrorResponse {
+/**
+ * Turns any error into the answer a client gets; unknown errors become an opaque 500. The second
+ * argument is the realm, or the realm with the RFC 9728 metadata URL (a gatehouse's `options`).
+ */
+export function errorResponse(error: unknown, realm?: string | ChallengeContext): ErrorResponse {
   if (!isGatehouseError(error) || error.code === 'ERR_CONFIGURATION') {
     return problem(500, 'ERR_INTERNAL', 'Internal error', {});
   }
   return gatehouseResponse(error, realm);
 }
 
-function gatehouseResponse(error: GatehouseError, realm: string | undefined): ErrorResponse {
+function gatehouseResponse(
+  error: GatehouseError,
+  realm: string | ChallengeContext | undefined,
+): ErrorResponse {
   const headers: Record<string, string> = {};
   const challenge = challengeFor(error, realm);
   if (challenge) headers['www-authenticate'] = challenge;

@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { ConfigurationError, ForbiddenError } from '../core/errors.ts';
 import type { IssuerOptions } from '../core/options.ts';
 import type { Requirement } from '../core/policy.ts';
-import { text } from '../core/principal.ts';
+import { stringList, text } from '../core/principal.ts';
 import { entra } from './entra.ts';
 import { type PresetOptions, type ProviderConfig, required, trimSlash } from './shared.ts';
 
@@ -91,7 +91,8 @@ export function b2c(options: B2cOptions): ProviderConfig {
               `${base}/${tenant}.onmicrosoft.com/${policy}/v2.0/.well-known/openid-configuration`,
           }),
       audience,
-      claims: { policy: b2cPolicy },
+      // B2C's `acr` (or `tfp`) names the user flow: the policy is what a step-up asks for.
+      claims: { policy: b2cPolicy, authContext: (c) => stringList(b2cPolicy(c)) },
       match: (claims) => b2cPolicy(claims)?.toLowerCase() === wanted,
     };
   });

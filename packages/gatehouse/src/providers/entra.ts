@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { ConfigurationError } from '../core/errors.ts';
 import type { IssuerOptions } from '../core/options.ts';
+import { stringList } from '../core/principal.ts';
 import { isTenantId, type TenantPolicy } from '../core/tenants.ts';
 import { keySource, type PresetOptions, type ProviderConfig, required, trimSlash } from './shared.ts';
 
@@ -28,6 +29,14 @@ export function requireVersion(version: EntraVersion) {
 }
 
 /**
+ * Entra's authentication context is `acrs` (Conditional Access authentication context ids such as
+ * `c1`); its `acr` (`"1"` in v1 tokens) says nothing a step-up requirement could use.
+ */
+export function entraAuthContext(claims: Readonly<JWTPayload>): string[] {
+  return stringList(claims.acrs);
+}
+
+/**
  * Microsoft Entra ID, one tenant. v2 tokens: issuer `https://login.microsoftonline.com/{tid}/v2.0`,
  * audience the client id; v1 tokens: issuer `https://sts.windows.net/{tid}/`, audience
  * `api://{clientId}` (as Microsoft.Identity.Web derives them). The JWKS `issuer` of each key is
@@ -47,6 +56,7 @@ export function entra(options: EntraOptions): ProviderConfig {
       ...keySource(`${instance}/${tenantId}/v2.0`, options),
       audience: options.audience ?? clientId,
       validate: requireVersion('2.0'),
+      claims: { authContext: entraAuthContext },
     });
   }
   if (versions.includes('1.0')) {
@@ -56,6 +66,7 @@ export function entra(options: EntraOptions): ProviderConfig {
       ...keySource(v1, options, `${instance}/${tenantId}/.well-known/openid-configuration`),
       audience: options.audience ?? `api://${clientId}`,
       validate: requireVersion('1.0'),
+      claims: { authContext: entraAuthContext },
     });
   }
   if (issuers.length === 0) throw new ConfigurationError('entra.versions', 'must include "1.0" or "2.0"');
@@ -103,6 +114,7 @@ export function entraMultiTenant(options: EntraMultiTenantOptions): ProviderConf
         ),
         audience: options.audience ?? clientId,
         validate: requireVersion('2.0'),
+        claims: { authContext: entraAuthContext },
         tenants,
       },
     ],

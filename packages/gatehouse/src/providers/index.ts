@@ -6,6 +6,7 @@ export {
   type EntraOptions,
   type EntraVersion,
   entra,
+  entraAuthContext,
   entraMultiTenant,
   requireVersion,
 } from './entra.ts';

@@ -415,6 +415,117 @@ export function runAdapterBehaviour(name: string, makeServer: MakeServer): void 
       });
     });
 
+    describe('challenges that tell the client what to do next', () => {
+      const now = () => Math.floor(Date.now() / 1000);
+      const STEP_UP =
+        'Bearer realm="api", error="insufficient_user_authentication", ' +
+        'error_description="A different authentication level is required", acr_values="mfa phr", max_age="300"';
+      const RECENT =
+        'Bearer realm="api", error="insufficient_user_authentication", ' +
+        'error_description="More recent authentication is required", acr_values="mfa phr", max_age="300"';
+
+      it('RFC 9470 step-up: the right acr signed in recently passes', async () => {
+        for (const acr of ['mfa', 'phr']) {
+          expectOk(await get('/step-up', bearer(await issuer.sign({ acr, auth_time: now() - 10 }))), user);
+        }
+      });
+
+      it('RFC 9470 step-up: another acr, or none, is 401 insufficient_user_authentication with acr_values and max_age', async () => {
+        for (const claims of [{ acr: 'pwd' }, { acr: 'MFA' }, {}]) {
+          const reply = await get(
+            '/step-up',
+            bearer(await issuer.sign({ ...claims, auth_time: now() - 10 })),
+          );
+          problem(reply, 401, 'ERR_INSUFFICIENT_USER_AUTHENTICATION');
+          assert.equal(header(reply, 'www-authenticate'), STEP_UP);
+        }
+      });
+
+      it('RFC 9470 step-up: an authentication older than max_age, or of unknown age, is 401 asking for a recent one', async () => {
+        for (const auth_time of [now() - 301 - 5, undefined]) {
+          const t = await issuer.sign(auth_time === undefined ? { acr: 'mfa' } : { acr: 'mfa', auth_time });
+          const reply = await get('/step-up', bearer(t));
+          problem(reply, 401, 'ERR_INSUFFICIENT_USER_AUTHENTICATION');
+          assert.equal(header(reply, 'www-authenticate'), RECENT);
+        }
+      });
+
+      it('claims challenge: a cp1 client without the authentication context gets 401 insufficient_claims with the base64 claims request', async () => {
+        const t = await issuer.sign({ xms_cc: ['cp1'] });
+        const reply = await get('/auth-context', bearer(t));
+        problem(reply, 401, 'ERR_INSUFFICIENT_CLAIMS');
+        const claims = Buffer.from('{"access_token":{"acrs":{"essential":true,"value":"c1"}}}').toString(
+          'base64',
+        );
+        assert.equal(
+          header(reply, 'www-authenticate'),
+          `Bearer realm="api", error="insufficient_claims", claims="${claims}"`,
+        );
+        expectOk(
+          await get('/auth-context', bearer(await issuer.sign({ xms_cc: ['cp1'], acrs: ['c1'] }))),
+          user,
+        );
+      });
+
+      it('claims challenge: a client without cp1 gets a plain 403, no claims', async () => {
+        for (const claims of [{}, { xms_cc: ['cp2'] }, { xms_cc: 'CP1' }]) {
+          const reply = await get('/auth-context', bearer(await issuer.sign(claims)));
+          problem(reply, 403, 'ERR_FORBIDDEN');
+          assert.equal(
+            header(reply, 'www-authenticate'),
+            'Bearer realm="api", error="insufficient_scope", ' +
+              `error_description="The token does not meet this resource's authentication requirement"`,
+          );
+        }
+      });
+
+      it('RFC 9728 §5.1: with resourceMetadata set, 401 and 403 challenges carry resource_metadata', async () => {
+        const metadata = 'https://api.example.com/.well-known/oauth-protected-resource';
+        const gh = createGatehouse({
+          issuer: issuer.url,
+          audience: issuer.audience,
+          resourceMetadata: metadata,
+        });
+        gh.start();
+        const srv = await makeServer(gh);
+        try {
+          const rm = `resource_metadata="${metadata}"`;
+          const missing = await send(srv.url, '/read');
+          problem(missing, 401, 'ERR_TOKEN_MISSING');
+          assert.equal(header(missing, 'www-authenticate'), `Bearer realm="api", ${rm}`);
+          const expired = await issuer.sign({ exp: now() - 600, iat: now() - 4000, nbf: now() - 4000 });
+          assert.equal(
+            header(await send(srv.url, '/read', { headers: bearer(expired) }), 'www-authenticate'),
+            `Bearer realm="api", error="invalid_token", error_description="The token has expired", ${rm}`,
+          );
+          const readOnly = await issuer.sign({ scp: 'ToDoList.Read' });
+          const forbidden = await send(srv.url, '/write', { headers: bearer(readOnly) });
+          problem(forbidden, 403, 'ERR_INSUFFICIENT_SCOPE');
+          assert.equal(
+            header(forbidden, 'www-authenticate'),
+            `Bearer realm="api", ${INSUFFICIENT}, scope="ToDoList.ReadWrite", ${rm}`,
+          );
+          const stepUp = await send(srv.url, '/step-up', {
+            headers: bearer(await issuer.sign({ acr: 'pwd' })),
+          });
+          assert.equal(
+            header(stepUp, 'www-authenticate'),
+            'Bearer realm="api", error="insufficient_user_authentication", ' +
+              `error_description="A different authentication level is required", acr_values="mfa phr", max_age="300", ${rm}`,
+          );
+          // A malformed request is no authentication challenge to follow up.
+          const two: Record<string, string[]> = { authorization: ['Basic a', 'Basic b'] };
+          const twice = await send(srv.url, '/read', { headers: two });
+          problem(twice, 400, 'ERR_REQUEST_INVALID');
+          assert.doesNotMatch(header(twice, 'www-authenticate') ?? '', /resource_metadata/);
+          expectOk(await send(srv.url, '/read', { headers: bearer(token) }), user);
+        } finally {
+          await srv.close();
+          gh.close();
+        }
+      });
+    });
+
     describe('optional authentication', () => {
       it('no token, or another scheme: 200 anonymous', async () => {
         expectOk(await get('/optional'), { anonymous: true });

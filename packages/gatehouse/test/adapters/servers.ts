@@ -19,6 +19,8 @@ import type { RouteAuth } from '../../src/core/guard.ts';
 import {
   type Gatehouse,
   type Principal,
+  requireAuthContext,
+  requireAuthentication,
   requireClaim,
   requireScopeOrAppPermission,
   requireScopes,
@@ -60,6 +62,14 @@ export const ROUTES: readonly ProtectedRoute[] = [
     path: '/acl',
     auth: { require: [requireClaim('tid', TENANT)], allowTokensWithoutScopes: true },
   },
+  // RFC 9470 step-up: `mfa` or `phr`, signed in at most 300 s ago.
+  {
+    method: 'GET',
+    path: '/step-up',
+    auth: { require: [requireAuthentication({ acr: ['mfa', 'phr'], maxAge: 300 })] },
+  },
+  // Entra Conditional Access authentication context c1, asked for by a claims challenge.
+  { method: 'GET', path: '/auth-context', auth: { require: [requireAuthContext('c1')] } },
 ];
 
 export type PrincipalJson =

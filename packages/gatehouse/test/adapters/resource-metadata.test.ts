@@ -1,0 +1,97 @@
+/**
+ * The RFC 9728 protected-resource metadata document, served by each adapter's handler over real
+ * HTTP, at the RFC 9728 §3.1 path, naming the issuer the gatehouse trusts.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { getRequestListener } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { serveResourceMetadata as expressMetadata } from '../../src/adapters/express.ts';
+import {
+  gatehouse as fastifyGatehouse,
+  resourceMetadata as fastifyMetadata,
+} from '../../src/adapters/fastify.ts';
+import { serveResourceMetadata as nodeMetadata } from '../../src/adapters/node-http.ts';
+import { serveResourceMetadata as webMetadata } from '../../src/adapters/web.ts';
+import { createGatehouse, type Gatehouse, resourceMetadataPath } from '../../src/index.ts';
+import { TestIssuer } from '../helpers/issuer.ts';
+import { header, listen, type RunningServer, send } from './http-client.ts';
+
+const RESOURCE = 'https://api.example.com/mcp';
+const PATH = '/.well-known/oauth-protected-resource/mcp';
+const OPTIONS = { resource: RESOURCE, scopesSupported: ['ToDoList.Read'], resourceName: 'Example' };
+
+describe('protected-resource metadata handlers over real HTTP', () => {
+  let issuer: TestIssuer;
+  let gatehouse: Gatehouse;
+  before(async () => {
+    issuer = await TestIssuer.start(['RS256']);
+    gatehouse = createGatehouse({ issuer: issuer.url, audience: issuer.audience });
+  });
+  after(async () => {
+    gatehouse?.close();
+    await issuer?.close();
+  });
+
+  const servers: Array<[string, () => Promise<RunningServer>]> = [
+    [
+      'Fastify plugin',
+      async () => {
+        const app = Fastify({ forceCloseConnections: true });
+        await app.register(fastifyGatehouse, { gatehouse });
+        await app.register(fastifyMetadata, OPTIONS);
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        const { port } = app.server.address() as AddressInfo;
+        return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+      },
+    ],
+    [
+      'Express',
+      async () => {
+        const app = express();
+        app.get(resourceMetadataPath(RESOURCE), expressMetadata(gatehouse, OPTIONS));
+        return listen(createServer(app));
+      },
+    ],
+    [
+      'node:http',
+      async () => {
+        const handler = nodeMetadata(gatehouse, OPTIONS);
+        return listen(
+          createServer((req, res) => (req.url === PATH ? handler(req, res) : res.writeHead(404).end())),
+        );
+      },
+    ],
+    [
+      'Web Request',
+      async () => {
+        const handler = webMetadata(gatehouse, OPTIONS);
+        return listen(createServer(getRequestListener((request) => handler(request))));
+      },
+    ],
+  ];
+
+  for (const [name, start] of servers) {
+    it(`${name}: the document at ${PATH}, public JSON naming the trusted issuer`, async () => {
+      const server = await start();
+      try {
+        const reply = await send(server.url, PATH);
+        assert.equal(reply.status, 200, reply.text);
+        assert.match(header(reply, 'content-type') ?? '', /^application\/json/);
+        assert.equal(header(reply, 'access-control-allow-origin'), '*');
+        assert.deepEqual(JSON.parse(reply.text), {
+          resource: RESOURCE,
+          authorization_servers: [issuer.url],
+          scopes_supported: ['ToDoList.Read'],
+          bearer_methods_supported: ['header'],
+          resource_name: 'Example',
+        });
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
