@@ -1,4 +1,10 @@
 export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
+export {
+  type CacheEvent,
+  DIAGNOSTICS_CHANNELS,
+  type KeysEvent,
+  type VerifyEvent,
+} from './core/diagnostics.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
 export {
   type BearerErrorCode,
