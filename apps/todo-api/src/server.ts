@@ -9,6 +9,7 @@ import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { GatehouseMetrics, loadMetricsConfig, type MetricsConfig, startMetricsServer } from './metrics.ts';
+import { instrumentOpenTelemetry, openTelemetryRequested } from './otel.ts';
 import { createRedisRateLimit, type RateLimitBackend } from './rate-limit-redis.ts';
 import { openStore } from './store/open.ts';
 import type { TodoStore } from './store/types.ts';
@@ -110,10 +111,14 @@ async function main(): Promise<void> {
   const gatehouse = startGatehouse(config, logger);
   // Subscribed before start(): the first key fetch is counted too.
   const metrics = metricsConfig ? new GatehouseMetrics(gatehouse) : undefined;
+  const stopOtel = openTelemetryRequested(process.env)
+    ? await instrumentOpenTelemetry(gatehouse, logger)
+    : undefined;
   const app = await buildApp({ config, store, gatehouse, logger, ...(rateLimit ? { rateLimit } : {}) });
   let metricsServer: Server | undefined;
   app.addHook('onClose', async () => {
     metrics?.stop();
+    stopOtel?.();
     metricsServer?.closeAllConnections();
     metricsServer?.close();
     gatehouse.close();

@@ -1,6 +1,7 @@
 /** `/metrics` of the real API process: its own loopback port, Prometheus text, refusals by code. */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
 import { freePortBlock, http, type RunningProcess, run, tempDir, waitUntil } from '../helpers/processes.ts';
@@ -132,6 +133,56 @@ describe('todo-api metrics configuration', () => {
       await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), 'nothing listens');
     } finally {
       proc.killGroup();
+    }
+  });
+});
+
+describe('todo-api with the standard OTEL_* variables and an SDK preload', () => {
+  it('records gatehouse.refusals by code through the global meter provider', async () => {
+    const work = tempDir('todo-otel-');
+    const issuer = await startTestIssuer();
+    const port = await freePortBlock();
+    const api = `http://127.0.0.1:${port}`;
+    const out = join(work.path, 'metrics.jsonl');
+    const preload = resolve(import.meta.dirname, '../fixtures/otel-preload.ts');
+    const proc = run(['--import', preload, 'scripts/start.ts'], {
+      PORT: String(port),
+      AUTH_ISSUER: issuer.issuer,
+      DATABASE_URL: `sqlite:${join(work.path, 'todos.db')}`,
+      OTEL_SERVICE_NAME: 'todo-api-test',
+      OTEL_TEST_OUT: out,
+    });
+    try {
+      await waitUntil(async () => {
+        if (proc.exitCode() !== null) throw new Error(`the API exited:\n${proc.output()}`);
+        return (await fetch(`${api}/ready`)).ok;
+      }, 'the API');
+      const expired = await issuer.userToken('bob', undefined, { exp: Math.floor(Date.now() / 1000) - 3600 });
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await http('GET', `${api}/api/todos`, { token: expired })).status, 401);
+      }
+      interface Line {
+        points: { name: string; attributes: Record<string, unknown>; value: number | null }[];
+      }
+      const expiredRefusals = (): number | undefined => {
+        if (!existsSync(out)) return undefined;
+        const lines = readFileSync(out, 'utf8').trim().split('\n');
+        const last = JSON.parse(lines.at(-1) ?? '{"points":[]}') as Line;
+        return (
+          last.points.find(
+            (p) => p.name === 'gatehouse.refusals' && p.attributes.code === 'ERR_TOKEN_EXPIRED',
+          )?.value ?? undefined
+        );
+      };
+      await waitUntil(async () => expiredRefusals() === 5, 'five expired-token refusals exported');
+      const last = readFileSync(out, 'utf8').trim().split('\n').at(-1) ?? '';
+      assert.ok(last.includes('"gatehouse.key_fetches"'));
+      assert.ok(!last.includes(expired) && !last.includes('bob'), 'no token or user in the telemetry');
+    } finally {
+      await proc.stop();
+      proc.killGroup();
+      await issuer.close();
+      work.remove();
     }
   });
 });
