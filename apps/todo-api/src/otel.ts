@@ -1,6 +1,6 @@
 /**
  * OpenTelemetry for the API's Gatehouse: when the process runs with an OpenTelemetry SDK (started
- * by a preload such as `node --import @opentelemetry/auto-instrumentations-node/register`, which
+ * by a preload such as `node --require @opentelemetry/auto-instrumentations-node/register`, which
  * reads the standard `OTEL_*` variables), `gatehouse-auth/otel` records Gatehouse's metrics and
  * span attributes through it. Loaded only then: without those variables nothing subscribes.
  */
