@@ -31,6 +31,14 @@ export const SERVERS: readonly ServerSpec[] = [
     cases: BOTH,
   },
   {
+    name: 'gatehouse-node-observed',
+    label: 'node:http + Gatehouse, diagnostics_channel subscribers',
+    framework: 'node',
+    auth: 'gatehouse',
+    cases: BOTH,
+    note: 'The gatehouse-node server with a subscriber on each of gatehouse-auth:verify, :keys and :cache counting events by outcome and code: what observability costs, against the row without subscribers in the same run.',
+  },
+  {
     name: 'gatehouse-fastify',
     label: 'Fastify + Gatehouse (gatehouse-auth/fastify)',
     framework: 'fastify',

@@ -3,10 +3,13 @@
  * listens at once, and shuts down cleanly on SIGTERM/SIGINT (in-flight requests finish, the
  * store closes, the process exits within 5 s).
  */
+import type { Server } from 'node:http';
 import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse-auth';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { GatehouseMetrics, loadMetricsConfig, type MetricsConfig, startMetricsServer } from './metrics.ts';
+import { instrumentOpenTelemetry, openTelemetryRequested } from './otel.ts';
 import { createRedisRateLimit, type RateLimitBackend } from './rate-limit-redis.ts';
 import { openStore } from './store/open.ts';
 import type { TodoStore } from './store/types.ts';
@@ -27,6 +30,15 @@ function reason(error: unknown): string {
 function readConfig(): Config {
   try {
     return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+function readMetricsConfig(config: Config): MetricsConfig | undefined {
+  try {
+    return loadMetricsConfig(process.env, config.port);
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
     throw error;
@@ -98,12 +110,23 @@ function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend | un
 
 async function main(): Promise<void> {
   const config = readConfig();
+  const metricsConfig = readMetricsConfig(config);
   const logger = createLogger(config.logLevel);
   const store = openStoreOrFail(config, logger);
   const rateLimit = rateLimitBackend(config, logger);
   const gatehouse = startGatehouse(config, logger);
+  // Subscribed before start(): the first key fetch is counted too.
+  const metrics = metricsConfig ? new GatehouseMetrics(gatehouse) : undefined;
+  const stopOtel = openTelemetryRequested(process.env)
+    ? await instrumentOpenTelemetry(gatehouse, logger)
+    : undefined;
   const app = await buildApp({ config, store, gatehouse, logger, ...(rateLimit ? { rateLimit } : {}) });
+  let metricsServer: Server | undefined;
   app.addHook('onClose', async () => {
+    metrics?.stop();
+    stopOtel?.();
+    metricsServer?.closeAllConnections();
+    metricsServer?.close();
     gatehouse.close();
     await Promise.all([store.close(), rateLimit?.close()]);
   });
@@ -121,6 +144,19 @@ async function main(): Promise<void> {
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
       fail(`HOST ${config.host} is not an address of this machine`);
     fail(`cannot listen on ${config.host}:${config.port}: ${reason(error)}`);
+  }
+  if (metrics && metricsConfig) {
+    try {
+      metricsServer = await startMetricsServer(metrics, metricsConfig);
+      const { port } = metricsServer.address() as { port: number };
+      const host = metricsConfig.host.includes(':') ? `[${metricsConfig.host}]` : metricsConfig.host;
+      logger.info({ metrics: `http://${host}:${port}/metrics` }, 'metrics listening');
+    } catch (error) {
+      await app.close();
+      fail(
+        `METRICS_PORT ${metricsConfig.port} cannot be listened on at ${metricsConfig.host}: ${reason(error)}`,
+      );
+    }
   }
 
   let stopping = false;

@@ -16,8 +16,8 @@ export interface DevIdpOptions {
   /** Interface to listen on. @default '127.0.0.1' */
   host?: string;
   /**
-   * Serve https with a development CA generated under `dataDir` (needs the `openssl` command the
-   * first time). Clients trust it with `NODE_EXTRA_CA_CERTS=<dataDir>/ca.pem`. MSAL needs this:
+   * Serve https with a development CA generated under `dataDir` (made in JavaScript; no external
+   * command). Clients trust it with `NODE_EXTRA_CA_CERTS=<dataDir>/ca.pem`. MSAL needs this:
    * it refuses authorities that are not https. @default false
    */
   https?: boolean;

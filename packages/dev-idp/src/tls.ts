@@ -3,27 +3,23 @@
  * data directory. MSAL (and any client that insists on https) trusts the server once it is told to
  * trust the CA: `NODE_EXTRA_CA_CERTS=<dataDir>/ca.pem`.
  *
- * Node can make keys but not X.509 certificates, so the `openssl` command signs them (it is part of
- * every Linux distribution and of macOS; LibreSSL works too: only `req` and `x509` with a config
- * file are used, no `-addext`, no `-newkey` options). Keys come from node:crypto.
+ * Node can make keys but not X.509 certificates; @peculiar/x509 (pure JavaScript over WebCrypto)
+ * encodes and signs them, so https mode needs no external command. It is loaded only when a
+ * certificate has to be made: a data directory with good certificates, or plain http, never loads it.
  */
-import { execFile } from 'node:child_process';
 import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  type KeyObject,
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DevIdpError } from './errors.ts';
 import { readTextFile, writeSecretFile } from './files.ts';
-
-const run = promisify(execFile);
 
 /** File names inside the data directory (https mode only). */
 export const TLS_FILES = {
@@ -125,130 +121,144 @@ function newKeyPem(): string {
 function serial(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f; // positive, as RFC 5280 requires
-  return `0x${bytes.toString('hex')}`;
+  return bytes.toString('hex');
 }
 
-function altNames(names: readonly string[]): string {
-  return names
-    .map((name) => name.replace(/^\[|\]$/g, ''))
-    .map((name) => (isIP(name) ? `IP:${name}` : `DNS:${name}`))
-    .join(',');
+type X509 = typeof import('@peculiar/x509');
+let x509Module: Promise<X509> | undefined;
+
+function loadX509(): Promise<X509> {
+  x509Module ??= (async () => {
+    // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API
+    // installed before it loads.
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(crypto);
+    return x509;
+  })();
+  return x509Module;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
+interface Signer {
+  key: CryptoKey;
+  algorithm: EcdsaParams | Algorithm;
+}
+
+/** The WebCrypto form of a PEM private key, and the signature algorithm that goes with it. */
+async function signerOf(keyPem: string): Promise<Signer> {
+  const key = createPrivateKey(keyPem);
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') {
+    const curve =
+      details.namedCurve === 'secp384r1' ? 'P-384' : details.namedCurve === 'secp521r1' ? 'P-521' : 'P-256';
+    const hash = curve === 'P-256' ? 'SHA-256' : curve === 'P-384' ? 'SHA-384' : 'SHA-512';
+    const algorithm: EcKeyImportParams & EcdsaParams = { name: 'ECDSA', namedCurve: curve, hash };
+    return { key: await importPrivate(key, algorithm), algorithm };
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    const algorithm: RsaHashedImportParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+    return { key: await importPrivate(key, algorithm), algorithm };
+  }
+  throw tlsError(`the CA key is of type ${String(key.asymmetricKeyType)}; delete it to start afresh`);
+}
+
+function importPrivate(
+  key: KeyObject,
+  algorithm: EcKeyImportParams | RsaHashedImportParams,
+): Promise<CryptoKey> {
+  const der = key.export({ format: 'der', type: 'pkcs8' });
+  return crypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
+}
+
+function publicCryptoKey(key: KeyObject): Promise<CryptoKey> {
+  const der = key.export({ format: 'der', type: 'spki' });
+  return crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+}
+
+function validity(days: number): { notBefore: Date; notAfter: Date } {
+  // Backdated a little, so a client whose clock lags by a minute still accepts a fresh certificate.
+  const now = Date.now();
+  return { notBefore: new Date(now - 5 * 60_000), notAfter: new Date(now + days * DAY_MS) };
+}
+
+async function certificateError<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
-    await run('openssl', args, { cwd, timeout: 30_000 });
+    return await work();
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
-      throw tlsError(
-        'https mode needs the openssl command to create its development certificates; install it ' +
-          '(Debian/Ubuntu: apt-get install openssl) or run without https',
-        error,
-      );
-    }
-    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
-    throw tlsError(`openssl ${args[0]} failed: ${stderr.split('\n')[0] || String(error)}`, error);
+    if (error instanceof DevIdpError) throw error;
+    throw tlsError(
+      `could not create the ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      error,
+    );
   }
 }
 
-/** Creates a new CA (key and self-signed certificate) in `dir`. */
-async function makeCa(dir: string): Promise<{ key: string; cert: string }> {
-  const key = newKeyPem();
-  await writeFile(join(dir, 'ca.key.pem'), key, { mode: 0o600 });
-  await writeFile(
-    join(dir, 'ca.cnf'),
-    [
-      '[req]',
-      'prompt = no',
-      'distinguished_name = dn',
-      'x509_extensions = ext',
-      '[dn]',
-      'O = Gatehouse dev-idp',
-      'CN = Gatehouse dev-idp development CA',
-      '[ext]',
-      'basicConstraints = critical,CA:TRUE,pathlen:0',
-      'keyUsage = critical,keyCertSign,cRLSign',
-      'subjectKeyIdentifier = hash',
-      '',
-    ].join('\n'),
-  );
-  await openssl(
-    [
-      'req',
-      '-new',
-      '-x509',
-      '-config',
-      'ca.cnf',
-      '-key',
-      'ca.key.pem',
-      '-sha256',
-      '-days',
-      String(CA_DAYS),
-      '-set_serial',
-      serial(),
-      '-out',
-      'ca.pem',
-    ],
-    dir,
-  );
-  return { key, cert: await readFile(join(dir, 'ca.pem'), 'utf8') };
+/** Creates a new CA: a key and a self-signed certificate. */
+function makeCa(): Promise<{ key: string; cert: string }> {
+  return certificateError('development CA', async () => {
+    const x509 = await loadX509();
+    const key = newKeyPem();
+    const signer = await signerOf(key);
+    const publicKey = await publicCryptoKey(createPublicKey(key));
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: 'O=Gatehouse dev-idp, CN=Gatehouse dev-idp development CA',
+      issuer: 'O=Gatehouse dev-idp, CN=Gatehouse dev-idp development CA',
+      ...validity(CA_DAYS),
+      publicKey,
+      signingKey: signer.key,
+      signingAlgorithm: signer.algorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(publicKey),
+      ],
+    });
+    return { key, cert: cert.toString('pem') };
+  });
 }
 
-/** Creates a server key and a certificate for `names`, signed by the CA, in `dir`. */
-async function makeServer(
-  dir: string,
+/** Creates a server key and a certificate for `names`, signed by the CA. */
+function makeServer(
   ca: { key: string; cert: string },
   names: readonly string[],
 ): Promise<{ key: string; cert: string }> {
-  const key = newKeyPem();
-  await writeFile(join(dir, 'signing-ca.key.pem'), ca.key, { mode: 0o600 });
-  await writeFile(join(dir, 'signing-ca.pem'), ca.cert);
-  await writeFile(join(dir, 'tls.key.pem'), key, { mode: 0o600 });
-  await writeFile(
-    join(dir, 'server.cnf'),
-    [
-      '[req]',
-      'prompt = no',
-      'distinguished_name = dn',
-      '[dn]',
-      'O = Gatehouse dev-idp',
-      `CN = ${names[0] ?? 'localhost'}`,
-      '[ext]',
-      'basicConstraints = critical,CA:FALSE',
-      'keyUsage = critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage = serverAuth',
-      `subjectAltName = ${altNames(names)}`,
-      'subjectKeyIdentifier = hash',
-      'authorityKeyIdentifier = keyid',
-      '',
-    ].join('\n'),
-  );
-  await openssl(['req', '-new', '-config', 'server.cnf', '-key', 'tls.key.pem', '-out', 'tls.csr'], dir);
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'tls.csr',
-      '-CA',
-      'signing-ca.pem',
-      '-CAkey',
-      'signing-ca.key.pem',
-      '-set_serial',
-      serial(),
-      '-sha256',
-      '-days',
-      String(SERVER_DAYS),
-      '-extfile',
-      'server.cnf',
-      '-extensions',
-      'ext',
-      '-out',
-      'tls.pem',
-    ],
-    dir,
-  );
-  return { key, cert: await readFile(join(dir, 'tls.pem'), 'utf8') };
+  return certificateError('server certificate', async () => {
+    const x509 = await loadX509();
+    const caCert = new x509.X509Certificate(ca.cert);
+    const signer = await signerOf(ca.key);
+    const key = newKeyPem();
+    const publicKey = await publicCryptoKey(createPublicKey(key));
+    // The authority key identifier must repeat the CA's own subject key identifier, whichever way
+    // that was computed (an older CA of this data directory was made by openssl).
+    const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    const bare = [...new Set(names.map((name) => name.replace(/^\[|\]$/g, '')))];
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: [{ O: ['Gatehouse dev-idp'] }, { CN: [bare[0] ?? 'localhost'] }],
+      issuer: caCert.subjectName,
+      ...validity(SERVER_DAYS),
+      publicKey,
+      signingKey: signer.key,
+      signingAlgorithm: signer.algorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(
+          bare.map((name) => ({ type: isIP(name) ? ('ip' as const) : ('dns' as const), value: name })),
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(publicKey),
+        caKeyId === undefined
+          ? await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey)
+          : new x509.AuthorityKeyIdentifierExtension(caKeyId),
+      ],
+    });
+    return { key, cert: cert.toString('pem') };
+  });
 }
 
 function isCode(error: unknown, code: string): boolean {
@@ -308,21 +318,16 @@ export async function loadOrCreateTls(dataDir: string, options: TlsOptions = {})
       files = await readFiles(dataDir);
       ca = usableCa(files);
       if (ca && usableServer(files, ca, names)) return;
-      const work = await mkdtemp(join(tmpdir(), 'dev-idp-tls-'));
-      try {
-        let caPair = ca && files.caKey && files.caCert ? { key: files.caKey, cert: files.caCert } : undefined;
-        if (!caPair) {
-          caPair = await makeCa(work);
-          await writeSecretFile(join(dataDir, TLS_FILES.caKey), caPair.key);
-          await writeSecretFile(caFile, caPair.cert);
-          options.onNewCa?.(caFile);
-        }
-        const server = await makeServer(work, caPair, names);
-        await writeSecretFile(join(dataDir, TLS_FILES.serverKey), server.key);
-        await writeSecretFile(join(dataDir, TLS_FILES.serverCert), server.cert);
-      } finally {
-        await rm(work, { recursive: true, force: true });
+      let caPair = ca && files.caKey && files.caCert ? { key: files.caKey, cert: files.caCert } : undefined;
+      if (!caPair) {
+        caPair = await makeCa();
+        await writeSecretFile(join(dataDir, TLS_FILES.caKey), caPair.key);
+        await writeSecretFile(caFile, caPair.cert);
+        options.onNewCa?.(caFile);
       }
+      const server = await makeServer(caPair, names);
+      await writeSecretFile(join(dataDir, TLS_FILES.serverKey), server.key);
+      await writeSecretFile(join(dataDir, TLS_FILES.serverCert), server.cert);
     });
     files = await readFiles(dataDir);
     ca = usableCa(files);

@@ -6,6 +6,12 @@ export {
   isClaimsChallengeCapable,
   requireAuthContext,
 } from './core/claims-challenge.ts';
+export {
+  type CacheEvent,
+  DIAGNOSTICS_CHANNELS,
+  type KeysEvent,
+  type VerifyEvent,
+} from './core/diagnostics.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
 export {
   type BearerErrorCode,

@@ -1,9 +1,10 @@
 import { decodeJwt, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { CACHE_HIT, CACHE_MISS, cacheChannel, publishVerify, verifyChannel } from './diagnostics.ts';
 import type { IssuerMetadata } from './discovery.ts';
 import { GatehouseError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
-import { IssuerValidator } from './issuer-validator.ts';
+import { IssuerValidator, issuerFits } from './issuer-validator.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { type GatehouseOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { authorize as authorizePrincipal, type Requirement } from './policy.ts';
@@ -118,6 +119,7 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
   const headers = new HeaderMemo();
   const toleranceMs = resolved.clockTolerance * 1000;
   const single = validators.length === 1 ? validators[0] : undefined;
+  const refusedBy = new WeakMap<object, string>();
 
   /**
    * Routes by unverified `iss`; an `iss` on no list is refused before any request to anyone.
@@ -159,7 +161,48 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
   }
 
   async function verify(token: string): Promise<Principal> {
-    return cache?.get(token, now()) ?? verifyAfresh(token);
+    if (!verifyChannel.hasSubscribers) return lookup(token) ?? verifyAfresh(token);
+    const started = performance.now();
+    const hit = lookup(token);
+    try {
+      const principal = hit ?? (await verifyAfresh(token));
+      publishVerify(
+        'authenticate',
+        undefined,
+        issuerNameOf(principal),
+        hit !== undefined,
+        performance.now() - started,
+      );
+      return principal;
+    } catch (error) {
+      publishVerify(
+        'authenticate',
+        error,
+        refusedBy.get(error as object),
+        false,
+        performance.now() - started,
+      );
+      throw error;
+    }
+  }
+
+  /** The verified-token cache's answer, told to the cache channel when someone listens. */
+  function lookup(token: string): Principal | undefined {
+    if (cache === undefined) return undefined;
+    const hit = cache.get(token, now());
+    if (cacheChannel.hasSubscribers) cacheChannel.publish(hit === undefined ? CACHE_MISS : CACHE_HIT);
+    return hit;
+  }
+
+  /** The configured name of the issuer a principal came from (for diagnostics events only). */
+  function issuerNameOf(principal: Principal | null | undefined): string | undefined {
+    if (!principal) return undefined;
+    if (single) return single.config.name;
+    for (const v of validators) {
+      const known = v.knownIssuer;
+      if (known !== undefined && issuerFits(known, principal.issuer)) return v.config.name;
+    }
+    return undefined;
   }
 
   /** The whole verification; at once when routing, keys and imports need no wait (see `verifyToken`). */
@@ -189,9 +232,30 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     claims: JWTPayload | undefined,
     validator: IssuerValidator,
   ): Principal | Promise<Principal> {
-    const verified = verifyToken(token, header, claims, validator, policy);
-    if (verified instanceof Promise) return verified.then((v) => remember(token, v, validator));
+    let verified: VerifiedToken | Promise<VerifiedToken>;
+    try {
+      verified = verifyToken(token, header, claims, validator, policy);
+    } catch (error) {
+      if (verifyChannel.hasSubscribers) blame(error, validator);
+      throw error;
+    }
+    if (verified instanceof Promise) {
+      return verified.then(
+        (v) => remember(token, v, validator),
+        verifyChannel.hasSubscribers
+          ? (error: unknown) => {
+              blame(error, validator);
+              throw error;
+            }
+          : undefined,
+      );
+    }
     return remember(token, verified, validator);
+  }
+
+  /** Notes which issuer refused a token, for the verify event that reports the refusal. */
+  function blame(error: unknown, validator: IssuerValidator): void {
+    if (typeof error === 'object' && error !== null) refusedBy.set(error, validator.config.name);
   }
 
   function remember(token: string, verified: VerifiedToken, validator: IssuerValidator): Principal {
@@ -208,6 +272,9 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     request: RequestLike,
     opts: AuthenticateOptions = {},
   ): Principal | null | Promise<Principal | null> {
+    // Read once: a subscriber arriving mid-request sees the next request, never half of this one.
+    const observed = verifyChannel.hasSubscribers;
+    const started = observed ? performance.now() : 0;
     let token: string | undefined;
     try {
       token = extractBearerToken(request);
@@ -217,22 +284,58 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       }
     } catch (error) {
       report(error, logger);
+      if (observed) publishVerify('authenticate', error, undefined, false, performance.now() - started);
       throw error;
     }
-    const hit = cache?.get(token, now());
-    if (hit !== undefined) return hit;
+    const hit = lookup(token);
+    if (hit !== undefined) {
+      if (observed)
+        publishVerify('authenticate', undefined, issuerNameOf(hit), true, performance.now() - started);
+      return hit;
+    }
     let outcome: Principal | Promise<Principal>;
     try {
       outcome = verifyAfresh(token);
     } catch (error) {
       report(error, logger);
+      if (observed)
+        publishVerify(
+          'authenticate',
+          error,
+          refusedBy.get(error as object),
+          false,
+          performance.now() - started,
+        );
       throw error;
     }
-    if (!(outcome instanceof Promise)) return outcome;
-    return outcome.catch((error: unknown) => {
-      report(error, logger);
-      throw error;
-    });
+    if (!(outcome instanceof Promise)) {
+      if (observed)
+        publishVerify('authenticate', undefined, issuerNameOf(outcome), false, performance.now() - started);
+      return outcome;
+    }
+    if (!observed) {
+      return outcome.catch((error: unknown) => {
+        report(error, logger);
+        throw error;
+      });
+    }
+    return outcome.then(
+      (principal) => {
+        publishVerify('authenticate', undefined, issuerNameOf(principal), false, performance.now() - started);
+        return principal;
+      },
+      (error: unknown) => {
+        report(error, logger);
+        publishVerify(
+          'authenticate',
+          error,
+          refusedBy.get(error as object),
+          false,
+          performance.now() - started,
+        );
+        throw error;
+      },
+    );
   }
 
   function cached(request: RequestLike): Principal | undefined {
@@ -263,6 +366,9 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
         return authorizePrincipal(principal, requirements);
       } catch (error) {
         report(error, logger);
+        // Refusals only: an acceptance was already told when the token was authenticated.
+        if (verifyChannel.hasSubscribers)
+          publishVerify('authorize', error, issuerNameOf(principal), false, 0);
         throw error;
       }
     },

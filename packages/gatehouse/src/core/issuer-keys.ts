@@ -1,3 +1,4 @@
+import { observedLoad } from './diagnostics.ts';
 import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
 import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
 import { type KeyQuery, KeyStore, type StoredKey } from './key-store.ts';
@@ -53,15 +54,22 @@ export class IssuerKeys {
     now: () => number,
     logger: Logger,
     onKeysLoaded: (store: KeyStore) => void = () => {},
+    /** The issuer's configured name, for diagnostics events. */
+    name = 'issuer',
   ) {
     this.metadata = metadata;
     this.#policy = policy;
     this.#now = now;
     this.#keys = new Refreshing(
-      async () => {
-        const { jwks_uri } = await metadata.get();
-        return KeyStore.fromJwksOrFail(await fetchJsonObject(jwks_uri, policy), jwks_uri, logger);
-      },
+      observedLoad(
+        name,
+        'jwks',
+        async () => {
+          const { jwks_uri } = await metadata.get();
+          return KeyStore.fromJwksOrFail(await fetchJsonObject(jwks_uri, policy), jwks_uri, logger);
+        },
+        (store) => store.keys.length,
+      ),
       policy,
       now,
       {

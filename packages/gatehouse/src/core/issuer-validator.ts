@@ -62,6 +62,7 @@ export class IssuerValidator {
             { ...fetchOptions, ...refresh },
             now,
             logger,
+            config.name,
           );
     const policy = {
       ...fetchOptions,
@@ -69,7 +70,7 @@ export class IssuerValidator {
       maxAge: shared.keys.maxAge,
       retryInterval: shared.keys.retryInterval,
     };
-    this.keys = new IssuerKeys(metadata, policy, now, logger, onKeysLoaded);
+    this.keys = new IssuerKeys(metadata, policy, now, logger, onKeysLoaded, config.name);
   }
 
   /** The trusted issuer (possibly a `{tenantid}` template) when known without a fetch. */

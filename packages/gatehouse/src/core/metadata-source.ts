@@ -1,3 +1,4 @@
+import { observedLoad } from './diagnostics.ts';
 import { fetchMetadata, type IssuerMetadata } from './discovery.ts';
 import type { FetchJsonOptions } from './fetch-json.ts';
 import type { Logger } from './logger.ts';
@@ -26,8 +27,11 @@ export class IssuerMetadataSource {
     options: FetchJsonOptions & RefreshPolicy,
     now: () => number,
     logger: Logger,
+    /** The issuer's configured name, for diagnostics events. */
+    name: string = url,
   ): IssuerMetadataSource {
-    const remote = new Refreshing(() => fetchMetadata(url, expectedIssuer, options), options, now, {
+    const load = observedLoad(name, 'metadata', () => fetchMetadata(url, expectedIssuer, options));
+    const remote = new Refreshing(load, options, now, {
       onError: (error, stale) =>
         logger.warn?.(
           { err: error instanceof Error ? error.message : String(error), stale },

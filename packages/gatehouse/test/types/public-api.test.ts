@@ -11,6 +11,7 @@ import * as core from 'gatehouse-auth';
 import {
   type AuthenticateOptions,
   type BearerErrorCode,
+  type CacheEvent,
   createGatehouse,
   type Gatehouse,
   type GatehouseError,
@@ -19,16 +20,19 @@ import {
   type GatehouseStatus,
   type IssuerMetadata,
   type IssuerOptions,
+  type KeysEvent,
   type Principal,
   type Requirement,
   type RouteAuth,
   requireAppPermissions,
   requireScopes,
+  type VerifyEvent,
 } from 'gatehouse-auth';
 import * as expressAdapter from 'gatehouse-auth/express';
 import * as expressJwt from 'gatehouse-auth/express-jwt';
 import * as fastifyAdapter from 'gatehouse-auth/fastify';
 import * as nodeAdapter from 'gatehouse-auth/node';
+import * as otel from 'gatehouse-auth/otel';
 import * as passportCompat from 'gatehouse-auth/passport';
 import * as providers from 'gatehouse-auth/providers';
 import * as restifyAdapter from 'gatehouse-auth/restify';
@@ -80,6 +84,19 @@ test('errors have stable, narrow codes', () => {
   expectTypeOf<'ERR_TOKEN_EXPIRED'>().toExtend<GatehouseErrorCode>();
 });
 
+test('the diagnostics channels are named by the package and their events typed', () => {
+  assert.deepEqual(core.DIAGNOSTICS_CHANNELS, {
+    verify: 'gatehouse-auth:verify',
+    keys: 'gatehouse-auth:keys',
+    cache: 'gatehouse-auth:cache',
+  });
+  expectTypeOf<VerifyEvent['code']>().toEqualTypeOf<GatehouseErrorCode | undefined>();
+  expectTypeOf<VerifyEvent['outcome']>().toEqualTypeOf<'accepted' | 'refused' | 'error'>();
+  expectTypeOf<KeysEvent['outcome']>().toEqualTypeOf<'loaded' | 'failed'>();
+  expectTypeOf<CacheEvent['result']>().toEqualTypeOf<'hit' | 'miss'>();
+  expectTypeOf<VerifyEvent>().not.toHaveProperty('token');
+});
+
 test('every subpath exports what its types promise', () => {
   const expected: Record<string, [Record<string, unknown>, string[]]> = {
     'gatehouse-auth': [
@@ -90,6 +107,7 @@ test('every subpath exports what its types promise', () => {
     'gatehouse-auth/express-jwt': [expressJwt, ['expressjwt', 'jwt', 'expressJwtSecret', 'jwtAuthz']],
     'gatehouse-auth/fastify': [fastifyAdapter, ['gatehouse', 'default']],
     'gatehouse-auth/node': [nodeAdapter, ['protect', 'authenticate', 'sendError']],
+    'gatehouse-auth/otel': [otel, ['instrument']],
     'gatehouse-auth/passport': [passportCompat, ['BearerStrategy']],
     'gatehouse-auth/providers': [providers, ['entra', 'b2c', 'auth0', 'keycloak', 'okta', 'cognito', 'oidc']],
     'gatehouse-auth/restify': [restifyAdapter, ['authenticate']],
@@ -99,6 +117,8 @@ test('every subpath exports what its types promise', () => {
     for (const name of names) assert.equal(typeof module[name], 'function', `${specifier} exports ${name}`);
   }
   expectTypeOf(fastifyAdapter.gatehouse).toBeFunction();
+  expectTypeOf(otel.instrument).parameter(0).toEqualTypeOf<Gatehouse | undefined>();
+  expectTypeOf(otel.instrument).returns.toEqualTypeOf<otel.Instrumentation>();
   expectTypeOf(passportCompat.BearerStrategy).toBeConstructibleWith(
     { identityMetadata: 'https://issuer.example/.well-known/openid-configuration', clientID: 'api' },
     () => undefined,
