@@ -1,4 +1,4 @@
-// Web-standard handler (Hono, Bun.serve, Deno.serve, edge runtimes). Served here through @hono/node-server.
+// Web-standard Request/Response handler (Hono or any Fetch-API framework on Node). Served here through @hono/node-server.
 // Run: AUTH_ISSUER=... AUTH_AUDIENCE=... node examples/web.ts
 import { serve } from '@hono/node-server';
 import { createGatehouse, requireScopes } from 'gatehouse-auth';

@@ -231,6 +231,7 @@ describe('RFC 9728: resource_metadata and the protected-resource metadata docume
           issuer: 'https://login.example.com/{tenantid}/v2.0',
           jwksUri: 'https://login.example.com/keys',
           audience: 'a',
+          tenants: 'any',
         },
         { issuer: issuer.url, audience: 'other' },
       ],
