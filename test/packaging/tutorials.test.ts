@@ -342,16 +342,17 @@ for (const line of NODE_LINES) {
       await Promise.all(started.map((s) => s.stop()));
     });
 
-    test('seed 000 app.js (Express, passport BearerStrategy, B2C): GET /api/values is 401 + Bearer without a token, 200 ["Value1","Value2"] with a user flow token, 401 tampered', async () => {
+    test('seed 000 app.js (Express, passport BearerStrategy, B2C): GET /api/values is 401 + Bearer without a token, 200 ["Value1","Value2"] with a user flow token, 401 with "INVALID" added to it', async () => {
       const url = `${urls.seed000}/api/values`;
       assertBearerChallenge(await send(url));
       const ok = await send(url, { token: tokens.b2c! });
       assert.equal(ok.status, 200, ok.text);
       assert.deepEqual(JSON.parse(ok.text), ['Value1', 'Value2']);
       assert.equal(ok.headers['access-control-allow-origin'], '*', "the seed's CORS middleware ran");
-      const tampered = await send(url, { token: `${tokens.b2c!.slice(0, -4)}AAAA` });
-      assertBearerChallenge(tampered);
-      assert.match(String(tampered.headers['www-authenticate']), /error="invalid_token"/);
+      // The seed's own failure test: "add INVALID to the token value".
+      const invalid = await send(url, { token: `${tokens.b2c}INVALID` });
+      assertBearerChallenge(invalid);
+      assert.match(String(invalid.headers['www-authenticate']), /error="invalid_token"/);
     });
 
     test("seed 000 section 6 (req.authInfo's tfp checked): 200 with the required user flow's token, 403 insufficient permissions with another flow's", async () => {

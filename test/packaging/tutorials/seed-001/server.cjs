@@ -1,3 +1,24 @@
+// Seed 001 ("Azure AD B2C: Secure a web API by using Node.js") server.js: the seed's JavaScript
+// blocks for server.js, in the seed's order (config.js beside it is its config block; the "typical
+// pattern" createObject block illustrates restify routes and is not part of the file), run with
+// restify 12 and passport 0.7 against the dev IdP's b2c profile. The seed was written for restify 4
+// and passport 0.3, and as printed it runs on no restify at all: its routes name getTask, removeTask
+// and removeAll, which it never defines (ReferenceError at start-up). Every line is the seed's
+// (including `var config = require('./config');` twice, as the seed adds it twice) except these,
+// each marked in place:
+//   require: var mongoose = require('mongoose/') -> require('./mongoose-in-memory.cjs') (no MongoDB
+//            server here; that file says what it stands in for)
+//   require: require('passport-azure-ad').BearerStrategy -> require('gatehouse-auth/passport').BearerStrategy
+//   added:   `isB2C: true,` in options: the seed's options name policyName without it, which
+//            passport-azure-ad 3+ silently ignores and gatehouse-auth/passport refuses at start-up
+//   added:   restify.RestError = require('restify-errors').RestError; (util.inherits(..., restify.RestError)
+//            throws at start-up on restify 5+, which moved RestError to restify-errors)
+//   changed: restify.requestLogger, throttle, acceptParser, dateParser, queryParser, gzipResponse,
+//            bodyParser, authorizationParser -> restify.plugins.<same> (8 lines; moved in restify 5)
+//   removed: server.use(passport.session()) (passport 0.6+ fails every request without a session store)
+//   removed: the second `server.get('/api/tasks', ...)` (restify 7+ refuses a route registered twice),
+//            the two getTask routes, the three removeTask routes and the removeAll route (undefined
+//            functions): 7 registrations, 24 lines, commented out in place
 'use strict';
 /**
 * Module dependencies.

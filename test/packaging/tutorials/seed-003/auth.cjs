@@ -1,13 +1,15 @@
-// Seed 003 (MSAL Node daemon, client credentials): App/auth.js. The seed's text shows its MSAL code
-// (the three lines marked "seed") and says its configuration comes from App/.env; msalConfig and
-// tokenRequest below are that configuration, filled for the dev IdP (https mode, profile entra):
-//   config: auth.clientId     'Enter_the_Application_Id_Here'          -> process.env.CLIENT_ID
-//   config: auth.clientSecret 'Enter_the_Client_Secret_Here'           -> process.env.CLIENT_SECRET
-//   config: auth.authority    'https://Enter_the_Tenant_Subdomain_Here.ciamlogin.com/' -> process.env.AUTHORITY
-//           (`${issuer}/${DEV_TENANT_ID}`, Entra's URL layout)
-//   config: auth.knownAuthorities [host of the authority] (added: MSAL trusts a non-Microsoft host
-//           only when told, instead of asking login.microsoftonline.com for instance discovery)
-//   config: tokenRequest.scopes ['api://Enter_the_Web_Api_Application_Id_Here/.default'] -> [process.env.SCOPE]
+// Seed 003 (MSAL Node daemon, client credentials): App/auth.js. The seed's text shows only its MSAL
+// code, the five lines marked "seed" below (verbatim; `new msal.ConfidentialClientApplication(msalConfig)`
+// is printed twice in the seed, once here). msalConfig and tokenRequest are not printed: the seed says
+// they are filled from App/.env, whose placeholders it names. Here they are that configuration, for the
+// dev IdP (https mode, profile entra):
+//   Enter_the_Application_Id_Here         -> process.env.CLIENT_ID      (todo-daemon)
+//   Enter_the_Client_Secret_Here          -> process.env.CLIENT_SECRET
+//   Enter_the_Tenant_Subdomain_Here       -> process.env.AUTHORITY      (`${issuer}/${DEV_TENANT_ID}`, Entra's URL layout)
+//   Enter_the_Web_Api_Application_Id_Here -> process.env.SCOPE          ('api://todo/.default')
+//   knownAuthorities: the authority's host (not in the seed: MSAL trusts a non-Microsoft host only when
+//   told, instead of asking login.microsoftonline.com for instance discovery)
+// The last line (module.exports, for index.cjs) is not printed in the seed either.
 // Run with NODE_EXTRA_CA_CERTS=<dev IdP data dir>/ca.pem (MSAL refuses http authorities).
 const msal = require('@azure/msal-node'); // seed
 
