@@ -7,6 +7,10 @@
  * replaced by gatehouse-auth/passport); 004: Auth0 (express-jwt 6, jwks-rsa, express-jwt-authz
  * replaced by gatehouse-auth/express-jwt); 003 and 002: MSAL Node (real @azure/msal-node against the
  * dev IdP in https mode) calling a gatehouse-auth API.
+ *
+ * Dependency versions are the repository's (express 5, passport 0.7, restify 12, @azure/msal-node 7),
+ * not the seeds' (express 4, passport 0.3, restify 2 to 4): gatehouse-auth/passport needs passport 0.6+
+ * and restify 11+. Seed 001's header says what that costs its code.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
