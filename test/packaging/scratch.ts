@@ -183,6 +183,7 @@ export function repoRange(name: string): string {
     'package.json',
     'packages/gatehouse/package.json',
     'apps/todo-api/package.json',
+    'apps/todo-cli/package.json',
     'bench/package.json',
   ]) {
     const manifest = JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<
