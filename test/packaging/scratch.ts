@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,7 +112,10 @@ export async function nodeBinary(version: string): Promise<string> {
   const prefix = join(ROOT, 'node_modules/.cache', `node-${version}`);
   const binary = join(prefix, 'node_modules/node/bin/node');
   if (!existsSync(binary)) {
-    mkdirSync(prefix, { recursive: true });
+    // Both packaging test files may get here at once: each installs into a folder of its own and
+    // renames it into place, so neither ever runs a half-installed Node.
+    const staging = `${prefix}.${process.pid}`;
+    mkdirSync(staging, { recursive: true });
     const result = await run(
       'npm',
       [
@@ -122,13 +125,18 @@ export async function nodeBinary(version: string): Promise<string> {
         '--no-audit',
         '--no-fund',
         '--prefix',
-        prefix,
+        staging,
         `node@${version}`,
       ],
-      { cwd: prefix },
+      { cwd: staging },
     );
-    if (result.code !== 0 || !existsSync(binary))
-      throw new Error(`could not install node@${version}:\n${result.stderr}`);
+    if (result.code !== 0) throw new Error(`could not install node@${version}:\n${result.stderr}`);
+    try {
+      renameSync(staging, prefix);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // the other one was first
+    }
+    if (!existsSync(binary)) throw new Error(`could not install node@${version}: no ${binary}`);
   }
   return binary;
 }
