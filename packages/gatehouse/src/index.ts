@@ -1,5 +1,16 @@
 export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
+export { DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './core/dpop/errors.ts';
+export type { DpopMode, DpopOptions, ResolvedDpop } from './core/dpop/options.ts';
+export { accessTokenHash } from './core/dpop/proof.ts';
+export {
+  MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  RedisReplayStore,
+  type RedisReplayStoreOptions,
+  type RedisSetClient,
+  type ReplayStore,
+} from './core/dpop/replay.ts';
 export {
   type BearerErrorCode,
   ConfigurationError,

@@ -1,3 +1,4 @@
+import { dpopChallengeFor } from './dpop/challenge.ts';
 import type { GatehouseError } from './errors.ts';
 
 export interface ChallengeParams {
@@ -39,6 +40,9 @@ export function bearerChallenge(params: ChallengeParams): string {
 
 export function challengeFor(error: GatehouseError, realm: string | undefined): string | undefined {
   if (error.status !== 401 && error.status !== 403 && error.status !== 400) return undefined;
+  // DPoP (RFC 9449 §7.1): errors of DPoP requests, or of a DPoP-aware gate, get DPoP challenges.
+  const dpop = dpopChallengeFor(error, realm);
+  if (dpop !== undefined) return dpop;
   return bearerChallenge({
     realm,
     error: error.bearerError,

@@ -1,4 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import { type DpopMode, type DpopOptions, type ResolvedDpop, resolveDpop } from './dpop/options.ts';
 import { ConfigurationError } from './errors.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
@@ -82,6 +83,11 @@ export interface SharedOptions {
   clock?: () => number;
   /** Replaces global fetch for metadata and JWKS requests. */
   fetch?: typeof fetch;
+  /**
+   * DPoP (RFC 9449): `'off' | 'allowed' | 'required'` or `DpopOptions`. A DPoP-bound token sent as
+   * Bearer is refused in every mode. @default 'allowed'
+   */
+  dpop?: DpopMode | DpopOptions;
 }
 
 /** One issuer inline, or several (`issuers`), each token routed by its `iss`. */
@@ -119,6 +125,7 @@ export interface ResolvedOptions {
     maxBytes: number;
   };
   cache: { enabled: boolean; maxEntries: number; maxBytes: number };
+  dpop: ResolvedDpop;
 }
 
 export const defaults = {
@@ -149,6 +156,7 @@ const SHARED = [
   'logger',
   'clock',
   'fetch',
+  'dpop',
 ];
 const ISSUER = [
   'issuer',
@@ -316,5 +324,6 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       maxEntries: number(cache.maxEntries, 'cache.maxEntries', 1, 10_000_000, defaults.cache.maxEntries),
       maxBytes: number(cache.maxBytes, 'cache.maxBytes', 64 * 1024, 4 * 1024 ** 3, defaults.cache.maxBytes),
     },
+    dpop: resolveDpop(options.dpop),
   };
 }
