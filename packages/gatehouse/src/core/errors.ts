@@ -46,12 +46,7 @@ export type GatehouseErrorCode =
   | 'ERR_DPOP_REPLAY_UNAVAILABLE';
 
 /** The OAuth 2.0 bearer-token error codes of RFC 6750 §3.1. */
-export type BearerErrorCode =
-  | 'invalid_request'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  // RFC 9449 §12.2 (DPoP challenges).
-  | 'invalid_dpop_proof';
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
 export interface GatehouseErrorInit {
   description?: string;

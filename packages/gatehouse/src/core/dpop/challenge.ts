@@ -5,6 +5,7 @@
  */
 import { bearerChallenge, quote } from '../challenge.ts';
 import { GatehouseError } from '../errors.ts';
+import { DpopProofError } from './errors.ts';
 import type { DpopMode } from './options.ts';
 
 export interface DpopChallengeContext {
@@ -36,8 +37,9 @@ function dpopChallenge(
 ): string {
   const parts: string[] = [];
   if (realm) parts.push(`realm=${quote(realm)}`);
-  if (error?.bearerError) {
-    parts.push(`error=${quote(error.bearerError)}`);
+  const code = error instanceof DpopProofError ? error.dpopError : error?.bearerError;
+  if (error && code) {
+    parts.push(`error=${quote(code)}`);
     parts.push(`error_description=${quote(restricted(error.description))}`);
     if (error.status === 403 && error.scope && error.scope.length > 0)
       parts.push(`scope=${quote(restricted(error.scope.join(' ')))}`);
@@ -51,7 +53,7 @@ export function dpopChallengeFor(error: GatehouseError, realm: string | undefine
   const context = contexts.get(error);
   if (context === undefined || context.mode === 'off') return undefined;
   if (error.status !== 400 && error.status !== 401 && error.status !== 403) return undefined;
-  const withError = error.bearerError === undefined ? undefined : error;
+  const withError = error.bearerError === undefined && !(error instanceof DpopProofError) ? undefined : error;
   if (context.mode === 'required') return dpopChallenge(realm, withError, context.algorithms);
   if (context.usedDpop)
     return `${dpopChallenge(realm, withError, context.algorithms)}, ${bearerChallenge({ realm })}`;

@@ -9,8 +9,10 @@ export type DpopProofCode = Extract<GatehouseErrorCode, `ERR_DPOP_PROOF_${string
 /** The DPoP proof fails a check of RFC 9449 §4.3: 401 `invalid_dpop_proof` (§7.1). */
 export class DpopProofError extends GatehouseError {
   declare readonly code: DpopProofCode;
+  /** The RFC 9449 §12.2 error code of the DPoP challenge (not an RFC 6750 bearer error code). */
+  readonly dpopError = 'invalid_dpop_proof';
   constructor(code: DpopProofCode, init: GatehouseErrorInit & { description: string }) {
-    super(code, 401, 'invalid_dpop_proof', init);
+    super(code, 401, undefined, init);
   }
 }
 
