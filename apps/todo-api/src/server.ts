@@ -6,6 +6,7 @@
 import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse-auth';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createRedisReplay, type DpopReplay, dpopOptions } from './dpop.ts';
 import { createLogger } from './logger.ts';
 import { createRedisRateLimit, type RateLimitBackend } from './rate-limit-redis.ts';
 import { openStore } from './store/open.ts';
@@ -35,9 +36,10 @@ function readConfig(): Config {
 
 type Logger = ReturnType<typeof createLogger>;
 
-function startGatehouse(config: Config, logger: Logger): Gatehouse {
+function startGatehouse(config: Config, logger: Logger, replay: DpopReplay | undefined): Gatehouse {
   try {
     return createGatehouse({
+      dpop: dpopOptions(config, replay),
       ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
       ...(config.auth.metadataUrl ? { metadataUrl: config.auth.metadataUrl } : {}),
       ...(config.auth.tenants ? { tenants: config.auth.tenants } : {}),
@@ -101,11 +103,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const store = openStoreOrFail(config, logger);
   const rateLimit = rateLimitBackend(config, logger);
-  const gatehouse = startGatehouse(config, logger);
+  // DPoP proofs seen by any instance, when instances share Redis (RFC 9449 §11.1).
+  const replay = config.redisUrl && config.dpop !== 'off' ? createRedisReplay(config.redisUrl) : undefined;
+  const gatehouse = startGatehouse(config, logger, replay);
   const app = await buildApp({ config, store, gatehouse, logger, ...(rateLimit ? { rateLimit } : {}) });
   app.addHook('onClose', async () => {
     gatehouse.close();
-    await Promise.all([store.close(), rateLimit?.close()]);
+    await Promise.all([store.close(), rateLimit?.close(), replay?.close()]);
   });
   checkStoreInBackground(config, store, logger);
 
