@@ -1,6 +1,11 @@
 export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
-export { DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './core/dpop/errors.ts';
+export {
+  DpopNonceError,
+  DpopProofError,
+  DpopTokenError,
+  ReplayStoreUnavailableError,
+} from './core/dpop/errors.ts';
 export type { DpopMode, DpopOptions, ResolvedDpop } from './core/dpop/options.ts';
 export { accessTokenHash } from './core/dpop/proof.ts';
 export {

@@ -55,6 +55,7 @@ export function runDpopBehaviour(name: string, makeServer: MakeServer): void {
     let required: string;
     let off: string;
     let failing: string;
+    let nonced: string;
     let client: DpopKey;
     let attacker: DpopKey;
     let bound: string;
@@ -90,6 +91,10 @@ export function runDpopBehaviour(name: string, makeServer: MakeServer): void {
       required = await serve({ ...base, dpop: 'required' });
       off = await serve({ ...base, dpop: 'off' });
       failing = await serve({ ...base, dpop: { mode: 'allowed', replayStore: new FailingStore() } });
+      nonced = await serve({
+        ...base,
+        dpop: { nonce: { secret: 'test nonce secret, thirty-two characters or more' } },
+      });
       bound = await issuer.sign({ cnf: { jkt: client.jkt } });
     });
     after(async () => {
@@ -262,6 +267,25 @@ export function runDpopBehaviour(name: string, makeServer: MakeServer): void {
         const reply = await dpopGet(allowed, '/read', bound, { proof });
         refused(reply, 401, 'ERR_DPOP_PROOF_REPLAY');
         assert.equal(header(reply, 'www-authenticate'), proofChallenge('The DPoP proof was already used'));
+      });
+    });
+
+    describe('server nonces (§9)', () => {
+      it('a proof without the nonce gets use_dpop_nonce and a DPoP-Nonce; the retry with it passes', async () => {
+        const first = await dpopGet(nonced, '/read', bound);
+        refused(first, 401, 'ERR_DPOP_NONCE');
+        assert.equal(
+          header(first, 'www-authenticate'),
+          `DPoP realm="api", error="use_dpop_nonce", error_description="Use the DPoP nonce the server provided", algs="${ALGS}", Bearer realm="api"`,
+        );
+        const nonce = header(first, 'dpop-nonce');
+        assert.match(nonce ?? '', /^[0-9a-z]+\.[A-Za-z0-9_-]{24}$/);
+        ok(await dpopGet(nonced, '/read', bound, { claims: { nonce } }));
+      });
+
+      it('a forged nonce is refused the same way', async () => {
+        const forged = `${(header(await dpopGet(nonced, '/read', bound), 'dpop-nonce') ?? '').split('.')[0]}.${'A'.repeat(24)}`;
+        refused(await dpopGet(nonced, '/read', bound, { claims: { nonce: forged } }), 401, 'ERR_DPOP_NONCE');
       });
     });
 

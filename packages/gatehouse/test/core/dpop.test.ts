@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint } from 'jose';
+import { NonceSource } from '../../src/core/dpop/nonce.ts';
 import { resolveDpop } from '../../src/core/dpop/options.ts';
 import { verifyProof } from '../../src/core/dpop/proof.ts';
 import { htuOf, requestTarget } from '../../src/core/dpop/request.ts';
@@ -148,7 +149,9 @@ describe('dpop options', () => {
       [{ publicUrl: 'ftp://x' }, 'dpop.publicUrl'],
       [{ publicUrl: 'https://x/?q=1' }, 'dpop.publicUrl'],
       [{ replayStore: {} }, 'dpop.replayStore'],
-      [{ nonce: true }, 'dpop.nonce'],
+      [{ nonce: { secret: 'too short' } }, 'dpop.nonce.secret'],
+      [{ nonce: { secret: 'x'.repeat(32), lifetime: 1 } }, 'dpop.nonce.lifetime'],
+      [{ bogus: 1 }, 'dpop.bogus'],
     ] as const) {
       assert.throws(
         () => resolveDpop(value as never),
@@ -156,5 +159,29 @@ describe('dpop options', () => {
           error instanceof ConfigurationError && error.description.startsWith(`gatehouse: ${path} `),
       );
     }
+  });
+});
+
+describe('server nonces (RFC 9449 §9): stateless, shared through the secret', () => {
+  const secret = 'a secret of at least thirty-two characters';
+  it('another instance with the same secret accepts the nonce; another secret does not', () => {
+    const now = () => 1_000_000_000;
+    const nonce = new NonceSource(secret, 300, now).current();
+    assert.equal(new NonceSource(secret, 300, now).accepts(nonce), true);
+    assert.equal(new NonceSource(`${secret}!`, 300, now).accepts(nonce), false);
+  });
+
+  it('valid in its slot and the next, not after; forged or malformed nonces are refused', () => {
+    let now = 1_000_000_000;
+    const source = new NonceSource(secret, 300, () => now);
+    const nonce = source.current();
+    now += 300_000;
+    assert.equal(source.accepts(nonce), true);
+    now += 300_000;
+    assert.equal(source.accepts(nonce), false);
+    const [slot] = source.current().split('.');
+    assert.equal(source.accepts(`${slot}.${'A'.repeat(24)}`), false);
+    for (const bad of [undefined, 42, '', 'x', `${slot}.`, 'zzzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAAAA'])
+      assert.equal(source.accepts(bad), false);
   });
 });

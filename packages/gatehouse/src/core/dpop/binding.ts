@@ -9,7 +9,8 @@ import { extractBearerToken, type RequestLike } from '../extract.ts';
 import type { AuthenticateOptions } from '../gatehouse.ts';
 import type { Principal } from '../principal.ts';
 import { tagChallenge } from './challenge.ts';
-import { DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
+import { DpopNonceError, DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
+import { NonceSource } from './nonce.ts';
 import type { ResolvedDpop } from './options.ts';
 import { verifyProof } from './proof.ts';
 import { extractDpopToken, extractProof, requestTarget } from './request.ts';
@@ -51,6 +52,9 @@ export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGa
     iatWindow: config.iatWindow,
     clockTolerance: deps.clockTolerance,
   };
+  const nonces = config.nonce
+    ? new NonceSource(config.nonce.secret, config.nonce.lifetime, deps.now)
+    : undefined;
   const context = (usedDpop: boolean, advertise = config.advertise) => ({
     mode: config.mode,
     algorithms: config.algorithms,
@@ -66,6 +70,13 @@ export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGa
     const proof = extractProof(request);
     const target = requestTarget(request, config.publicUrl);
     const verified = await verifyProof(proof, { ...target, accessToken: token, now: deps.now() }, policy);
+    // §4.3 check 10 and §9: a nonce this server (or any instance sharing its secret) handed out.
+    if (nonces !== undefined && !nonces.accepts(verified.nonce)) {
+      throw new DpopNonceError(nonces.current(), {
+        description: 'Use the DPoP nonce the server provided',
+        detail: verified.nonce === undefined ? 'proof has no nonce' : 'proof nonce is not current',
+      });
+    }
     // The token may come from the verified-token cache; the proof above never does.
     const principal = await deps.verifyToken(token);
     // §7.1: the token must be bound, to this very key.

@@ -5,7 +5,7 @@
  */
 import { bearerChallenge, quote } from '../challenge.ts';
 import { GatehouseError } from '../errors.ts';
-import { DpopProofError } from './errors.ts';
+import { DpopNonceError, DpopProofError } from './errors.ts';
 import type { DpopMode } from './options.ts';
 
 export interface DpopChallengeContext {
@@ -37,7 +37,8 @@ function dpopChallenge(
 ): string {
   const parts: string[] = [];
   if (realm) parts.push(`realm=${quote(realm)}`);
-  const code = error instanceof DpopProofError ? error.dpopError : error?.bearerError;
+  const code =
+    error instanceof DpopProofError || error instanceof DpopNonceError ? error.dpopError : error?.bearerError;
   if (error && code) {
     parts.push(`error=${quote(code)}`);
     parts.push(`error_description=${quote(restricted(error.description))}`);
@@ -53,7 +54,10 @@ export function dpopChallengeFor(error: GatehouseError, realm: string | undefine
   const context = contexts.get(error);
   if (context === undefined || context.mode === 'off') return undefined;
   if (error.status !== 400 && error.status !== 401 && error.status !== 403) return undefined;
-  const withError = error.bearerError === undefined && !(error instanceof DpopProofError) ? undefined : error;
+  const withError =
+    error.bearerError === undefined && !(error instanceof DpopProofError || error instanceof DpopNonceError)
+      ? undefined
+      : error;
   if (context.mode === 'required') return dpopChallenge(realm, withError, context.algorithms);
   if (context.usedDpop)
     return `${dpopChallenge(realm, withError, context.algorithms)}, ${bearerChallenge({ realm })}`;
@@ -65,4 +69,9 @@ export function dpopChallengeFor(error: GatehouseError, realm: string | undefine
     scope: error.status === 403 ? error.scope : undefined,
   });
   return `${bearer}, ${dpopChallenge(realm, undefined, context.algorithms)}`;
+}
+
+/** The `DPoP-Nonce` header of an answer (RFC 9449 §9), when the error hands out a nonce. */
+export function dpopNonceFor(error: GatehouseError): string | undefined {
+  return error instanceof DpopNonceError ? error.nonce : undefined;
 }

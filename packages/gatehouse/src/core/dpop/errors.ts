@@ -17,6 +17,20 @@ export class DpopProofError extends GatehouseError {
 }
 
 /**
+ * The proof lacks the server's current nonce (RFC 9449 §9): 401 `use_dpop_nonce` with a fresh
+ * `DPoP-Nonce` header; the client retries with it.
+ */
+export class DpopNonceError extends GatehouseError {
+  readonly dpopError = 'use_dpop_nonce';
+  /** The nonce to send in `DPoP-Nonce`. */
+  readonly nonce: string;
+  constructor(nonce: string, init: GatehouseErrorInit & { description: string }) {
+    super('ERR_DPOP_NONCE', 401, undefined, init);
+    this.nonce = nonce;
+  }
+}
+
+/**
  * The access token fails its binding (RFC 9449 §7.1: `cnf.jkt` must be the proof key's thumbprint;
  * §7.2: a bound token is never a bearer token), or DPoP is required: 401 `invalid_token`.
  */

@@ -29,6 +29,12 @@ export interface DpopOptions {
    * @default false
    */
   advertise?: boolean;
+  /**
+   * Server nonces (RFC 9449 §9): proofs must carry a `nonce` this server handed out in a
+   * `DPoP-Nonce` header. Stateless: an HMAC of a time slot under `secret` (at least 32 characters;
+   * the same on every instance), valid for one to two `lifetime`s (seconds, default 300).
+   */
+  nonce?: { secret: string; lifetime?: number };
 }
 
 export interface ResolvedDpop {
@@ -38,9 +44,10 @@ export interface ResolvedDpop {
   replayStore: ReplayStore;
   publicUrl: URL | undefined;
   advertise: boolean;
+  nonce: { secret: string; lifetime: number } | undefined;
 }
 
-const KEYS = ['mode', 'algorithms', 'iatWindow', 'replayStore', 'publicUrl', 'advertise'];
+const KEYS = ['mode', 'algorithms', 'iatWindow', 'replayStore', 'publicUrl', 'advertise', 'nonce'];
 const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 
 export function resolveDpop(value: DpopMode | DpopOptions | undefined): ResolvedDpop {
@@ -85,7 +92,17 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
   }
   if (options.advertise !== undefined && typeof options.advertise !== 'boolean')
     throw new ConfigurationError('dpop.advertise', 'must be a boolean');
+  let nonce: ResolvedDpop['nonce'];
+  if (options.nonce !== undefined) {
+    const { secret, lifetime = 300 } = options.nonce ?? {};
+    if (typeof secret !== 'string' || secret.length < 32)
+      throw new ConfigurationError('dpop.nonce.secret', 'must be a string of at least 32 characters');
+    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime < 10 || lifetime > 86_400)
+      throw new ConfigurationError('dpop.nonce.lifetime', 'must be a number of seconds from 10 to 86400');
+    nonce = { secret, lifetime };
+  }
   return {
+    nonce,
     mode,
     algorithms: Object.freeze([...algorithms]),
     iatWindow,

@@ -45,6 +45,8 @@ export interface VerifiedProof {
   jti: string;
   /** Seconds since the epoch. */
   iat: number;
+  /** The `nonce` claim as sent (RFC 9449 §4.3 check 10 is the gate's, which knows the nonces). */
+  nonce: unknown;
 }
 
 function fail(
@@ -185,5 +187,5 @@ export async function verifyProof(
   // §4.3 check 12 (with an access token): ath is the hash of the token presented.
   if (ath !== accessTokenHash(request.accessToken))
     fail('ERR_DPOP_PROOF_ATH', 'The DPoP proof ath does not match the access token', 'proof ath mismatch');
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat };
+  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce: claims.nonce };
 }
