@@ -1,5 +1,6 @@
 export { bearerChallenge, type ChallengeParams } from './core/challenge.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
+export { CertificateBindingError, type MtlsOptions } from './core/dpop/certificate.ts';
 export {
   DpopNonceError,
   DpopProofError,

@@ -44,7 +44,9 @@ export type GatehouseErrorCode =
   | 'ERR_DPOP_BINDING'
   | 'ERR_DPOP_BOUND_TOKEN_AS_BEARER'
   | 'ERR_DPOP_REQUIRED'
-  | 'ERR_DPOP_REPLAY_UNAVAILABLE';
+  | 'ERR_DPOP_REPLAY_UNAVAILABLE'
+  // Certificate-bound tokens (RFC 8705), raised by src/core/dpop/certificate.ts.
+  | 'ERR_MTLS_BINDING';
 
 /** The OAuth 2.0 bearer-token error codes of RFC 6750 §3.1. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';

@@ -206,7 +206,7 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
   }
 
   // --- DPoP (RFC 9449): the gate runs before and after the bearer path below; see dpop/binding.ts.
-  const dpop = createDpopGate(resolved.dpop, {
+  const dpop = createDpopGate(resolved.dpop, resolved.mtls, {
     now,
     clockTolerance: resolved.clockTolerance,
     verifyToken: (token) => cache?.get(token, now()) ?? verifyAfresh(token),

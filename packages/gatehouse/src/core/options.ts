@@ -1,4 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './dpop/certificate.ts';
 import { type DpopMode, type DpopOptions, type ResolvedDpop, resolveDpop } from './dpop/options.ts';
 import { ConfigurationError } from './errors.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
@@ -88,6 +89,8 @@ export interface SharedOptions {
    * Bearer is refused in every mode. @default 'allowed'
    */
   dpop?: DpopMode | DpopOptions;
+  /** Certificate-bound tokens (RFC 8705): where the client certificate comes from. @default Node's TLS socket */
+  mtls?: MtlsOptions;
 }
 
 /** One issuer inline, or several (`issuers`), each token routed by its `iss`. */
@@ -126,6 +129,7 @@ export interface ResolvedOptions {
   };
   cache: { enabled: boolean; maxEntries: number; maxBytes: number };
   dpop: ResolvedDpop;
+  mtls: ResolvedMtls;
 }
 
 export const defaults = {
@@ -157,6 +161,7 @@ const SHARED = [
   'clock',
   'fetch',
   'dpop',
+  'mtls',
 ];
 const ISSUER = [
   'issuer',
@@ -325,5 +330,6 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       maxBytes: number(cache.maxBytes, 'cache.maxBytes', 64 * 1024, 4 * 1024 ** 3, defaults.cache.maxBytes),
     },
     dpop: resolveDpop(options.dpop),
+    mtls: resolveMtls(options.mtls),
   };
 }

@@ -8,6 +8,7 @@ import { GatehouseError } from '../errors.ts';
 import { extractBearerToken, type RequestLike } from '../extract.ts';
 import type { AuthenticateOptions } from '../gatehouse.ts';
 import type { Principal } from '../principal.ts';
+import { certificateThumbprint, checkCertificateBinding, type ResolvedMtls } from './certificate.ts';
 import { tagChallenge } from './challenge.ts';
 import { DpopNonceError, DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
 import { NonceSource } from './nonce.ts';
@@ -46,7 +47,7 @@ export function boundThumbprint(principal: Principal): unknown {
   return (cnf as { jkt: unknown }).jkt;
 }
 
-export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGate {
+export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: DpopGateDeps): DpopGate {
   const policy = {
     algorithms: config.algorithms,
     iatWindow: config.iatWindow,
@@ -93,6 +94,8 @@ export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGa
         detail: 'cnf.jkt differs from the thumbprint of the proof key',
       });
     }
+    // RFC 8705 §3: a token bound to a certificate as well needs that certificate too.
+    checkCertificateBinding(principal, request, mtls);
     // §11.1: once per jti (qualified by the key, so one client cannot burn another's ids), for as
     // long as the iat check would still let the proof through.
     const expiresAt = (verified.iat + config.iatWindow + deps.clockTolerance + 1) * 1000;
@@ -114,7 +117,7 @@ export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGa
     return principal;
   }
 
-  function asBearer(principal: Principal | null): Principal | null {
+  function asBearer(principal: Principal | null, request: RequestLike): Principal | null {
     // §7.2 and §6: a DPoP-bound token is not a bearer token, in every mode (off included).
     if (principal !== null && boundThumbprint(principal) !== undefined) {
       throw refuse(
@@ -125,6 +128,14 @@ export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGa
         false,
         config.mode !== 'off',
       );
+    }
+    if (principal !== null) {
+      try {
+        // RFC 8705 §3: a certificate-bound token only with its certificate (sync: the fast path stays).
+        checkCertificateBinding(principal, request, mtls);
+      } catch (error) {
+        throw refuse(error, false);
+      }
     }
     return principal;
   }
@@ -170,14 +181,21 @@ export function createDpopGate(config: ResolvedDpop, deps: DpopGateDeps): DpopGa
         throw tagChallenge(error, context(false));
       }
       if (outcome instanceof Promise) {
-        return outcome.then(asBearer, (error: unknown) => {
-          throw tagChallenge(error, context(false));
-        });
+        return outcome.then(
+          (principal) => asBearer(principal, request),
+          (error: unknown) => {
+            throw tagChallenge(error, context(false));
+          },
+        );
       }
-      return asBearer(outcome);
+      return asBearer(outcome, request);
     },
     servesAsBearer(principal) {
-      return config.mode !== 'required' && boundThumbprint(principal) === undefined;
+      return (
+        config.mode !== 'required' &&
+        boundThumbprint(principal) === undefined &&
+        certificateThumbprint(principal) === undefined
+      );
     },
   };
 }
