@@ -55,6 +55,8 @@ describe('RFC 9449 examples', () => {
 describe('htu (RFC 9449 §4.3 check 9)', () => {
   it('normalizes scheme and host case and default ports, drops query and fragment', () => {
     assert.equal(htuOf(new URL('HTTPS://API.Example.com:443/a/b?x=1#f')), 'https://api.example.com/a/b');
+    assert.equal(htuOf(new URL('https://h/%7euser/a%2fb')), 'https://h/~user/a%2Fb');
+    assert.equal(htuOf(new URL('https://h/~user/a%2Fb')), 'https://h/~user/a%2Fb');
   });
 
   it('rebuilds the URI from Host and the socket, Express originalUrl first', () => {

@@ -3,6 +3,7 @@
  * request (no cache skips it), binds the token to the proof key, records the `jti`, and refuses a
  * DPoP-bound token presented as a bearer token whatever the mode.
  */
+import { createHash } from 'node:crypto';
 
 import { GatehouseError } from '../errors.ts';
 import { extractBearerToken, type RequestLike } from '../extract.ts';
@@ -101,7 +102,9 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     const expiresAt = (verified.iat + config.iatWindow + deps.clockTolerance + 1) * 1000;
     let replayed: boolean;
     try {
-      replayed = await config.replayStore.seen(`${verified.jkt}:${verified.jti}`, expiresAt);
+      // Hashed: every record has the same small size whatever the client's jti.
+      const id = createHash('sha256').update(`${verified.jkt}:${verified.jti}`).digest('base64url');
+      replayed = await config.replayStore.seen(id, expiresAt);
     } catch (error) {
       throw new ReplayStoreUnavailableError({
         detail: `replay store failed: ${error instanceof Error ? error.message : 'unknown error'}`,

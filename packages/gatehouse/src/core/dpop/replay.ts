@@ -6,7 +6,8 @@
 /** Where seen proof ids are kept; shared by every instance that serves the same tokens. */
 export interface ReplayStore {
   /**
-   * Records `jti` (already qualified by the proof key's thumbprint) until `expiresAt`
+   * Records `jti` (the SHA-256, base64url, of the proof key's thumbprint and the proof's `jti`,
+   * so one client cannot burn another's ids) until `expiresAt`
    * (milliseconds since the epoch) and answers whether it was recorded before. Throwing or
    * rejecting means "cannot tell": the request is refused with 503 (fail closed).
    */

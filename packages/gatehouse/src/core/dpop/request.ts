@@ -76,7 +76,12 @@ export function extractProof(request: RequestLike): string {
 
 /** The HTTP URI without query and fragment (RFC 9449 §4.3 check 9), normalized by the WHATWG URL parser. */
 export function htuOf(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
+  // RFC 3986 §6.2.2.1-2: percent-encodings in upper case, unreserved characters decoded.
+  const path = url.pathname.replace(/%([0-9A-Fa-f]{2})/g, (_match, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return /^[A-Za-z0-9._~-]$/.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+  return `${url.protocol}//${url.host}${path}`;
 }
 
 function uriError(detail: string): DpopProofError {
