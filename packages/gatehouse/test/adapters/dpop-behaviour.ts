@@ -270,6 +270,18 @@ export function runDpopBehaviour(name: string, makeServer: MakeServer): void {
       });
     });
 
+    describe('authorization after DPoP (§7.1)', () => {
+      it('a bound token without the scope: 403 insufficient_scope in a DPoP challenge', async () => {
+        const readOnly = await issuer.sign({ cnf: { jkt: client.jkt }, scp: 'ToDoList.Read' });
+        const reply = await dpopGet(allowed, '/write', readOnly);
+        refused(reply, 403, 'ERR_INSUFFICIENT_SCOPE');
+        assert.equal(
+          header(reply, 'www-authenticate'),
+          `DPoP realm="api", error="insufficient_scope", error_description="The token does not grant the required scope or permission", scope="ToDoList.ReadWrite", algs="${ALGS}", Bearer realm="api"`,
+        );
+      });
+    });
+
     describe('server nonces (§9)', () => {
       it('a proof without the nonce gets use_dpop_nonce and a DPoP-Nonce; the retry with it passes', async () => {
         const first = await dpopGet(nonced, '/read', bound);

@@ -10,7 +10,7 @@ import { extractBearerToken, type RequestLike } from '../extract.ts';
 import type { AuthenticateOptions } from '../gatehouse.ts';
 import type { Principal } from '../principal.ts';
 import { certificateThumbprint, checkCertificateBinding, type ResolvedMtls } from './certificate.ts';
-import { tagChallenge } from './challenge.ts';
+import { rememberDpopRequest, tagChallenge } from './challenge.ts';
 import { DpopNonceError, DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
 import { NonceSource } from './nonce.ts';
 import type { ResolvedDpop } from './options.ts';
@@ -117,6 +117,7 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
         detail: 'proof jti seen before within its window',
       });
     }
+    rememberDpopRequest(request, context(true));
     return principal;
   }
 

@@ -20,6 +20,19 @@ export interface DpopChallengeContext {
 /** Errors the DPoP gate let through or raised, with how their challenge must read. */
 const contexts = new WeakMap<GatehouseError, DpopChallengeContext>();
 
+/** Requests authenticated with DPoP: a later refusal of theirs (403) challenges with DPoP too. */
+const dpopRequests = new WeakMap<object, DpopChallengeContext>();
+
+export function rememberDpopRequest(request: object, context: DpopChallengeContext): void {
+  dpopRequests.set(request, context);
+}
+
+/** Tags an authorization refusal of a DPoP-authenticated request (RFC 9449 §7.1: DPoP challenge). */
+export function tagForRequest(error: unknown, request: object): unknown {
+  const context = dpopRequests.get(request);
+  return context === undefined ? error : tagChallenge(error, context);
+}
+
 export function tagChallenge(error: unknown, context: DpopChallengeContext): unknown {
   if (error instanceof GatehouseError && error.status < 500) contexts.set(error, context);
   return error;
