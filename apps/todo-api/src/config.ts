@@ -71,7 +71,11 @@ export interface Config {
   /** Which hops may say who the client is (`X-Forwarded-For`), and so key its rate-limit budgets. */
   trustProxy: TrustProxy;
   bodyLimit: number;
+  /** `AUTH_DPOP`: DPoP (RFC 9449) `off`, `allowed` (default) or `required`. */
+  dpop: DpopSetting;
 }
+
+export type DpopSetting = 'off' | 'allowed' | 'required';
 
 /** A configuration value is wrong; `variable` names the environment variable. */
 export class ConfigError extends Error {
@@ -101,6 +105,7 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     publicUrl: parsePublicUrl(env.PUBLIC_URL),
     trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     bodyLimit: BODY_LIMIT,
+    dpop: parseDpop(env.AUTH_DPOP),
   };
 }
 
@@ -217,6 +222,13 @@ function parsePostgresUrl(raw: string): DatabaseConfig {
   }
   if (url.password !== '') url.password = '*****';
   return { kind: 'postgres', url: raw, display: url.href };
+}
+
+function parseDpop(raw: string | undefined): DpopSetting {
+  const trimmed = raw?.trim().toLowerCase();
+  if (!trimmed) return 'allowed';
+  if (trimmed === 'off' || trimmed === 'allowed' || trimmed === 'required') return trimmed;
+  throw new ConfigError('AUTH_DPOP', `must be off, allowed or required (got ${JSON.stringify(raw?.trim())})`);
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse-auth';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createRedisReplay, type DpopReplay, dpopOptions } from './dpop.ts';
 import { createLogger } from './logger.ts';
 import { GatehouseMetrics, loadMetricsConfig, type MetricsConfig, startMetricsServer } from './metrics.ts';
 import { instrumentOpenTelemetry, openTelemetryRequested } from './otel.ts';
@@ -47,9 +48,10 @@ function readMetricsConfig(config: Config): MetricsConfig | undefined {
 
 type Logger = ReturnType<typeof createLogger>;
 
-function startGatehouse(config: Config, logger: Logger): Gatehouse {
+function startGatehouse(config: Config, logger: Logger, replay: DpopReplay | undefined): Gatehouse {
   try {
     return createGatehouse({
+      dpop: dpopOptions(config, replay),
       ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
       ...(config.auth.metadataUrl ? { metadataUrl: config.auth.metadataUrl } : {}),
       ...(config.auth.tenants ? { tenants: config.auth.tenants } : {}),
@@ -114,7 +116,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const store = openStoreOrFail(config, logger);
   const rateLimit = rateLimitBackend(config, logger);
-  const gatehouse = startGatehouse(config, logger);
+  // DPoP proofs seen by any instance, when instances share Redis (RFC 9449 §11.1).
+  const replay = config.redisUrl && config.dpop !== 'off' ? createRedisReplay(config.redisUrl) : undefined;
+  const gatehouse = startGatehouse(config, logger, replay);
   // Subscribed before start(): the first key fetch is counted too.
   const metrics = metricsConfig ? new GatehouseMetrics(gatehouse) : undefined;
   const stopOtel = openTelemetryRequested(process.env)
@@ -128,7 +132,7 @@ async function main(): Promise<void> {
     metricsServer?.closeAllConnections();
     metricsServer?.close();
     gatehouse.close();
-    await Promise.all([store.close(), rateLimit?.close()]);
+    await Promise.all([store.close(), rateLimit?.close(), replay?.close()]);
   });
   checkStoreInBackground(config, store, logger);
 

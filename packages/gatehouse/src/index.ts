@@ -13,6 +13,23 @@ export {
   type VerifyEvent,
 } from './core/diagnostics.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
+export { CertificateBindingError, type MtlsOptions } from './core/dpop/certificate.ts';
+export {
+  DpopNonceError,
+  DpopProofError,
+  DpopTokenError,
+  ReplayStoreUnavailableError,
+} from './core/dpop/errors.ts';
+export type { DpopMode, DpopOptions, ResolvedDpop } from './core/dpop/options.ts';
+export { accessTokenHash } from './core/dpop/proof.ts';
+export {
+  MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  RedisReplayStore,
+  type RedisReplayStoreOptions,
+  type RedisSetClient,
+  type ReplayStore,
+} from './core/dpop/replay.ts';
 export {
   type BearerErrorCode,
   type ChallengeHints,

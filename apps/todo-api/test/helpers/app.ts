@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createGatehouse, type Gatehouse } from 'gatehouse-auth';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { type DpopReplay, dpopOptions } from '../../src/dpop.ts';
 import type { RateLimitBackend } from '../../src/rate-limit-redis.ts';
 import { SqliteTodoStore } from '../../src/store/sqlite.ts';
 import type { TodoStore } from '../../src/store/types.ts';
@@ -38,6 +39,8 @@ export interface TestAppOptions {
   /** Shared rate-limit state (closed by `close()`). */
   rateLimit?: RateLimitBackend;
   logger?: FastifyBaseLogger;
+  /** DPoP replay records shared with other apps (closed by `close()`); in memory when absent. */
+  dpopReplay?: DpopReplay;
 }
 
 export async function makeTestApp(
@@ -55,7 +58,11 @@ export async function makeTestApp(
     ...env,
   });
   const store = options.store ?? new SqliteTodoStore({ path: ':memory:' });
-  const gatehouse = createGatehouse({ issuer: issuer.issuer, audience: config.auth.audience });
+  const gatehouse = createGatehouse({
+    issuer: issuer.issuer,
+    audience: config.auth.audience,
+    dpop: dpopOptions(config, options.dpopReplay),
+  });
   const { rateLimit, logger } = options;
   let built: FastifyInstance | undefined;
   try {
@@ -90,6 +97,7 @@ export async function makeTestApp(
       gatehouse.close();
       await store.close();
       await rateLimit?.close();
+      await options.dpopReplay?.close();
       if (closeIssuer) await issuer.close();
     },
   };

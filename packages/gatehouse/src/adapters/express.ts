@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ChallengeContext } from '../core/challenge.ts';
+import { tagForRequest } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guardThen, type RouteAuth } from '../core/guard.ts';
 import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
@@ -50,7 +51,8 @@ export function authorize(...requirements: Requirement[]): RequestHandler {
       authorizePrincipal(req.principal, requirements);
       next();
     } catch (error) {
-      sendError(res, error, realms.get(req));
+      // DPoP (RFC 9449 §7.1): a 403 to a DPoP request challenges with the DPoP scheme.
+      sendError(res, tagForRequest(error, req), realms.get(req));
     }
   };
 }

@@ -1,3 +1,4 @@
+import { dpopChallengeFor } from './dpop/challenge.ts';
 import type { GatehouseError } from './errors.ts';
 
 export interface ChallengeParams {
@@ -69,6 +70,9 @@ export function challengeFor(
   if (error.status !== 401 && error.status !== 403 && error.status !== 400) return undefined;
   const { realm, resourceMetadata } = typeof context === 'string' ? { realm: context } : (context ?? {});
   const hints = error.challenge;
+  // DPoP (RFC 9449 §7.1): errors of DPoP requests, or of a DPoP-aware gate, get DPoP challenges.
+  const dpop = dpopChallengeFor(error, realm);
+  if (dpop !== undefined) return dpop;
   return bearerChallenge({
     realm,
     error: error.bearerError,

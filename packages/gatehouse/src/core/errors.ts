@@ -27,7 +27,28 @@ export type GatehouseErrorCode =
   | 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
   | 'ERR_INSUFFICIENT_CLAIMS'
   | 'ERR_KEYS_UNAVAILABLE'
-  | 'ERR_CONFIGURATION';
+  | 'ERR_CONFIGURATION'
+  // DPoP (RFC 9449), raised by src/core/dpop/: see errors.ts there.
+  | 'ERR_DPOP_PROOF_MISSING'
+  | 'ERR_DPOP_PROOF_MULTIPLE'
+  | 'ERR_DPOP_PROOF_MALFORMED'
+  | 'ERR_DPOP_PROOF_TYPE'
+  | 'ERR_DPOP_PROOF_ALGORITHM'
+  | 'ERR_DPOP_PROOF_KEY'
+  | 'ERR_DPOP_PROOF_SIGNATURE'
+  | 'ERR_DPOP_PROOF_METHOD'
+  | 'ERR_DPOP_PROOF_URI'
+  | 'ERR_DPOP_PROOF_IAT'
+  | 'ERR_DPOP_PROOF_JTI'
+  | 'ERR_DPOP_PROOF_ATH'
+  | 'ERR_DPOP_PROOF_REPLAY'
+  | 'ERR_DPOP_NONCE'
+  | 'ERR_DPOP_BINDING'
+  | 'ERR_DPOP_BOUND_TOKEN_AS_BEARER'
+  | 'ERR_DPOP_REQUIRED'
+  | 'ERR_DPOP_REPLAY_UNAVAILABLE'
+  // Certificate-bound tokens (RFC 8705), raised by src/core/dpop/certificate.ts.
+  | 'ERR_MTLS_BINDING';
 
 /** The OAuth 2.0 bearer-token error codes of RFC 6750 §3.1. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';

@@ -11,6 +11,15 @@ export interface RequestLike {
   headers: HeadersLike;
   /** Node's `rawHeaders`: the only place a duplicated Authorization header is still visible. */
   rawHeaders?: readonly string[];
+  // --- DPoP (RFC 9449 §4.3: `htm` and `htu` are checked against the request) ---
+  /** The request method: Node's `IncomingMessage.method`, a Web `Request`'s `method`. */
+  method?: string | undefined;
+  /** Node's request target (path and query), or a Web `Request`'s absolute URL. */
+  url?: string | undefined;
+  /** Express keeps the target here when a router rewrote `url`. */
+  originalUrl?: string | undefined;
+  /** Node's socket: a `TLSSocket` (`encrypted: true`) when Node terminated TLS itself. */
+  socket?: object | undefined;
 }
 
 function isWebHeaders(headers: HeadersLike): headers is { get(name: string): string | null } {
@@ -25,7 +34,7 @@ function twoHeaders(): InvalidRequestError {
 }
 
 /** The one Authorization value, or undefined; runs on every request, so it allocates nothing. */
-function authorizationValue(request: RequestLike): string | undefined {
+export function authorizationValue(request: RequestLike): string | undefined {
   const raw = request.rawHeaders;
   if (raw) {
     let found: string | undefined;

@@ -1,6 +1,7 @@
 import { decodeJwt, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { CACHE_HIT, CACHE_MISS, cacheChannel, publishVerify, verifyChannel } from './diagnostics.ts';
 import type { IssuerMetadata } from './discovery.ts';
+import { createDpopGate } from './dpop/binding.ts';
 import { GatehouseError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
@@ -268,7 +269,23 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     return principal;
   }
 
+  // --- DPoP (RFC 9449): the gate runs before and after the bearer path below; see dpop/binding.ts.
+  const dpop = createDpopGate(resolved.dpop, resolved.mtls, {
+    now,
+    clockTolerance: resolved.clockTolerance,
+    verifyToken: (token) => cache?.get(token, now()) ?? verifyAfresh(token),
+    report: (error) => report(error, logger),
+  });
+
   function authenticateNow(
+    request: RequestLike,
+    opts: AuthenticateOptions = {},
+  ): Principal | null | Promise<Principal | null> {
+    return dpop.authenticate(request, opts, authenticateBearer);
+  }
+  // --- end DPoP
+
+  function authenticateBearer(
     request: RequestLike,
     opts: AuthenticateOptions = {},
   ): Principal | null | Promise<Principal | null> {
@@ -346,7 +363,9 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     } catch {
       return undefined; // a malformed request: authenticate() refuses and logs it
     }
-    return token === undefined ? undefined : cache.get(token, now());
+    const hit = token === undefined ? undefined : cache.get(token, now());
+    // DPoP: a bound token (or any, where DPoP is required) is never served from here as Bearer.
+    return hit !== undefined && dpop.servesAsBearer(hit) ? hit : undefined;
   }
 
   function status(): GatehouseStatus {

@@ -1,3 +1,4 @@
+import { tagForRequest } from './dpop/challenge.ts';
 import type { RequestLike } from './extract.ts';
 import type { Gatehouse } from './gatehouse.ts';
 import { type Requirement, requireSomeScopeOrAppPermission } from './policy.ts';
@@ -39,7 +40,8 @@ export function guardThen(
           if (failure) throw failure;
         }
       } catch (error) {
-        refuse(error);
+        // DPoP (RFC 9449 §7.1): a 403 to a DPoP request challenges with the DPoP scheme.
+        refuse(tagForRequest(error, request));
         return;
       }
     }

@@ -1,4 +1,6 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './dpop/certificate.ts';
+import { type DpopMode, type DpopOptions, type ResolvedDpop, resolveDpop } from './dpop/options.ts';
 import { ConfigurationError } from './errors.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
@@ -88,6 +90,13 @@ export interface SharedOptions {
   clock?: () => number;
   /** Replaces global fetch for metadata and JWKS requests. */
   fetch?: typeof fetch;
+  /**
+   * DPoP (RFC 9449): `'off' | 'allowed' | 'required'` or `DpopOptions`. A DPoP-bound token sent as
+   * Bearer is refused in every mode. @default 'allowed'
+   */
+  dpop?: DpopMode | DpopOptions;
+  /** Certificate-bound tokens (RFC 8705): where the client certificate comes from. @default Node's TLS socket */
+  mtls?: MtlsOptions;
 }
 
 /** One issuer inline, or several (`issuers`), each token routed by its `iss`. */
@@ -126,6 +135,8 @@ export interface ResolvedOptions {
     maxBytes: number;
   };
   cache: { enabled: boolean; maxEntries: number; maxBytes: number };
+  dpop: ResolvedDpop;
+  mtls: ResolvedMtls;
 }
 
 export const defaults = {
@@ -157,6 +168,8 @@ const SHARED = [
   'logger',
   'clock',
   'fetch',
+  'dpop',
+  'mtls',
 ];
 const ISSUER = [
   'issuer',
@@ -328,5 +341,7 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       maxEntries: number(cache.maxEntries, 'cache.maxEntries', 1, 10_000_000, defaults.cache.maxEntries),
       maxBytes: number(cache.maxBytes, 'cache.maxBytes', 64 * 1024, 4 * 1024 ** 3, defaults.cache.maxBytes),
     },
+    dpop: resolveDpop(options.dpop),
+    mtls: resolveMtls(options.mtls),
   };
 }

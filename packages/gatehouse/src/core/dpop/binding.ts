@@ -1,0 +1,205 @@
+/**
+ * The DPoP gate (RFC 9449 §7): decides which scheme a request used, checks the proof on every
+ * request (no cache skips it), binds the token to the proof key, records the `jti`, and refuses a
+ * DPoP-bound token presented as a bearer token whatever the mode.
+ */
+import { createHash } from 'node:crypto';
+
+import { GatehouseError } from '../errors.ts';
+import { extractBearerToken, type RequestLike } from '../extract.ts';
+import type { AuthenticateOptions } from '../gatehouse.ts';
+import type { Principal } from '../principal.ts';
+import { certificateThumbprint, checkCertificateBinding, type ResolvedMtls } from './certificate.ts';
+import { rememberDpopRequest, tagChallenge } from './challenge.ts';
+import { DpopNonceError, DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
+import { NonceSource } from './nonce.ts';
+import type { ResolvedDpop } from './options.ts';
+import { verifyProof } from './proof.ts';
+import { extractDpopToken, extractProof, requestTarget } from './request.ts';
+
+type Outcome = Principal | null | Promise<Principal | null>;
+
+export interface DpopGateDeps {
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Seconds. */
+  clockTolerance: number;
+  /** The token's principal: from the verified-token cache, or verified afresh. Throws or rejects. */
+  verifyToken: (token: string) => Principal | Promise<Principal>;
+  /** Logs a refusal (never the token or the proof). */
+  report: (error: unknown) => void;
+}
+
+export interface DpopGate {
+  /** Runs `bearer` (the RFC 6750 path) unless the request uses the DPoP scheme. */
+  authenticate(
+    request: RequestLike,
+    options: AuthenticateOptions,
+    bearer: (request: RequestLike, options: AuthenticateOptions) => Outcome,
+  ): Outcome;
+  /** Whether a principal may be answered from the cache for a Bearer request (`Gatehouse.cached`). */
+  servesAsBearer(principal: Principal): boolean;
+}
+
+/** `cnf.jkt` of a token (RFC 9449 §6.1), or undefined when the token is not DPoP-bound. */
+export function boundThumbprint(principal: Principal): unknown {
+  const cnf = principal.claims.cnf;
+  if (cnf === null || typeof cnf !== 'object' || !('jkt' in cnf)) return undefined;
+  return (cnf as { jkt: unknown }).jkt;
+}
+
+export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: DpopGateDeps): DpopGate {
+  const policy = {
+    algorithms: config.algorithms,
+    iatWindow: config.iatWindow,
+    clockTolerance: deps.clockTolerance,
+  };
+  const nonces = config.nonce
+    ? new NonceSource(config.nonce.secret, config.nonce.lifetime, deps.now)
+    : undefined;
+  const context = (usedDpop: boolean, advertise = config.advertise) => ({
+    mode: config.mode,
+    algorithms: config.algorithms,
+    usedDpop,
+    advertise,
+  });
+  const refuse = (error: unknown, usedDpop: boolean, advertise?: boolean): unknown => {
+    deps.report(error);
+    return tagChallenge(error, context(usedDpop, advertise));
+  };
+
+  async function viaDpop(request: RequestLike, token: string): Promise<Principal> {
+    const proof = extractProof(request);
+    const target = requestTarget(request, config.publicUrl);
+    const verified = await verifyProof(proof, { ...target, accessToken: token, now: deps.now() }, policy);
+    // §4.3 check 10 and §9: a nonce this server (or any instance sharing its secret) handed out.
+    if (nonces !== undefined && !nonces.accepts(verified.nonce)) {
+      throw new DpopNonceError(nonces.current(), {
+        description: 'Use the DPoP nonce the server provided',
+        detail: verified.nonce === undefined ? 'proof has no nonce' : 'proof nonce is not current',
+      });
+    }
+    // The token may come from the verified-token cache; the proof above never does.
+    const principal = await deps.verifyToken(token);
+    // §7.1: the token must be bound, to this very key.
+    const jkt = boundThumbprint(principal);
+    if (jkt === undefined) {
+      throw new DpopTokenError('ERR_DPOP_BINDING', {
+        description: 'The access token is not DPoP-bound',
+        detail: 'token sent with the DPoP scheme has no cnf.jkt',
+      });
+    }
+    if (jkt !== verified.jkt) {
+      throw new DpopTokenError('ERR_DPOP_BINDING', {
+        description: 'The access token is not bound to the DPoP proof key',
+        detail: 'cnf.jkt differs from the thumbprint of the proof key',
+      });
+    }
+    // RFC 8705 §3: a token bound to a certificate as well needs that certificate too.
+    checkCertificateBinding(principal, request, mtls);
+    // §11.1: once per jti (qualified by the key, so one client cannot burn another's ids), for as
+    // long as the iat check would still let the proof through.
+    const expiresAt = (verified.iat + config.iatWindow + deps.clockTolerance + 1) * 1000;
+    let replayed: boolean;
+    try {
+      // Hashed: every record has the same small size whatever the client's jti.
+      const id = createHash('sha256').update(`${verified.jkt}:${verified.jti}`).digest('base64url');
+      replayed = await config.replayStore.seen(id, expiresAt);
+    } catch (error) {
+      throw new ReplayStoreUnavailableError({
+        detail: `replay store failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        cause: error,
+      });
+    }
+    if (replayed) {
+      throw new DpopProofError('ERR_DPOP_PROOF_REPLAY', {
+        description: 'The DPoP proof was already used',
+        detail: 'proof jti seen before within its window',
+      });
+    }
+    rememberDpopRequest(request, context(true));
+    return principal;
+  }
+
+  function asBearer(principal: Principal | null, request: RequestLike): Principal | null {
+    // §7.2 and §6: a DPoP-bound token is not a bearer token, in every mode (off included).
+    if (principal !== null && boundThumbprint(principal) !== undefined) {
+      throw refuse(
+        new DpopTokenError('ERR_DPOP_BOUND_TOKEN_AS_BEARER', {
+          description: 'A DPoP-bound token must be sent with the DPoP scheme and a proof',
+          detail: 'token with cnf.jkt sent with the Bearer scheme',
+        }),
+        false,
+        config.mode !== 'off',
+      );
+    }
+    if (principal !== null) {
+      try {
+        // RFC 8705 §3: a certificate-bound token only with its certificate (sync: the fast path stays).
+        checkCertificateBinding(principal, request, mtls);
+      } catch (error) {
+        throw refuse(error, false);
+      }
+    }
+    return principal;
+  }
+
+  return {
+    authenticate(request, options, bearer) {
+      if (config.mode !== 'off') {
+        let token: string | undefined;
+        try {
+          token = extractDpopToken(request);
+        } catch (error) {
+          // Two Authorization headers: the bearer path answers that malformed request as it always did.
+          if (!(error instanceof GatehouseError) || error.code !== 'ERR_REQUEST_INVALID')
+            throw refuse(error, true);
+        }
+        if (token !== undefined) {
+          return viaDpop(request, token).catch((error: unknown) => {
+            throw refuse(error, true);
+          });
+        }
+        if (config.mode === 'required') {
+          let bearerToken: string | undefined;
+          try {
+            bearerToken = extractBearerToken(request);
+          } catch {
+            bearerToken = undefined; // the bearer path below refuses the malformed request itself
+          }
+          if (bearerToken !== undefined) {
+            throw refuse(
+              new DpopTokenError('ERR_DPOP_REQUIRED', {
+                description: 'This resource requires a DPoP-bound token and a DPoP proof',
+                detail: 'token sent with the Bearer scheme where DPoP is required',
+              }),
+              false,
+            );
+          }
+        }
+      }
+      let outcome: Outcome;
+      try {
+        outcome = bearer(request, options);
+      } catch (error) {
+        throw tagChallenge(error, context(false));
+      }
+      if (outcome instanceof Promise) {
+        return outcome.then(
+          (principal) => asBearer(principal, request),
+          (error: unknown) => {
+            throw tagChallenge(error, context(false));
+          },
+        );
+      }
+      return asBearer(outcome, request);
+    },
+    servesAsBearer(principal) {
+      return (
+        config.mode !== 'required' &&
+        boundThumbprint(principal) === undefined &&
+        certificateThumbprint(principal) === undefined
+      );
+    },
+  };
+}

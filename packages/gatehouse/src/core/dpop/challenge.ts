@@ -1,0 +1,90 @@
+/**
+ * DPoP challenges (RFC 9449 §7.1): `WWW-Authenticate: DPoP realm=..., error=..., algs="..."`.
+ * Where both schemes are accepted, one header carries a challenge for each (RFC 9110 §11.6.1
+ * allows several challenges in one field value, comma-separated), the scheme the request used first.
+ */
+import { bearerChallenge, quote } from '../challenge.ts';
+import { GatehouseError } from '../errors.ts';
+import { DpopNonceError, DpopProofError } from './errors.ts';
+import type { DpopMode } from './options.ts';
+
+export interface DpopChallengeContext {
+  mode: DpopMode;
+  algorithms: readonly string[];
+  /** The request used `Authorization: DPoP`. */
+  usedDpop: boolean;
+  /** Add the DPoP challenge to an answer to a Bearer (or anonymous) request. */
+  advertise: boolean;
+}
+
+/** Errors the DPoP gate let through or raised, with how their challenge must read. */
+const contexts = new WeakMap<GatehouseError, DpopChallengeContext>();
+
+/** Requests authenticated with DPoP: a later refusal of theirs (403) challenges with DPoP too. */
+const dpopRequests = new WeakMap<object, DpopChallengeContext>();
+
+export function rememberDpopRequest(request: object, context: DpopChallengeContext): void {
+  dpopRequests.set(request, context);
+}
+
+/** Tags an authorization refusal of a DPoP-authenticated request (RFC 9449 §7.1: DPoP challenge). */
+export function tagForRequest(error: unknown, request: object): unknown {
+  const context = dpopRequests.get(request);
+  return context === undefined ? error : tagChallenge(error, context);
+}
+
+export function tagChallenge(error: unknown, context: DpopChallengeContext): unknown {
+  if (error instanceof GatehouseError && error.status < 500) contexts.set(error, context);
+  return error;
+}
+
+/** RFC 6750 §3 / RFC 9449 §7.1: `error_description` is printable ASCII without `"` and `\`. */
+function restricted(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, ' ');
+}
+
+function dpopChallenge(
+  realm: string | undefined,
+  error: GatehouseError | undefined,
+  algs: readonly string[],
+): string {
+  const parts: string[] = [];
+  if (realm) parts.push(`realm=${quote(realm)}`);
+  const code =
+    error instanceof DpopProofError || error instanceof DpopNonceError ? error.dpopError : error?.bearerError;
+  if (error && code) {
+    parts.push(`error=${quote(code)}`);
+    parts.push(`error_description=${quote(restricted(error.description))}`);
+    if (error.status === 403 && error.scope && error.scope.length > 0)
+      parts.push(`scope=${quote(restricted(error.scope.join(' ')))}`);
+  }
+  parts.push(`algs=${quote(algs.join(' '))}`);
+  return `DPoP ${parts.join(', ')}`;
+}
+
+/** The challenge of an error the DPoP gate tagged; `undefined` leaves the answer to RFC 6750. */
+export function dpopChallengeFor(error: GatehouseError, realm: string | undefined): string | undefined {
+  const context = contexts.get(error);
+  if (context === undefined || context.mode === 'off') return undefined;
+  if (error.status !== 400 && error.status !== 401 && error.status !== 403) return undefined;
+  const withError =
+    error.bearerError === undefined && !(error instanceof DpopProofError || error instanceof DpopNonceError)
+      ? undefined
+      : error;
+  if (context.mode === 'required') return dpopChallenge(realm, withError, context.algorithms);
+  if (context.usedDpop)
+    return `${dpopChallenge(realm, withError, context.algorithms)}, ${bearerChallenge({ realm })}`;
+  if (!context.advertise) return undefined;
+  const bearer = bearerChallenge({
+    realm,
+    error: error.bearerError,
+    description: error.description,
+    scope: error.status === 403 ? error.scope : undefined,
+  });
+  return `${bearer}, ${dpopChallenge(realm, undefined, context.algorithms)}`;
+}
+
+/** The `DPoP-Nonce` header of an answer (RFC 9449 §9), when the error hands out a nonce. */
+export function dpopNonceFor(error: GatehouseError): string | undefined {
+  return error instanceof DpopNonceError ? error.nonce : undefined;
+}

@@ -1,0 +1,129 @@
+/** What DPoP reads from a request: the DPoP scheme's token, the one `DPoP` header, method and URL. */
+import { InvalidTokenError } from '../errors.ts';
+import { authorizationValue, type HeadersLike, type RequestLike } from '../extract.ts';
+import { MAX_TOKEN_LENGTH } from '../token-shape.ts';
+import { DpopProofError } from './errors.ts';
+
+const isSpace = (c: number) => c === 32 || c === 9;
+
+/**
+ * The access token of `Authorization: DPoP <token>` (RFC 9449 §7.1, scheme case-insensitive), or
+ * `undefined` for any other scheme or no header. Throws `invalid_token` for an empty or oversized
+ * token, as the Bearer slot does.
+ */
+export function extractDpopToken(request: RequestLike): string | undefined {
+  const value = authorizationValue(request);
+  if (value === undefined) return undefined;
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (trimmed.length < 4 || trimmed.slice(0, 4).toLowerCase() !== 'dpop') return undefined;
+  if (trimmed.length > 4 && !isSpace(trimmed.charCodeAt(4))) return undefined; // `DPoPx` is another scheme
+  const token = trimmed.slice(4).replace(/^[ \t]+/, '');
+  if (token.length === 0) {
+    throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
+      description: 'The DPoP access token is empty',
+      detail: 'Authorization header has the DPoP scheme but no token',
+    });
+  }
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
+      description: 'The access token is too large',
+      detail: `token is ${token.length} characters; the limit is ${MAX_TOKEN_LENGTH}`,
+    });
+  }
+  return token;
+}
+
+function isWebHeaders(headers: HeadersLike): headers is { get(name: string): string | null } {
+  return typeof (headers as { get?: unknown }).get === 'function';
+}
+
+function headerValues(request: RequestLike, name: string): string[] {
+  const raw = request.rawHeaders;
+  if (raw) {
+    const found: string[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) found.push(raw[i + 1]!);
+    return found;
+  }
+  const { headers } = request;
+  if (isWebHeaders(headers)) {
+    const value = headers.get(name);
+    return value === null ? [] : [value];
+  }
+  const value = headers[name];
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : [...value];
+}
+
+/** The one `DPoP` header (RFC 9449 §4.3 check 1: not more than one; §7.1: present with the DPoP scheme). */
+export function extractProof(request: RequestLike): string {
+  const values = headerValues(request, 'dpop');
+  // Repeated headers arrive joined with ", " where raw headers are not available; a JWS has no comma.
+  if (values.length > 1 || (values.length === 1 && values[0]!.includes(','))) {
+    throw new DpopProofError('ERR_DPOP_PROOF_MULTIPLE', {
+      description: 'Send exactly one DPoP header',
+      detail: 'request carried more than one DPoP header value',
+    });
+  }
+  const proof = values[0]?.trim();
+  if (proof === undefined || proof.length === 0) {
+    throw new DpopProofError('ERR_DPOP_PROOF_MISSING', {
+      description: 'A DPoP proof is required with the DPoP scheme',
+      detail: 'Authorization uses the DPoP scheme but no DPoP header was sent',
+    });
+  }
+  return proof;
+}
+
+/** The HTTP URI without query and fragment (RFC 9449 §4.3 check 9), normalized by the WHATWG URL parser. */
+export function htuOf(url: URL): string {
+  // RFC 3986 §6.2.2.1-2: percent-encodings in upper case, unreserved characters decoded.
+  const path = url.pathname.replace(/%([0-9A-Fa-f]{2})/g, (_match, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return /^[A-Za-z0-9._~-]$/.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+  return `${url.protocol}//${url.host}${path}`;
+}
+
+function uriError(detail: string): DpopProofError {
+  return new DpopProofError('ERR_DPOP_PROOF_URI', {
+    description: 'The DPoP proof htu does not match the request URI',
+    detail,
+  });
+}
+
+/**
+ * The request's method and URI as the client addressed them. `publicUrl` (trusted configuration)
+ * gives scheme, host and path prefix; without it they come from the request: a Web `Request`'s
+ * absolute URL, or Node's `Host` header and socket.
+ */
+export function requestTarget(
+  request: RequestLike,
+  publicUrl: URL | undefined,
+): { method: string; htu: string } {
+  const method = request.method;
+  if (typeof method !== 'string' || method.length === 0)
+    throw uriError('the adapter passed no request method to the core');
+  const target = request.originalUrl ?? request.url;
+  if (typeof target !== 'string' || target.length === 0)
+    throw uriError('the adapter passed no request URL to the core');
+  let url: URL;
+  try {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+      url = new URL(target);
+    } else {
+      const host = headerValues(request, 'host')[0];
+      if (publicUrl === undefined && host === undefined) throw uriError('request has no Host header');
+      const scheme =
+        (request.socket as { encrypted?: unknown } | undefined)?.encrypted === true ? 'https' : 'http';
+      url = new URL(target.startsWith('/') ? target : `/${target}`, `${scheme}://${host ?? 'localhost'}`);
+    }
+  } catch (error) {
+    if (error instanceof DpopProofError) throw error;
+    throw uriError('request URL does not parse');
+  }
+  if (publicUrl !== undefined) {
+    const prefix = publicUrl.pathname.replace(/\/+$/, '');
+    url = new URL(`${publicUrl.protocol}//${publicUrl.host}${prefix}${url.pathname}`);
+  }
+  return { method, htu: htuOf(url) };
+}

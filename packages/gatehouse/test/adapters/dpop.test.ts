@@ -1,0 +1,15 @@
+import { runDpopBehaviour } from './dpop-behaviour.ts';
+import {
+  expressAuthorizeServer,
+  expressServer,
+  fastifyServer,
+  nodeHttpServer,
+  webServer,
+} from './servers.ts';
+
+// restify patches node:http's prototypes when loaded: its run is in dpop-restify.test.ts.
+runDpopBehaviour('Fastify', fastifyServer);
+runDpopBehaviour('Express', expressServer);
+runDpopBehaviour('Express (authenticate + authorize middleware)', expressAuthorizeServer);
+runDpopBehaviour('node:http', nodeHttpServer);
+runDpopBehaviour('Web Request (Hono)', webServer);

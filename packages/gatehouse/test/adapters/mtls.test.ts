@@ -1,0 +1,189 @@
+/**
+ * Certificate-bound tokens (RFC 8705 §3) over real TLS: the client certificate from Node's socket
+ * (node:http and Fastify adapters), or from a trusted proxy's header; real certificates made by
+ * openssl for this run.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
+import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
+import { createGatehouse, type Gatehouse } from '../../src/index.ts';
+import { TestIssuer } from '../helpers/issuer.ts';
+import { header, type Reply, send } from './http-client.ts';
+import { nodeHttpServer } from './servers.ts';
+
+interface Pair {
+  key: string;
+  cert: string;
+  thumbprint: string;
+}
+
+function makePair(dir: string, name: string): Pair {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const pem = readFileSync(cert, 'utf8');
+  const thumbprint = createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
+  return { key: readFileSync(key, 'utf8'), cert: pem, thumbprint };
+}
+
+function tlsGet(url: string, token: string, client: Pair | undefined): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${url}/read`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+        agent: false,
+        rejectUnauthorized: false, // the test server's own self-signed certificate
+        ...(client ? { key: client.key, cert: client.cert } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function code(reply: Reply): string {
+  return (JSON.parse(reply.text) as { code: string }).code;
+}
+
+describe('certificate-bound tokens (RFC 8705 §3)', () => {
+  let dir: string;
+  let issuer: TestIssuer;
+  let server: Pair;
+  let alice: Pair;
+  let mallory: Pair;
+  let bound: string;
+  const closers: (() => Promise<void> | void)[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-mtls-'));
+    server = makePair(dir, 'server');
+    alice = makePair(dir, 'alice');
+    mallory = makePair(dir, 'mallory');
+    issuer = await TestIssuer.start(['RS256']);
+    bound = await issuer.sign({ cnf: { 'x5t#S256': alice.thumbprint } });
+  });
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    await issuer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function gatehouse(options: Partial<Parameters<typeof createGatehouse>[0]> = {}): Gatehouse {
+    const gh = createGatehouse({ issuer: issuer.url, audience: issuer.audience, ...options });
+    gh.start();
+    closers.push(() => gh.close());
+    return gh;
+  }
+
+  const tls = { key: '', cert: '', requestCert: true, rejectUnauthorized: false };
+
+  async function nodeTls(): Promise<string> {
+    const gh = gatehouse();
+    const https = createHttpsServer({ ...tls, key: server.key, cert: server.cert }, (req, res) =>
+      nodeProtect(gh, {}, (_req, response, principal) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ subject: principal?.subject }));
+      })(req, res),
+    );
+    https.listen(0, '127.0.0.1');
+    await once(https, 'listening');
+    closers.push(async () => {
+      https.closeAllConnections();
+      https.close();
+    });
+    return `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+  }
+
+  async function fastifyTls(): Promise<string> {
+    const gh = gatehouse();
+    const app = Fastify({
+      https: { ...tls, key: server.key, cert: server.cert },
+      forceCloseConnections: true,
+    });
+    await app.register(fastifyGatehouse, { gatehouse: gh });
+    app.get('/read', async (request) => ({ subject: request.principal?.subject }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    closers.push(() => app.close());
+    return `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  }
+
+  for (const [name, start] of [
+    ['node:http over TLS', nodeTls],
+    ['Fastify over TLS', fastifyTls],
+  ] as const) {
+    it(`${name}: only the bound certificate's holder gets through; the fast path checks it too`, async () => {
+      const url = await start();
+      for (let i = 0; i < 2; i++) assert.equal((await tlsGet(url, bound, alice)).status, 200); // then from the cache
+      const stolen = await tlsGet(url, bound, mallory);
+      assert.equal(stolen.status, 401);
+      assert.equal(code(stolen), 'ERR_MTLS_BINDING');
+      assert.equal(
+        header(stolen, 'www-authenticate'),
+        'Bearer realm="api", error="invalid_token", error_description="The access token is bound to another client certificate"',
+      );
+      const none = await tlsGet(url, bound, undefined);
+      assert.equal(none.status, 401);
+      assert.equal(code(none), 'ERR_MTLS_BINDING');
+      // An unbound token needs no certificate.
+      assert.equal((await tlsGet(url, await issuer.sign(), undefined)).status, 200);
+    });
+  }
+
+  it('behind a TLS-terminating proxy: the certificate from the configured header (URL-encoded PEM)', async () => {
+    const running = await nodeHttpServer(gatehouse({ mtls: { certificateHeader: 'X-Client-Cert' } }));
+    closers.push(() => running.close());
+    const get = (cert?: string) =>
+      send(running.url, '/read', {
+        headers: { authorization: `Bearer ${bound}`, ...(cert ? { 'x-client-cert': cert } : {}) },
+      });
+    assert.equal((await get(encodeURIComponent(alice.cert))).status, 200);
+    assert.equal((await get(alice.cert.replace(/\n/g, ' '))).status, 200);
+    const der = new X509Certificate(alice.cert).raw.toString('base64');
+    assert.equal((await get(der)).status, 200);
+    assert.equal(code(await get(encodeURIComponent(mallory.cert))), 'ERR_MTLS_BINDING');
+    assert.equal(code(await get()), 'ERR_MTLS_BINDING');
+    assert.equal(code(await get('%E0%A4%A')), 'ERR_MTLS_BINDING');
+  });
+});

@@ -1,0 +1,189 @@
+/** DPoP units: the RFC 9449 examples, the replay stores and the options. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { calculateJwkThumbprint } from 'jose';
+import { NonceSource } from '../../src/core/dpop/nonce.ts';
+import { resolveDpop } from '../../src/core/dpop/options.ts';
+import { verifyProof } from '../../src/core/dpop/proof.ts';
+import { htuOf, requestTarget } from '../../src/core/dpop/request.ts';
+import { accessTokenHash, ConfigurationError, MemoryReplayStore, RedisReplayStore } from '../../src/index.ts';
+import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
+
+describe('RFC 9449 examples', () => {
+  it('ath of the §7.1 example access token', () => {
+    assert.equal(
+      accessTokenHash('Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU'),
+      'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo',
+    );
+  });
+
+  it('the §4.2 example key has the §6.1 example cnf.jkt (RFC 7638 SHA-256 thumbprint)', async () => {
+    const jwk = {
+      kty: 'EC',
+      x: 'l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs',
+      y: '9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA',
+      crv: 'P-256',
+    };
+    assert.equal(await calculateJwkThumbprint(jwk, 'sha256'), '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I');
+  });
+
+  it('verifyProof returns the thumbprint the issuer binds to (cnf.jkt)', async () => {
+    const key = await makeDpopKey('ES256');
+    const proof = await makeProof(key, { method: 'GET', url: 'https://api.example.com/read', token: 'tok' });
+    const verified = await verifyProof(
+      proof,
+      { method: 'GET', htu: 'https://api.example.com/read', accessToken: 'tok', now: Date.now() },
+      { algorithms: ['ES256'], iatWindow: 60, clockTolerance: 5 },
+    );
+    assert.equal(verified.jkt, key.jkt);
+  });
+
+  it('a proof alg outside the configured list is refused (ES256 only, PS256 proof)', async () => {
+    const key = await makeDpopKey('PS256');
+    const proof = await makeProof(key, { method: 'GET', url: 'https://api.example.com/read', token: 'tok' });
+    await assert.rejects(
+      verifyProof(
+        proof,
+        { method: 'GET', htu: 'https://api.example.com/read', accessToken: 'tok', now: Date.now() },
+        { algorithms: ['ES256'], iatWindow: 60, clockTolerance: 5 },
+      ),
+      { code: 'ERR_DPOP_PROOF_ALGORITHM' },
+    );
+  });
+});
+
+describe('htu (RFC 9449 §4.3 check 9)', () => {
+  it('normalizes scheme and host case and default ports, drops query and fragment', () => {
+    assert.equal(htuOf(new URL('HTTPS://API.Example.com:443/a/b?x=1#f')), 'https://api.example.com/a/b');
+    assert.equal(htuOf(new URL('https://h/%7euser/a%2fb')), 'https://h/~user/a%2Fb');
+    assert.equal(htuOf(new URL('https://h/~user/a%2Fb')), 'https://h/~user/a%2Fb');
+  });
+
+  it('rebuilds the URI from Host and the socket, Express originalUrl first', () => {
+    const headers = { host: 'api.example.com:8080' };
+    assert.deepEqual(requestTarget({ headers, method: 'GET', url: '/x?q=1' }, undefined), {
+      method: 'GET',
+      htu: 'http://api.example.com:8080/x',
+    });
+    assert.equal(
+      requestTarget(
+        { headers, method: 'GET', url: '/x', originalUrl: '/api/x', socket: { encrypted: true } },
+        undefined,
+      ).htu,
+      'https://api.example.com:8080/api/x',
+    );
+  });
+
+  it('publicUrl (behind a proxy) replaces scheme, host and adds its path prefix; Host is ignored', () => {
+    const target = requestTarget(
+      { headers: { host: 'attacker.example' }, method: 'GET', url: '/todos?x=1' },
+      new URL('https://api.example.com/v1/'),
+    );
+    assert.equal(target.htu, 'https://api.example.com/v1/todos');
+  });
+
+  it('a request without a method or a URL cannot be checked', () => {
+    assert.throws(() => requestTarget({ headers: { host: 'h' }, url: '/' }, undefined), {
+      code: 'ERR_DPOP_PROOF_URI',
+    });
+    assert.throws(() => requestTarget({ headers: {}, method: 'GET', url: '/' }, undefined), {
+      code: 'ERR_DPOP_PROOF_URI',
+    });
+  });
+});
+
+describe('MemoryReplayStore (RFC 9449 §11.1)', () => {
+  it('answers false once, true after, until the record expires', () => {
+    let now = 1_000_000;
+    const store = new MemoryReplayStore({ clock: () => now });
+    assert.equal(store.seen('a', now + 1000), false);
+    assert.equal(store.seen('a', now + 1000), true);
+    now += 1001;
+    assert.equal(store.seen('a', now + 1000), false);
+  });
+
+  it('is bounded: expired records go, and when full of live records it throws (fail closed)', () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ maxEntries: 2, clock: () => now });
+    store.seen('a', 10);
+    store.seen('b', 20);
+    assert.throws(() => store.seen('c', 30), /full/);
+    assert.equal(store.seen('b', 20), true, 'a live record is never forgotten');
+    now = 15;
+    assert.equal(store.seen('c', 30), false);
+    assert.equal(store.size, 2);
+  });
+});
+
+describe('RedisReplayStore', () => {
+  it('sends SET key 1 PX ttl NX and reads OK as new, null as seen', async () => {
+    const calls: unknown[][] = [];
+    const answers: unknown[] = ['OK', null];
+    const store = new RedisReplayStore(
+      {
+        set: async (...args) => {
+          calls.push(args);
+          return answers.shift();
+        },
+      },
+      { clock: () => 1000 },
+    );
+    assert.equal(await store.seen('jkt:jti', 3500), false);
+    assert.equal(await store.seen('jkt:jti', 3500), true);
+    assert.deepEqual(calls[0], ['gatehouse:dpop:jti:jkt:jti', '1', 'PX', 2500, 'NX']);
+  });
+});
+
+describe('dpop options', () => {
+  it('defaults to allowed, 60 s, every asymmetric algorithm, a memory store, no advertising', () => {
+    const resolved = resolveDpop(undefined);
+    assert.equal(resolved.mode, 'allowed');
+    assert.equal(resolved.iatWindow, 60);
+    assert.equal(resolved.advertise, false);
+    assert.ok(resolved.replayStore instanceof MemoryReplayStore);
+  });
+
+  it('refuses bad values at start-up with the option path', () => {
+    for (const [value, path] of [
+      ['sometimes', 'dpop.mode'],
+      [{ algorithms: ['HS256'] }, 'dpop.algorithms'],
+      [{ iatWindow: 0 }, 'dpop.iatWindow'],
+      [{ publicUrl: 'ftp://x' }, 'dpop.publicUrl'],
+      [{ publicUrl: 'https://x/?q=1' }, 'dpop.publicUrl'],
+      [{ replayStore: {} }, 'dpop.replayStore'],
+      [{ nonce: { secret: 'too short' } }, 'dpop.nonce.secret'],
+      [{ nonce: { secret: 'x'.repeat(32), lifetime: 1 } }, 'dpop.nonce.lifetime'],
+      [{ bogus: 1 }, 'dpop.bogus'],
+    ] as const) {
+      assert.throws(
+        () => resolveDpop(value as never),
+        (error: unknown) =>
+          error instanceof ConfigurationError && error.description.startsWith(`gatehouse: ${path} `),
+      );
+    }
+  });
+});
+
+describe('server nonces (RFC 9449 §9): stateless, shared through the secret', () => {
+  const secret = 'a secret of at least thirty-two characters';
+  it('another instance with the same secret accepts the nonce; another secret does not', () => {
+    const now = () => 1_000_000_000;
+    const nonce = new NonceSource(secret, 300, now).current();
+    assert.equal(new NonceSource(secret, 300, now).accepts(nonce), true);
+    assert.equal(new NonceSource(`${secret}!`, 300, now).accepts(nonce), false);
+  });
+
+  it('valid in its slot and the next, not after; forged or malformed nonces are refused', () => {
+    let now = 1_000_000_000;
+    const source = new NonceSource(secret, 300, () => now);
+    const nonce = source.current();
+    now += 300_000;
+    assert.equal(source.accepts(nonce), true);
+    now += 300_000;
+    assert.equal(source.accepts(nonce), false);
+    const [slot] = source.current().split('.');
+    assert.equal(source.accepts(`${slot}.${'A'.repeat(24)}`), false);
+    for (const bad of [undefined, 42, '', 'x', `${slot}.`, 'zzzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAAAA'])
+      assert.equal(source.accepts(bad), false);
+  });
+});
