@@ -150,7 +150,13 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
+      // RFC 7009 §2.1: a client revokes only its own tokens (oidc-provider's default, made explicit
+      // so it prints no notice); another client's request revokes nothing.
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }) =>
+          token.clientId === client.clientId,
+      },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
