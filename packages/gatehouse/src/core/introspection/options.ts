@@ -87,7 +87,7 @@ const KNOWN = [
   'timeout',
 ];
 
-function algorithmOf(key: KeyObject): string {
+function algorithmOf(key: KeyObject, path = 'introspection.privateKey'): string {
   switch (key.asymmetricKeyType) {
     case 'rsa':
       return 'RS256';
@@ -104,7 +104,7 @@ function algorithmOf(key: KeyObject): string {
     }
   }
   throw new ConfigurationError(
-    'introspection.privateKey',
+    path,
     'must be an RSA, RSA-PSS, EC (P-256/384/521) or Ed25519 private key',
   );
 }
@@ -121,7 +121,7 @@ function privateKey(value: unknown, path: string): KeyObject {
     throw new ConfigurationError(path, 'must be a PEM private key, a KeyObject or a CryptoKey');
   }
   if (key.type !== 'private') throw new ConfigurationError(path, 'must be a private key');
-  algorithmOf(key);
+  algorithmOf(key, path);
   return key;
 }
 
