@@ -54,6 +54,11 @@ export interface AuthConfig {
   audience: string[];
   /** `AUTH_TENANTS`: tenants a multi-tenant (`{tenantid}`) issuer accepts, or `'any'` (`*`); absent when unset. */
   tenants?: TenantPolicy;
+  /**
+   * `AUTH_INTROSPECTION_CLIENT_ID` / `_CLIENT_SECRET` (and `AUTH_INTROSPECTION_URL`): opaque tokens
+   * are validated at the issuer's RFC 7662 introspection endpoint with these credentials; absent when unset.
+   */
+  introspection?: { clientId: string; clientSecret: string; endpoint?: string };
 }
 
 export interface Config {
@@ -169,11 +174,41 @@ function parseAuth(env: Env, required: boolean): AuthConfig {
     .filter((a) => a !== '');
   if (audience.length === 0) throw new ConfigError('AUTH_AUDIENCE', 'must name at least one audience');
   const tenants = parseTenants(env.AUTH_TENANTS);
+  const introspection = parseIntrospection(env);
   return {
     issuer: issuerRaw === undefined ? undefined : parseAuthUrl('AUTH_ISSUER', issuerRaw),
     metadataUrl: metadataRaw === undefined ? undefined : parseAuthUrl('AUTH_METADATA_URL', metadataRaw),
     audience,
     ...(tenants === undefined ? {} : { tenants }),
+    ...(introspection === undefined ? {} : { introspection }),
+  };
+}
+
+/** RFC 7662 introspection credentials: the client id and secret together, the URL only with them. */
+function parseIntrospection(env: Env): AuthConfig['introspection'] {
+  const clientId = env.AUTH_INTROSPECTION_CLIENT_ID?.trim() || undefined;
+  // A secret is used as given: surrounding spaces could be part of it.
+  const clientSecret = env.AUTH_INTROSPECTION_CLIENT_SECRET || undefined;
+  const url = env.AUTH_INTROSPECTION_URL?.trim() || undefined;
+  if (clientId === undefined) {
+    if (clientSecret !== undefined)
+      throw new ConfigError(
+        'AUTH_INTROSPECTION_CLIENT_ID',
+        'must be set with AUTH_INTROSPECTION_CLIENT_SECRET',
+      );
+    if (url !== undefined)
+      throw new ConfigError('AUTH_INTROSPECTION_CLIENT_ID', 'must be set with AUTH_INTROSPECTION_URL');
+    return undefined;
+  }
+  if (clientSecret === undefined)
+    throw new ConfigError(
+      'AUTH_INTROSPECTION_CLIENT_SECRET',
+      'must be set with AUTH_INTROSPECTION_CLIENT_ID',
+    );
+  return {
+    clientId,
+    clientSecret,
+    ...(url === undefined ? {} : { endpoint: parseAuthUrl('AUTH_INTROSPECTION_URL', url) }),
   };
 }
 

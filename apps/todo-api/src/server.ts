@@ -55,6 +55,7 @@ function startGatehouse(config: Config, logger: Logger, replay: DpopReplay | und
       ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
       ...(config.auth.metadataUrl ? { metadataUrl: config.auth.metadataUrl } : {}),
       ...(config.auth.tenants ? { tenants: config.auth.tenants } : {}),
+      ...(config.auth.introspection ? { introspection: config.auth.introspection } : {}),
       audience: config.auth.audience,
       logger: logger.child({ component: 'gatehouse' }),
     });
@@ -64,6 +65,9 @@ function startGatehouse(config: Config, logger: Logger, replay: DpopReplay | und
         fail(
           `invalid configuration: AUTH_TENANTS is required: ${config.auth.metadataUrl ?? config.auth.issuer} is a multi-tenant issuer that fits every tenant; set AUTH_TENANTS to the tenant ids allowed to call, or * to accept any tenant`,
         );
+      }
+      if (/^gatehouse: introspection/.test(error.description)) {
+        fail(`invalid configuration: AUTH_INTROSPECTION_* (${error.description})`);
       }
       const variable = config.auth.metadataUrl ? 'AUTH_METADATA_URL' : 'AUTH_ISSUER';
       fail(`invalid configuration: ${variable} (${error.description})`);

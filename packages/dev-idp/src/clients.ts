@@ -17,7 +17,22 @@ export const DEV_CLIENT_IDS = {
   webAppCert: 'todo-webapp-cert',
   docs: 'todo-docs',
   cli: 'todo-cli',
+  /** A daemon whose access tokens are opaque: the API validates them by introspection (RFC 7662). */
+  daemonOpaque: 'todo-daemon-opaque',
+  /** The to-do API calling the introspection endpoint (RFC 7662 §2.1), with a client secret. */
+  introspector: 'todo-api-introspect',
+  /** The same, authenticating with a private key JWT (the key of `todo-daemon-cert`). */
+  introspectorCert: 'todo-api-introspect-cert',
 } as const;
+
+/** Clients that may call the introspection endpoint (features.introspection.allowedPolicy). */
+export const INTROSPECTION_CLIENT_IDS: ReadonlySet<string> = new Set([
+  DEV_CLIENT_IDS.introspector,
+  DEV_CLIENT_IDS.introspectorCert,
+]);
+
+/** Clients whose access tokens are opaque instead of RFC 9068 JWTs. */
+export const OPAQUE_TOKEN_CLIENT_IDS: ReadonlySet<string> = new Set([DEV_CLIENT_IDS.daemonOpaque]);
 
 /**
  * Secret of `todo-daemon`. DEVELOPMENT ONLY: it is published in this repository, so it protects
@@ -27,6 +42,12 @@ export const DEV_DAEMON_SECRET = 'dev-daemon-secret';
 
 /** Secret of `todo-daemon-readonly`; development only, like DEV_DAEMON_SECRET. */
 export const DEV_READONLY_SECRET = 'dev-readonly-secret';
+
+/** Secret of `todo-daemon-opaque`; development only, like DEV_DAEMON_SECRET. */
+export const DEV_DAEMON_OPAQUE_SECRET = 'dev-daemon-opaque-secret';
+
+/** Secret of `todo-api-introspect`; development only, like DEV_DAEMON_SECRET. */
+export const DEV_INTROSPECTION_SECRET = 'dev-introspect-secret';
 
 /** Secret of `todo-webapp`; development only, like DEV_DAEMON_SECRET. */
 export const DEV_WEBAPP_SECRET = 'dev-webapp-secret';
@@ -53,6 +74,7 @@ const appProfiles: ReadonlyMap<string, DevAppProfile> = new Map([
   [DEV_CLIENT_IDS.daemon, { oid: 'e4a1c7d2-3b5f-4e8a-9c6d-1f2a3b4c5d6e', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonCert, { oid: 'a7f3e9b1-6c2d-4f5a-8e1b-2c3d4e5f6a7b', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonReadOnly, { oid: 'c2d8f4a6-9e1b-4c7d-a3f5-6b8e0d2c4a19', roles: [READ_ROLE] }],
+  [DEV_CLIENT_IDS.daemonOpaque, { oid: 'f1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', roles: APP_ROLES }],
 ]);
 
 export function appProfile(clientId: string): DevAppProfile | undefined {
@@ -109,6 +131,34 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
       client_secret: DEV_READONLY_SECRET,
       token_endpoint_auth_method: 'client_secret_post',
       grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.daemonOpaque,
+      client_name: 'To-do daemon (opaque access tokens)',
+      client_secret: DEV_DAEMON_OPAQUE_SECRET,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      // A resource server, not an app: it only calls the introspection endpoint. HTTP Basic is the
+      // client authentication every authorization server must support (RFC 6749 §2.3.1).
+      client_id: DEV_CLIENT_IDS.introspector,
+      client_name: 'To-do API (token introspection, client secret)',
+      client_secret: DEV_INTROSPECTION_SECRET,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.introspectorCert,
+      client_name: 'To-do API (token introspection, private key JWT)',
+      ...certificate,
+      grant_types: [],
       response_types: [],
       redirect_uris: [],
     },

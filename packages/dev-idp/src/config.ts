@@ -1,9 +1,19 @@
 import type { JWK } from 'jose';
-import type { Adapter, Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type {
+  Adapter,
+  Client,
+  ClientMetadata,
+  Configuration,
+  IssuedToken,
+  KoaContextWithOIDC,
+  ResourceServerInfo,
+  UnknownObject,
+} from 'oidc-provider';
 import { findAccount } from './accounts.ts';
 import { DEV_ACR_VALUES } from './acr.ts';
+import { INTROSPECTION_CLIENT_IDS, OPAQUE_TOKEN_CLIENT_IDS } from './clients.ts';
 import { escapeHtml, page } from './login-page.ts';
-import type { Authority, ProfileName } from './profiles/types.ts';
+import type { Authority, ProfileName, ShapeAccessToken } from './profiles/types.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, resourceIndicators } from './resource.ts';
 
 export interface ConfigurationInput {
@@ -67,6 +77,43 @@ function renderError(ctx: KoaContextWithOIDC, out: Record<string, string>): void
   html(ctx, ctx.status || 400, page('Error', `<h1>Something went wrong</h1>${details}`));
 }
 
+/** What introspection sets itself (RFC 7662 §2.2), left out of the stored extra claims. */
+const INTROSPECTION_MEMBERS = new Set(['active', 'client_id', 'exp', 'iat', 'iss', 'jti', 'aud', 'scope']);
+
+/**
+ * extraTokenClaims: an opaque access token's claims are what its JWT would have carried, shaped by
+ * the profile (Entra's `oid`, `tid`, `roles`, `idtyp`...), so the introspection response
+ * (RFC 7662 §2.2) tells a resource server what the JWT would have. JWT access tokens get nothing
+ * here: the profile shapes them itself.
+ */
+async function opaqueTokenClaims(
+  ctx: KoaContextWithOIDC,
+  token: IssuedToken,
+  issuer: string,
+  shape: ShapeAccessToken,
+): Promise<UnknownObject | undefined> {
+  if (token.resourceServer?.accessTokenFormat !== 'opaque') return undefined;
+  const jwt = {
+    header: {},
+    payload: {
+      iss: issuer,
+      aud: token.aud,
+      iat: token.iat,
+      exp: token.exp,
+      jti: token.jti,
+      client_id: token.clientId ?? token.client?.clientId,
+      scope: token.scope,
+      sub: token.accountId,
+    } as UnknownObject,
+  };
+  await shape(ctx, token, jwt);
+  const extra: UnknownObject = {};
+  for (const [name, value] of Object.entries(jwt.payload)) {
+    if (value !== undefined && !INTROSPECTION_MEMBERS.has(name)) extra[name] = value;
+  }
+  return extra;
+}
+
 /** The oidc-provider configuration; every default that would print a "you should change" notice is set. */
 export function buildConfiguration(input: ConfigurationInput): Configuration {
   const { authority } = input;
@@ -103,16 +150,40 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
+      // RFC 7009 §2.1: a client revokes only its own tokens (oidc-provider's default, made explicit
+      // so it prints no notice); another client's request revokes nothing.
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }) =>
+          token.clientId === client.clientId,
+      },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
         // The refresh and code exchange need not repeat `resource`: the grant already names it.
         useGrantedResource: async () => true,
         defaultResource: resources.defaultResource,
-        getResourceServerInfo: resources.getResourceServerInfo,
+        // The same resource, but opaque access tokens for the clients that get them.
+        getResourceServerInfo: async (
+          ctx: KoaContextWithOIDC,
+          indicator: string,
+          client?: Client,
+        ): Promise<ResourceServerInfo> => {
+          const info = await resources.getResourceServerInfo(ctx, indicator);
+          if (!client || !OPAQUE_TOKEN_CLIENT_IDS.has(client.clientId)) return info;
+          const { jwt: _jwt, ...rest } = info;
+          return { ...rest, accessTokenFormat: 'opaque' };
+        },
+      },
+      // RFC 7662: only the resource servers' introspection clients may ask about a token.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx: KoaContextWithOIDC, client: Client) =>
+          INTROSPECTION_CLIENT_IDS.has(client.clientId),
       },
     },
+    extraTokenClaims: (ctx, token) =>
+      opaqueTokenClaims(ctx, token, authority.issuer, authority.shapeAccessToken),
     formats: { customizers: { jwt: authority.shapeAccessToken } },
     // oidc-provider drops offline_access unless prompt=consent (OpenID Connect Core 11); Entra does
     // not, and MSAL never sends prompt=consent, so a client that may refresh gets a refresh token.

@@ -65,6 +65,7 @@ declare module 'oidc-provider' {
   export interface ResourceServer {
     readonly scope?: string;
     readonly audience?: string;
+    readonly accessTokenFormat?: 'opaque' | 'jwt';
     identifier(): string;
   }
 
@@ -76,6 +77,10 @@ declare module 'oidc-provider' {
     readonly scope?: string;
     readonly client?: Client;
     readonly resourceServer?: ResourceServer;
+    readonly aud?: string | string[];
+    readonly iat?: number;
+    readonly exp?: number;
+    readonly jti?: string;
   }
 
   export interface StructuredJwt {
@@ -171,6 +176,8 @@ declare module 'oidc-provider' {
         jwt?: (ctx: KoaContextWithOIDC, token: IssuedToken, jwt: StructuredJwt) => Promise<void> | void;
       };
     };
+    /** Claims stored with an opaque token (and added to a JWT one); introspection returns them. */
+    extraTokenClaims?: (ctx: KoaContextWithOIDC, token: IssuedToken) => Promise<UnknownObject | undefined>;
     issueRefreshToken?: (ctx: KoaContextWithOIDC, client: Client, code: unknown) => Promise<boolean>;
     renderError?: (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error) => void;
     ttl?: Record<string, number | TtlFunction>;

@@ -41,6 +41,7 @@ export {
   InsufficientClaimsError,
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
+  IntrospectionUnavailableError,
   InvalidRequestError,
   InvalidTokenError,
   isGatehouseError,
@@ -56,6 +57,7 @@ export {
   type GatehouseStatus,
 } from './core/gatehouse.ts';
 export type { RouteAuth } from './core/guard.ts';
+export type { IntrospectionOptions } from './core/introspection/options.ts';
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
 export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
 export type { Logger } from './core/logger.ts';

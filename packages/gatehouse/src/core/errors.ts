@@ -22,11 +22,13 @@ export type GatehouseErrorCode =
   | 'ERR_TOKEN_ISSUER'
   | 'ERR_TOKEN_AUDIENCE'
   | 'ERR_TOKEN_CLAIM'
+  | 'ERR_TOKEN_INACTIVE'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_FORBIDDEN'
   | 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
   | 'ERR_INSUFFICIENT_CLAIMS'
   | 'ERR_KEYS_UNAVAILABLE'
+  | 'ERR_INTROSPECTION_UNAVAILABLE'
   | 'ERR_CONFIGURATION'
   // DPoP (RFC 9449), raised by src/core/dpop/: see errors.ts there.
   | 'ERR_DPOP_PROOF_MISSING'
@@ -153,6 +155,7 @@ export type InvalidTokenCode = Extract<
   | 'ERR_TOKEN_ISSUER'
   | 'ERR_TOKEN_AUDIENCE'
   | 'ERR_TOKEN_CLAIM'
+  | 'ERR_TOKEN_INACTIVE'
 >;
 
 /** Anything in the Bearer slot that is not a valid token: 401 `invalid_token`. */
@@ -214,6 +217,21 @@ export class KeysUnavailableError extends GatehouseError {
   constructor(init: GatehouseErrorInit = {}) {
     super('ERR_KEYS_UNAVAILABLE', 503, undefined, {
       description: 'Token signing keys are temporarily unavailable',
+      retryAfter: 10,
+      ...init,
+    });
+  }
+}
+
+/**
+ * The issuer's introspection endpoint cannot judge an opaque token (unreachable, 5xx, timed out,
+ * refusing our client credentials, circuit open): 503 + `Retry-After`, never 401 (RFC 7662 §2.3:
+ * a failed introspection request says nothing about the token).
+ */
+export class IntrospectionUnavailableError extends GatehouseError {
+  constructor(init: GatehouseErrorInit = {}) {
+    super('ERR_INTROSPECTION_UNAVAILABLE', 503, undefined, {
+      description: 'Token introspection is temporarily unavailable',
       retryAfter: 10,
       ...init,
     });

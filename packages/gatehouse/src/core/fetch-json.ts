@@ -65,6 +65,66 @@ export async function fetchJsonObject(
   return parsed as Record<string, unknown>;
 }
 
+/** What a form POST answered: the status, and the body when it was a JSON object. */
+export interface FormPostAnswer {
+  status: number;
+  /** The parsed body; undefined when it was empty, not JSON, or not an object. */
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * POSTs an `application/x-www-form-urlencoded` body (RFC 7662 §2.1 introspection requests) with
+ * the same rules as `fetchJsonObject`: a hard deadline, no redirects, a bounded answer. Any
+ * status comes back for the caller to judge; only a transport failure throws `FetchFailure`.
+ * Neither the body nor the headers ever appear in an error: they carry tokens and credentials.
+ */
+export async function postForm(
+  url: string,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+  options: FetchJsonOptions,
+): Promise<FormPostAnswer> {
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
+      body: form.toString(),
+      redirect: 'error',
+      signal: AbortSignal.timeout(options.timeout),
+    });
+  } catch (cause) {
+    const reason =
+      cause instanceof Error && cause.name === 'TimeoutError'
+        ? `timed out after ${options.timeout} ms`
+        : `request failed (${describe(cause)})`;
+    throw new FetchFailure(url, `POST ${url}: ${reason}`);
+  }
+  let text: string;
+  try {
+    const declared = Number(response.headers.get('content-length'));
+    if (declared > options.maxBytes) throw new Error(`body of ${declared} bytes exceeds ${options.maxBytes}`);
+    text = await readLimited(response, options.maxBytes);
+  } catch (cause) {
+    await response.body?.cancel().catch(() => {});
+    throw new FetchFailure(url, `POST ${url}: HTTP ${response.status}, ${describe(cause)}`);
+  }
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      body = parsed as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body };
+}
+
 async function readLimited(response: Response, maxBytes: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();

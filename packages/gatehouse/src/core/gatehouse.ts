@@ -2,8 +2,9 @@ import { decodeJwt, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { CACHE_HIT, CACHE_MISS, cacheChannel, publishVerify, verifyChannel } from './diagnostics.ts';
 import type { IssuerMetadata } from './discovery.ts';
 import { createDpopGate } from './dpop/binding.ts';
-import { GatehouseError, InvalidTokenError, KeysUnavailableError, MissingTokenError } from './errors.ts';
+import { GatehouseError, InvalidTokenError, MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
+import { Introspector } from './introspection/introspector.ts';
 import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
 import { IssuerValidator, issuerFits } from './issuer-validator.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -13,6 +14,7 @@ import { buildPrincipal, type Principal } from './principal.ts';
 import { printableLogger } from './printable.ts';
 import { restoreSnapshots } from './snapshot.ts';
 import { TokenCache } from './token-cache.ts';
+import { isCompactJws } from './token-shape.ts';
 import { checkHeader, HeaderMemo, type VerifiedToken, type VerifyPolicy, verifyToken } from './verify.ts';
 
 export interface AuthenticateOptions {
@@ -121,6 +123,24 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
   const toleranceMs = resolved.clockTolerance * 1000;
   const single = validators.length === 1 ? validators[0] : undefined;
   const refusedBy = new WeakMap<object, string>();
+  // --- RFC 7662 introspection: opaque tokens of the one issuer that configures it ---
+  const introspecting = validators.find((v) => v.config.introspection !== undefined);
+  const introspector =
+    introspecting === undefined
+      ? undefined
+      : new Introspector({
+          validator: introspecting,
+          config: introspecting.config.introspection!,
+          clockTolerance: resolved.clockTolerance,
+          maxTokenAge: resolved.maxTokenAge,
+          now,
+          logger,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          maxBytes: resolved.keys.maxBytes,
+          retryInterval: resolved.keys.retryInterval,
+          maxEntries: resolved.cache.maxEntries,
+        });
+  // --- end RFC 7662 introspection ---
 
   /**
    * Routes by unverified `iss`; an `iss` on no list is refused before any request to anyone.
@@ -208,6 +228,8 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
 
   /** The whole verification; at once when routing, keys and imports need no wait (see `verifyToken`). */
   function verifyAfresh(token: string): Principal | Promise<Principal> {
+    // RFC 7662: a token that is not a JWT goes to the introspection endpoint; JWTs never do.
+    if (introspector !== undefined && !isCompactJws(token)) return introspector.verify(token);
     const header = checkHeader(token, policy, headers);
     let claims: JWTPayload | undefined;
     if (!single || single.needsClaimsToResolve) {
@@ -429,7 +451,9 @@ function report(error: unknown, logger: Logger): void {
     reason: error.detail,
     ...(error.claim ? { claim: error.claim } : {}),
   };
-  if (error instanceof KeysUnavailableError)
+  if (error.code === 'ERR_KEYS_UNAVAILABLE')
     logger.warn?.(entry, 'gatehouse: request refused, keys unavailable');
+  else if (error.code === 'ERR_INTROSPECTION_UNAVAILABLE')
+    logger.warn?.(entry, 'gatehouse: request refused, introspection unavailable');
   else logger.info?.(entry, `gatehouse: request refused: ${error.detail}`);
 }

@@ -2,6 +2,11 @@ import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './dpop/certificate.ts';
 import { type DpopMode, type DpopOptions, type ResolvedDpop, resolveDpop } from './dpop/options.ts';
 import { ConfigurationError } from './errors.ts';
+import {
+  type IntrospectionOptions,
+  type ResolvedIntrospection,
+  resolveIntrospection,
+} from './introspection/options.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
 import type { Logger } from './logger.ts';
@@ -40,6 +45,11 @@ export interface IssuerOptions {
   match?: (claims: Readonly<JWTPayload>) => boolean;
   /** A name for logs and status. @default the issuer or metadata URL */
   name?: string;
+  /**
+   * Opaque (non-JWT) access tokens of this issuer, validated at its RFC 7662 introspection
+   * endpoint. At most one trusted issuer may set it (an opaque token names no issuer).
+   */
+  introspection?: IntrospectionOptions;
 }
 
 /** Settings shared by every trusted issuer. */
@@ -116,6 +126,8 @@ export interface ResolvedIssuer {
   claims: Partial<ClaimMapping>;
   validate: IssuerOptions['validate'];
   match: IssuerOptions['match'];
+  /** RFC 7662 introspection of opaque tokens, when configured. */
+  introspection?: ResolvedIntrospection;
 }
 
 export interface ResolvedOptions {
@@ -182,6 +194,7 @@ const ISSUER = [
   'validate',
   'match',
   'name',
+  'introspection',
 ];
 
 function number(value: unknown, path: string, min: number, max: number, fallback: number): number {
@@ -272,7 +285,18 @@ function resolveIssuer(options: IssuerOptions, at: string): ResolvedIssuer {
     claims: { ...options.claims },
     validate: options.validate,
     match: options.match,
+    ...introspectionOf(options, at, src),
   };
+}
+
+/** `introspection`, checked at creation (absent: no key, so existing resolved shapes are unchanged). */
+function introspectionOf(
+  options: IssuerOptions,
+  at: string,
+  src: IssuerSource,
+): { introspection?: ResolvedIntrospection } {
+  const introspection = resolveIntrospection(options.introspection, at, src.kind !== 'jwks');
+  return introspection === undefined ? {} : { introspection };
 }
 
 /** Validates options once, at construction, so a bad deployment fails at start-up with the option's path. */
@@ -291,6 +315,11 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
   } else {
     issuers = [resolveIssuer(options, '')];
   }
+  if (issuers.filter((issuer) => issuer.introspection !== undefined).length > 1)
+    throw new ConfigurationError(
+      'issuers',
+      'may set introspection on one issuer only (an opaque token does not say which issuer it came from)',
+    );
   const algorithms = options.algorithms ?? defaults.algorithms;
   if (!Array.isArray(algorithms) || algorithms.length === 0)
     throw new ConfigurationError('algorithms', 'must be a non-empty array');
