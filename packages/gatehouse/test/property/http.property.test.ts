@@ -94,9 +94,18 @@ describe('node:http adapter: random Authorization headers (property-based)', () 
           const status = reply.status!;
           seen.set(status, (seen.get(status) ?? 0) + 1);
           assert.ok(status !== 200 && status < 500, `${status} for ${JSON.stringify(header)}`);
-          // A refusal by gatehouse (rather than by the HTTP parser) always carries its challenge.
-          if (status === 401 || status === 403)
-            assert.match(reply.raw, /\r\nwww-authenticate: Bearer realm="api"/i);
+          // A refusal by gatehouse (rather than by the HTTP parser) always carries its challenge, and
+          // with DPoP allowed (the default) it offers Bearer too: after the DPoP one when the request
+          // used the DPoP scheme (RFC 9449 §7.1), first otherwise.
+          if (status === 401 || status === 403) {
+            const dpopRequest = /^dpop([ \t]|$)/i.test(header.replace(/^[ \t]+|[ \t]+$/g, ''));
+            assert.match(
+              reply.raw,
+              dpopRequest
+                ? /\r\nwww-authenticate: DPoP realm="api"[^\r\n]*, Bearer realm="api"/i
+                : /\r\nwww-authenticate: Bearer realm="api"/i,
+            );
+          }
         },
       ),
       { numRuns: 300 },
