@@ -124,12 +124,13 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     bodyLimit: BODY_LIMIT,
     dpop: parseDpop(env.AUTH_DPOP),
-    ...optional('stepUp', parseStepUp(env)),
+    ...stepUpSetting(env),
   };
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+function stepUpSetting(env: Env): Pick<Config, 'stepUp'> {
+  const stepUp = parseStepUp(env);
+  return stepUp === undefined ? {} : { stepUp };
 }
 
 function value(env: Env, name: keyof typeof DEFAULTS): string {
@@ -317,7 +318,7 @@ function parseStepUp(env: Env): StepUpConfig | undefined {
     maxAge = Number(maxAgeRaw);
   }
   if (acr === undefined && maxAge === undefined) return undefined;
-  return { ...optional('acr', acr), ...optional('maxAge', maxAge) };
+  return { ...(acr === undefined ? {} : { acr }), ...(maxAge === undefined ? {} : { maxAge }) };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {
