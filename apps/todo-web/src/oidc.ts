@@ -157,6 +157,7 @@ export function createOidc(config: OidcConfig, options: OidcOptions = {}): Oidc 
         nonce: client.randomNonce(),
         codeVerifier: client.randomPKCECodeVerifier(),
         ...(stepUp ? { stepUp: true } : {}),
+        ...(stepUp?.maxAge === undefined ? {} : { maxAge: stepUp.maxAge }),
       };
       const url = client.buildAuthorizationUrl(found, {
         redirect_uri: config.redirectUri,
@@ -179,6 +180,8 @@ export function createOidc(config: OidcConfig, options: OidcOptions = {}): Oidc 
           expectedState: signIn.state,
           expectedNonce: signIn.nonce,
           idTokenExpected: true,
+          // OpenID Connect Core §3.1.2.1: having asked for max_age, check the ID token's auth_time.
+          ...(signIn.maxAge === undefined ? {} : { maxAge: signIn.maxAge }),
         });
         return { ...tokensFrom(response), userName: userNameOf(response.claims()) };
       } catch (error) {

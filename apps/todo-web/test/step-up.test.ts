@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
-import { FORM, fakeApi, formBody, json, setCookies, testApp, todo, WEB } from './helpers.ts';
+import { createSessionCodec, openSignIn, sealSignIn } from '../src/session.ts';
+import { FORM, fakeApi, formBody, json, SECRET, setCookies, testApp, todo, WEB } from './helpers.ts';
 import { signInAtIdp, startTestIdp } from './idp.ts';
 
 const host = { host: 'localhost:3002' };
@@ -153,6 +154,24 @@ describe('step-up sign-in', () => {
       assert.equal(page.statusCode, 200);
       assert.doesNotMatch(page.body, /class="notice"/);
       assert.doesNotMatch(page.body, /<script>x/);
+    }
+  });
+});
+
+describe('the step-up sign-in cookie', () => {
+  const codec = createSessionCodec([SECRET]);
+  const base = { state: 's', nonce: 'n', codeVerifier: 'v' };
+
+  it('keeps stepUp and max_age, for the callback to check auth_time against', async () => {
+    const sealed = await sealSignIn(codec, { ...base, stepUp: true, maxAge: 600 }, 60);
+    assert.deepEqual(await openSignIn(codec, sealed), { ...base, stepUp: true, maxAge: 600 });
+    assert.deepEqual(await openSignIn(codec, await sealSignIn(codec, base, 60)), base);
+  });
+
+  it('refuses them malformed', async () => {
+    for (const extra of [{ stepUp: 'yes' }, { maxAge: '600' }, { maxAge: -1 }, { maxAge: 1.5 }]) {
+      const sealed = await codec.seal('sign-in', { ...base, ...extra }, 60);
+      assert.equal(await openSignIn(codec, sealed), undefined, JSON.stringify(extra));
     }
   });
 });
