@@ -9,6 +9,7 @@ import type { Gatehouse } from 'gatehouse-auth';
 import gatehousePlugin from 'gatehouse-auth/fastify';
 import type { Config } from './config.ts';
 import { registerOpenApi } from './openapi.ts';
+import { userStepUp } from './permissions.ts';
 import { errorHandler, notFoundHandler, problem, problemForFrameworkError, sendProblem } from './problems.ts';
 import { createRateLimit } from './rate-limit.ts';
 import type { RateLimitBackend, RateLimitStatus } from './rate-limit-redis.ts';
@@ -146,6 +147,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? { ok: true, store: 'off', shared: false }
       : (backend?.status() ?? { ok: true, store: 'memory', shared: false });
   await app.register(metaRoutes, { config, store, gatehouse, rateLimitStatus });
-  await app.register(todoRoutes, { store, multiIssuer: gatehouse.status().issuers.length > 1 });
+  await app.register(todoRoutes, {
+    store,
+    multiIssuer: gatehouse.status().issuers.length > 1,
+    ...(config.stepUp ? { deleteRequires: userStepUp(config.stepUp) } : {}),
+  });
   return app;
 }

@@ -78,6 +78,19 @@ export interface Config {
   bodyLimit: number;
   /** `AUTH_DPOP`: DPoP (RFC 9449) `off`, `allowed` (default) or `required`. */
   dpop: DpopSetting;
+  /**
+   * `STEP_UP_ACR` / `STEP_UP_MAX_AGE`: what a user's sign-in must have been to delete an item
+   * (RFC 9470); absent (the default) when neither is set.
+   */
+  stepUp?: StepUpConfig;
+}
+
+/** At least one of the two is present. */
+export interface StepUpConfig {
+  /** Authentication context classes that will do (any one), e.g. `['mfa']`. */
+  acr?: string[];
+  /** Longest time since the user signed in, in seconds. */
+  maxAge?: number;
 }
 
 export type DpopSetting = 'off' | 'allowed' | 'required';
@@ -111,7 +124,13 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     bodyLimit: BODY_LIMIT,
     dpop: parseDpop(env.AUTH_DPOP),
+    ...stepUpSetting(env),
   };
+}
+
+function stepUpSetting(env: Env): Pick<Config, 'stepUp'> {
+  const stepUp = parseStepUp(env);
+  return stepUp === undefined ? {} : { stepUp };
 }
 
 function value(env: Env, name: keyof typeof DEFAULTS): string {
@@ -264,6 +283,42 @@ function parseDpop(raw: string | undefined): DpopSetting {
   if (!trimmed) return 'allowed';
   if (trimmed === 'off' || trimmed === 'allowed' || trimmed === 'required') return trimmed;
   throw new ConfigError('AUTH_DPOP', `must be off, allowed or required (got ${JSON.stringify(raw?.trim())})`);
+}
+
+/**
+ * `STEP_UP_ACR`: comma-separated `acr` values, any of which will do; `STEP_UP_MAX_AGE`: seconds.
+ * Values go verbatim into a quoted `acr_values="..."` challenge, so spaces, quotes and backslashes
+ * are refused here rather than at the first request.
+ */
+function parseStepUp(env: Env): StepUpConfig | undefined {
+  const acrRaw = env.STEP_UP_ACR?.trim() || undefined;
+  const maxAgeRaw = env.STEP_UP_MAX_AGE?.trim() || undefined;
+  let acr: string[] | undefined;
+  if (acrRaw !== undefined) {
+    acr = acrRaw
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    const bad = acr.find((a) => !/^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/.test(a));
+    if (acr.length === 0 || bad !== undefined) {
+      throw new ConfigError(
+        'STEP_UP_ACR',
+        `must be comma-separated acr values without spaces, quotes or backslashes, e.g. mfa (got ${JSON.stringify(bad ?? acrRaw)})`,
+      );
+    }
+  }
+  let maxAge: number | undefined;
+  if (maxAgeRaw !== undefined) {
+    if (!/^\d{1,9}$/.test(maxAgeRaw)) {
+      throw new ConfigError(
+        'STEP_UP_MAX_AGE',
+        `must be a whole number of seconds, e.g. 300 (got ${JSON.stringify(maxAgeRaw)})`,
+      );
+    }
+    maxAge = Number(maxAgeRaw);
+  }
+  if (acr === undefined && maxAge === undefined) return undefined;
+  return { ...(acr === undefined ? {} : { acr }), ...(maxAge === undefined ? {} : { maxAge }) };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

@@ -2,7 +2,8 @@
  * The API's delegated scopes and app permissions, and the two rules built from them
  * (DESIGN.md, "Authorization"). Matching is exact and case-sensitive (the library's).
  */
-import { type Requirement, requireScopeOrAppPermission } from 'gatehouse-auth';
+import { type Requirement, requireAuthentication, requireScopeOrAppPermission } from 'gatehouse-auth';
+import type { StepUpConfig } from './config.ts';
 
 export const SCOPES = {
   read: 'ToDoList.Read',
@@ -30,3 +31,17 @@ export const canWrite: Requirement = requireScopeOrAppPermission({
   scopes: [SCOPES.readWrite],
   appPermissions: [APP_PERMISSIONS.readWriteAll],
 });
+
+/**
+ * RFC 9470 step-up for users (`STEP_UP_ACR` / `STEP_UP_MAX_AGE`): a user's token must show the
+ * sign-in `stepUp` asks for, else 401 `insufficient_user_authentication` names it. Apps pass:
+ * a client-credentials token records no user sign-in (no `acr`, no `auth_time`), and no sign-in
+ * could ever give it one, so demanding it would only lock daemons out of deleting.
+ */
+export function userStepUp(stepUp: StepUpConfig): Requirement {
+  const users = requireAuthentication(stepUp);
+  return {
+    description: `${users.description} (users only)`,
+    check: (principal) => (principal.isApp ? undefined : users.check(principal)),
+  };
+}

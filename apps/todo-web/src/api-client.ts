@@ -1,11 +1,13 @@
 /**
  * Calls the to-do API with the user's access token (`Authorization: Bearer`, nothing else) and
- * turns every answer that is not the expected one into a `TodoWebError`: 401 -> ERR_API_UNAUTHORIZED,
+ * turns every answer that is not the expected one into a `TodoWebError`: 401 -> ERR_API_UNAUTHORIZED
+ * (ERR_STEP_UP when it is an RFC 9470 `insufficient_user_authentication` challenge),
  * 403 -> ERR_API_FORBIDDEN, 404 -> ERR_API_NOT_FOUND, other 4xx -> ERR_API_INVALID (with the
  * problem's `detail`), 429, 5xx, timeouts, refused connections and foreign answers -> ERR_API_UNAVAILABLE.
  */
 import { OUTBOUND_TIMEOUT_MS } from './config.ts';
 import { TodoWebError } from './errors.ts';
+import { stepUpChallenge } from './www-authenticate.ts';
 
 export interface Todo {
   id: string;
@@ -62,8 +64,13 @@ async function problemDetail(response: Response): Promise<string | undefined> {
 async function failure(response: Response, what: string): Promise<TodoWebError> {
   const message = `${what}: the API answered ${response.status}`;
   switch (response.status) {
-    case 401:
+    case 401: {
+      // A step-up challenge is answered by signing in again, never by refreshing: a refreshed
+      // token records the same sign-in as the one refused.
+      const stepUp = stepUpChallenge(response.headers.get('www-authenticate'));
+      if (stepUp) return new TodoWebError('ERR_STEP_UP', `${message} (step-up)`, { stepUp });
       return new TodoWebError('ERR_API_UNAUTHORIZED', message);
+    }
     case 403:
       return new TodoWebError('ERR_API_FORBIDDEN', message);
     case 404:

@@ -20,7 +20,7 @@ import { createOidc, type Oidc } from './oidc.ts';
 import { seeOther, sendMessage } from './render.ts';
 import { endSession, registerSession, viewerOf } from './request-session.ts';
 import { createRevokedSessions, type RevokedSessions } from './revoked-sessions.ts';
-import { authRoutes } from './routes/auth.ts';
+import { authRoutes, beginSignIn } from './routes/auth.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { todoRoutes } from './routes/todos.ts';
 import { registerSecurityHeaders } from './security.ts';
@@ -71,6 +71,9 @@ function handleAppError(ctx: AppContext, error: TodoWebError, request: FastifyRe
       return sendMessage(reply, messages.apiUnavailable(viewer));
     case 'ERR_API_NOT_FOUND':
       return sendMessage(reply, messages.todoNotFound(viewer));
+    case 'ERR_STEP_UP':
+      // Only signed-in requests reach the API, and every form among them passed the CSRF check.
+      return beginSignIn(ctx, request, reply, error.stepUp);
     case 'ERR_API_UNAUTHORIZED':
     case 'ERR_SESSION_ENDED':
       endSession(ctx, request, reply);

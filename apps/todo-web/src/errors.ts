@@ -3,9 +3,13 @@
  * handler in app.ts picks the page from the code, never from the message (which is for the log).
  */
 
+import type { StepUp } from './www-authenticate.ts';
+
 export type TodoWebErrorCode =
   /** The API refused the access token (expired, revoked, wrong audience): sign in again. */
   | 'ERR_API_UNAUTHORIZED'
+  /** The API wants a stronger or more recent sign-in (RFC 9470); `stepUp` says which. */
+  | 'ERR_STEP_UP'
   /** The API says the token lacks a scope (403 insufficient_scope). */
   | 'ERR_API_FORBIDDEN'
   /** The API does not know the item, or it belongs to someone else. */
@@ -29,6 +33,7 @@ export type TodoWebErrorCode =
 
 const STATUS: Record<TodoWebErrorCode, number> = {
   ERR_API_UNAUTHORIZED: 401,
+  ERR_STEP_UP: 401,
   ERR_API_FORBIDDEN: 403,
   ERR_API_NOT_FOUND: 404,
   ERR_API_INVALID: 400,
@@ -45,6 +50,8 @@ export interface TodoWebErrorOptions {
   cause?: unknown;
   /** Safe to show to the user (e.g. the API's problem `detail`). */
   detail?: string;
+  /** ERR_STEP_UP: what the next sign-in must ask the provider for. */
+  stepUp?: StepUp;
 }
 
 export class TodoWebError extends Error {
@@ -52,6 +59,7 @@ export class TodoWebError extends Error {
   /** The status of the page shown for it. */
   readonly status: number;
   readonly detail: string | undefined;
+  readonly stepUp: StepUp | undefined;
 
   constructor(code: TodoWebErrorCode, message: string, options: TodoWebErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -59,6 +67,7 @@ export class TodoWebError extends Error {
     this.code = code;
     this.status = STATUS[code];
     this.detail = options.detail;
+    this.stepUp = options.stepUp;
   }
 }
 

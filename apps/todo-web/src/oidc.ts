@@ -9,6 +9,7 @@ import * as client from 'openid-client';
 import { type Config, OUTBOUND_TIMEOUT_MS } from './config.ts';
 import { TodoWebError } from './errors.ts';
 import type { SignInData } from './session.ts';
+import type { StepUp } from './www-authenticate.ts';
 
 /** Tokens as the session keeps them. */
 export interface Tokens {
@@ -23,8 +24,11 @@ export interface SignedIn extends Tokens {
 }
 
 export interface Oidc {
-  /** Where to send the browser, and what its callback must be checked against. */
-  startSignIn(): Promise<{ url: URL; signIn: SignInData }>;
+  /**
+   * Where to send the browser, and what its callback must be checked against. With `stepUp`, the
+   * provider is asked for that sign-in (`acr_values`, `max_age`) and to authenticate the user anew.
+   */
+  startSignIn(stepUp?: StepUp): Promise<{ url: URL; signIn: SignInData }>;
   /** Checks the callback (state, issuer, nonce) and redeems the code with the PKCE verifier. */
   finishSignIn(callbackUrl: URL, signIn: SignInData): Promise<SignedIn>;
   /** New tokens; concurrent and repeated calls with one refresh token share one request. */
@@ -86,6 +90,19 @@ function userNameOf(claims: client.IDToken | undefined): string {
   return 'you';
 }
 
+/**
+ * RFC 9470 §4: the challenge's `acr_values` and `max_age`, as OpenID Connect sends them, and
+ * `prompt=login`. Without it a provider may answer from its existing session: `acr_values` is
+ * only a wish, and that session is the very sign-in the API just found too weak.
+ */
+function stepUpParameters(stepUp: StepUp): Record<string, string> {
+  return {
+    prompt: 'login',
+    ...(stepUp.acrValues.length > 0 ? { acr_values: stepUp.acrValues.join(' ') } : {}),
+    ...(stepUp.maxAge === undefined ? {} : { max_age: String(stepUp.maxAge) }),
+  };
+}
+
 export function createOidc(config: OidcConfig, options: OidcOptions = {}): Oidc {
   const now = options.now ?? Date.now;
   const reuseMs = options.refreshReuseMs ?? 30_000;
@@ -133,12 +150,14 @@ export function createOidc(config: OidcConfig, options: OidcOptions = {}): Oidc 
   }
 
   return {
-    async startSignIn() {
+    async startSignIn(stepUp) {
       const found = await configuration();
       const signIn: SignInData = {
         state: client.randomState(),
         nonce: client.randomNonce(),
         codeVerifier: client.randomPKCECodeVerifier(),
+        ...(stepUp ? { stepUp: true } : {}),
+        ...(stepUp?.maxAge === undefined ? {} : { maxAge: stepUp.maxAge }),
       };
       const url = client.buildAuthorizationUrl(found, {
         redirect_uri: config.redirectUri,
@@ -148,6 +167,7 @@ export function createOidc(config: OidcConfig, options: OidcOptions = {}): Oidc 
         code_challenge: await client.calculatePKCECodeChallenge(signIn.codeVerifier),
         code_challenge_method: 'S256',
         ...(config.resource ? { resource: config.resource } : {}),
+        ...(stepUp ? stepUpParameters(stepUp) : {}),
       });
       return { url, signIn };
     },
@@ -160,6 +180,8 @@ export function createOidc(config: OidcConfig, options: OidcOptions = {}): Oidc 
           expectedState: signIn.state,
           expectedNonce: signIn.nonce,
           idTokenExpected: true,
+          // OpenID Connect Core §3.1.2.1: having asked for max_age, check the ID token's auth_time.
+          ...(signIn.maxAge === undefined ? {} : { maxAge: signIn.maxAge }),
         });
         return { ...tokensFrom(response), userName: userNameOf(response.claims()) };
       } catch (error) {

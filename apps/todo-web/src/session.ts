@@ -31,6 +31,10 @@ export interface SignInData {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** A step-up sign-in (RFC 9470): the callback returns to the list saying so. */
+  stepUp?: true;
+  /** The `max_age` asked for: the ID token's `auth_time` must honour it. */
+  maxAge?: number;
 }
 
 export type Purpose = 'session' | 'sign-in';
@@ -150,7 +154,16 @@ export function sealSignIn(codec: SessionCodec, data: SignInData, ttlSeconds: nu
 export async function openSignIn(codec: SessionCodec, token: string): Promise<SignInData | undefined> {
   const payload = await codec.open('sign-in', token);
   if (!payload) return undefined;
-  const { state, nonce, codeVerifier } = payload;
+  const { state, nonce, codeVerifier, stepUp, maxAge } = payload;
   if (!isString(state) || !isString(nonce) || !isString(codeVerifier)) return undefined;
-  return { state, nonce, codeVerifier };
+  if (stepUp !== undefined && stepUp !== true) return undefined;
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && typeof maxAge === 'number' && maxAge >= 0))
+    return undefined;
+  return {
+    state,
+    nonce,
+    codeVerifier,
+    ...(stepUp ? { stepUp } : {}),
+    ...(typeof maxAge === 'number' ? { maxAge } : {}),
+  };
 }

@@ -9,7 +9,7 @@
  * owner rewritten to the issuer-qualified form).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from 'gatehouse-auth';
+import type { Principal, Requirement } from 'gatehouse-auth';
 import { canRead, canWrite } from '../permissions.ts';
 import { notFound, problem, sendProblem } from '../problems.ts';
 import {
@@ -31,6 +31,8 @@ export interface TodoRoutesOptions {
   store: TodoStore;
   /** More than one issuer is trusted: items are owned by `issuerSubject`. @default false */
   multiIssuer?: boolean;
+  /** Also required to delete an item (`STEP_UP_ACR` / `STEP_UP_MAX_AGE`, see permissions.ts). */
+  deleteRequires?: Requirement;
 }
 
 export const TODOS_PATH = '/api/todos';
@@ -54,6 +56,10 @@ function caller(request: FastifyRequest): Principal {
 export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOptions): Promise<void> {
   const { store } = options;
   const multiIssuer = options.multiIssuer ?? false;
+  // Write permission is checked first: a token without it is 403, whatever its sign-in.
+  const remove = options.deleteRequires
+    ? { gatehouse: { require: [canWrite, options.deleteRequires] } }
+    : write;
   /** The owner a caller's reads and writes are limited to; `undefined` (every owner) for apps. */
   const scopeOf = (principal: Principal): string | undefined =>
     principal.isApp ? undefined : ownerKey(principal, multiIssuer);
@@ -167,7 +173,7 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   app.delete<{ Params: IdParams }>(
     `${TODOS_PATH}/:id`,
     {
-      config: write,
+      config: remove,
       schema: {
         summary: 'Delete a to-do item',
         tags: ['todos'],

@@ -11,7 +11,7 @@ import { seeOther, sendHtml } from '../render.ts';
 import { requireSession, viewerOf } from '../request-session.ts';
 import { checkCsrf, formField } from '../security.ts';
 import { withAccessToken } from '../tokens.ts';
-import { todosPage } from '../views/todos.ts';
+import { isTodosNotice, type TodosNotice, todosPage } from '../views/todos.ts';
 
 /** Same limit as the API's. */
 export const MAX_TEXT_LENGTH = 1000;
@@ -41,16 +41,18 @@ export async function todoRoutes(app: FastifyInstance, ctx: AppContext): Promise
     status: number,
     error?: string,
     draft?: Draft,
+    notice?: TodosNotice,
   ) {
     const list = await withAccessToken(ctx, request, reply, (token) => ctx.api.list(token));
     const viewer = viewerOf(request);
     if (!viewer) return seeOther(reply, '/');
-    return sendHtml(reply, status, todosPage({ viewer, list, error, draft, today: today() }));
+    return sendHtml(reply, status, todosPage({ viewer, list, error, draft, notice, today: today() }));
   }
 
   app.get('/todos', async (request, reply) => {
     if (!request.session) return seeOther(reply, '/');
-    return renderList(request, reply, 200);
+    const { notice } = request.query as { notice?: unknown };
+    return renderList(request, reply, 200, undefined, undefined, isTodosNotice(notice) ? notice : undefined);
   });
 
   app.post('/todos', guard, async (request, reply) => {

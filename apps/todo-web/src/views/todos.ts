@@ -11,6 +11,18 @@ export interface TodosPageInput {
   draft?: { text: string; dueDate: string } | undefined;
   /** Today as YYYY-MM-DD (UTC), to mark overdue items. */
   today: string;
+  /** A fixed message from `?notice=...`; nothing from the request is shown. */
+  notice?: TodosNotice | undefined;
+}
+
+/** After a step-up sign-in the refused action is not replayed: the user does it again, knowingly. */
+export const TODOS_NOTICES = {
+  'stepped-up': 'You signed in again. Please try that again.',
+} as const;
+export type TodosNotice = keyof typeof TODOS_NOTICES;
+
+export function isTodosNotice(value: unknown): value is TodosNotice {
+  return typeof value === 'string' && Object.hasOwn(TODOS_NOTICES, value);
 }
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', {
@@ -80,13 +92,14 @@ ${csrfField(csrf)}
 </form>`;
 }
 
-export function todosPage({ viewer, list, error, draft, today }: TodosPageInput): string {
+export function todosPage({ viewer, list, error, draft, today, notice }: TodosPageInput): string {
   const open = list.items.filter((todo) => !todo.completed);
   const done = list.items.filter((todo) => todo.completed);
   return layout({
     title: 'Your to-dos',
     viewer,
-    body: html`<h1>Your to-dos</h1>
+    body: html`${notice ? html`<p class="notice" role="status">${TODOS_NOTICES[notice]}</p>` : undefined}
+<h1>Your to-dos</h1>
 ${addForm(viewer.csrf, error, draft)}
 ${section('open-heading', 'To do', open, 'Nothing to do. Add a to-do above.', viewer.csrf, today)}
 ${done.length > 0 ? section('done-heading', 'Done', done, '', viewer.csrf, today) : undefined}
