@@ -9,7 +9,7 @@ import type { Gatehouse } from 'gatehouse-auth';
 import gatehousePlugin from 'gatehouse-auth/fastify';
 import type { Config } from './config.ts';
 import { registerOpenApi } from './openapi.ts';
-import { userStepUp } from './permissions.ts';
+import { userAuthContext, userStepUp } from './permissions.ts';
 import { errorHandler, notFoundHandler, problem, problemForFrameworkError, sendProblem } from './problems.ts';
 import { createRateLimit } from './rate-limit.ts';
 import type { RateLimitBackend, RateLimitStatus } from './rate-limit-redis.ts';
@@ -150,7 +150,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(todoRoutes, {
     store,
     multiIssuer: gatehouse.status().issuers.length > 1,
-    ...(config.stepUp ? { deleteRequires: userStepUp(config.stepUp) } : {}),
+    deleteRequires: [
+      ...(config.stepUp ? [userStepUp(config.stepUp)] : []),
+      ...(config.deleteAuthContext ? [userAuthContext(config.deleteAuthContext)] : []),
+    ],
   });
   return app;
 }

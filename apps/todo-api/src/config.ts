@@ -83,6 +83,12 @@ export interface Config {
    * (RFC 9470); absent (the default) when neither is set.
    */
   stepUp?: StepUpConfig;
+  /**
+   * `STEP_UP_AUTH_CONTEXT`: a Microsoft Entra Conditional Access authentication context (`c1`..`c99`)
+   * a user's token must carry in `acrs` to delete an item; clients that declared the `cp1`
+   * capability get a claims challenge asking for it, others a 403.
+   */
+  deleteAuthContext?: string;
 }
 
 /** At least one of the two is present. */
@@ -125,7 +131,21 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     bodyLimit: BODY_LIMIT,
     dpop: parseDpop(env.AUTH_DPOP),
     ...stepUpSetting(env),
+    ...authContextSetting(env),
   };
+}
+
+/** Entra names authentication contexts `c1` to `c99`; anything else could never be issued. */
+function authContextSetting(env: Env): Pick<Config, 'deleteAuthContext'> {
+  const raw = env.STEP_UP_AUTH_CONTEXT?.trim();
+  if (!raw) return {};
+  if (!/^c[1-9]\d?$/.test(raw)) {
+    throw new ConfigError(
+      'STEP_UP_AUTH_CONTEXT',
+      `must be an Entra authentication context id, c1 to c99 (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return { deleteAuthContext: raw };
 }
 
 function stepUpSetting(env: Env): Pick<Config, 'stepUp'> {

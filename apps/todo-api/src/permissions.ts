@@ -2,7 +2,12 @@
  * The API's delegated scopes and app permissions, and the two rules built from them
  * (DESIGN.md, "Authorization"). Matching is exact and case-sensitive (the library's).
  */
-import { type Requirement, requireAuthentication, requireScopeOrAppPermission } from 'gatehouse-auth';
+import {
+  type Requirement,
+  requireAuthContext,
+  requireAuthentication,
+  requireScopeOrAppPermission,
+} from 'gatehouse-auth';
 import type { StepUpConfig } from './config.ts';
 
 export const SCOPES = {
@@ -40,6 +45,20 @@ export const canWrite: Requirement = requireScopeOrAppPermission({
  */
 export function userStepUp(stepUp: StepUpConfig): Requirement {
   const users = requireAuthentication(stepUp);
+  return {
+    description: `${users.description} (users only)`,
+    check: (principal) => (principal.isApp ? undefined : users.check(principal)),
+  };
+}
+
+/**
+ * Microsoft Entra authentication context for users (`STEP_UP_AUTH_CONTEXT`): the token must list
+ * the context in `acrs`. A client that declared the `cp1` capability (`xms_cc`) is answered with a
+ * claims challenge (401 `insufficient_claims`) it can turn into a new sign-in; others get a 403.
+ * Apps pass, for the reason `userStepUp` gives.
+ */
+export function userAuthContext(id: string): Requirement {
+  const users = requireAuthContext(id);
   return {
     description: `${users.description} (users only)`,
     check: (principal) => (principal.isApp ? undefined : users.check(principal)),

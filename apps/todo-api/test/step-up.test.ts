@@ -142,3 +142,62 @@ describe('deleting without the settings', () => {
     }
   });
 });
+
+describe('STEP_UP_AUTH_CONTEXT=c1 (Microsoft Entra authentication context, claims challenge)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await makeTestApp({ STEP_UP_AUTH_CONTEXT: 'c1' });
+  });
+  after(() => t?.close());
+
+  async function created(token: string): Promise<string> {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/todos',
+      headers: bearer(token),
+      payload: { text: 'sensitive', owner: 'alice' },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    return (res.json() as { id: string }).id;
+  }
+  const remove = (id: string, token: string) =>
+    t.app.inject({ method: 'DELETE', url: `/api/todos/${id}`, headers: bearer(token) });
+
+  it('refuses anything but c1..c99 with one line naming the variable', () => {
+    assert.equal(loadConfig({ ...base, STEP_UP_AUTH_CONTEXT: 'c7' }).deleteAuthContext, 'c7');
+    assert.equal(loadConfig(base).deleteAuthContext, undefined);
+    for (const bad of ['c0', 'c100', 'C1', 'c1"', 'mfa']) {
+      const error = configError({ STEP_UP_AUTH_CONTEXT: bad });
+      assert.equal(error.variable, 'STEP_UP_AUTH_CONTEXT');
+      assert.match(error.message, /^STEP_UP_AUTH_CONTEXT must be an Entra authentication context id/);
+    }
+  });
+
+  it('a CAE-capable client (xms_cc cp1) without c1 gets 401 insufficient_claims asking for it', async () => {
+    const token = await t.issuer.userToken('alice', undefined, { xms_cc: ['cp1'] });
+    const res = await remove(await created(token), token);
+    assert.equal(res.statusCode, 401, res.body);
+    const claims = Buffer.from('{"access_token":{"acrs":{"essential":true,"value":"c1"}}}').toString(
+      'base64',
+    );
+    assert.match(
+      String(res.headers['www-authenticate']),
+      // The API's challenges also name its RFC 9728 metadata document.
+      new RegExp(
+        `^Bearer realm="[^"]*", error="insufficient_claims", claims="${claims}", resource_metadata="[^"]+"$`,
+      ),
+    );
+  });
+
+  it('a client without cp1 gets a plain 403; a token with acrs c1 deletes; apps are not asked', async () => {
+    const plain = await t.issuer.userToken('alice');
+    const id = await created(plain);
+    const refused = await remove(id, plain);
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.doesNotMatch(String(refused.headers['www-authenticate']), /insufficient_claims/);
+    const stepped = await t.issuer.userToken('alice', undefined, { xms_cc: ['cp1'], acrs: ['c1'] });
+    assert.equal((await remove(id, stepped)).statusCode, 204);
+    const appId = await created(await t.issuer.userToken('alice', undefined, { acrs: ['c1'] }));
+    assert.equal((await remove(appId, await t.issuer.appToken())).statusCode, 204);
+  });
+});

@@ -31,8 +31,8 @@ export interface TodoRoutesOptions {
   store: TodoStore;
   /** More than one issuer is trusted: items are owned by `issuerSubject`. @default false */
   multiIssuer?: boolean;
-  /** Also required to delete an item (`STEP_UP_ACR` / `STEP_UP_MAX_AGE`, see permissions.ts). */
-  deleteRequires?: Requirement;
+  /** Also required to delete an item (`STEP_UP_*` settings, see permissions.ts), in this order. */
+  deleteRequires?: readonly Requirement[];
 }
 
 export const TODOS_PATH = '/api/todos';
@@ -57,8 +57,8 @@ export async function todoRoutes(app: FastifyInstance, options: TodoRoutesOption
   const { store } = options;
   const multiIssuer = options.multiIssuer ?? false;
   // Write permission is checked first: a token without it is 403, whatever its sign-in.
-  const remove = options.deleteRequires
-    ? { gatehouse: { require: [canWrite, options.deleteRequires] } }
+  const remove = options.deleteRequires?.length
+    ? { gatehouse: { require: [canWrite, ...options.deleteRequires] } }
     : write;
   /** The owner a caller's reads and writes are limited to; `undefined` (every owner) for apps. */
   const scopeOf = (principal: Principal): string | undefined =>
