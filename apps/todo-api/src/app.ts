@@ -16,6 +16,7 @@ import type { RateLimitBackend, RateLimitStatus } from './rate-limit-redis.ts';
 import { baseUrl, metaRoutes } from './routes/meta.ts';
 import { TODOS_PATH, todoRoutes } from './routes/todos.ts';
 import { problemSchema, todoSchema } from './schemas.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import type { TodoStore } from './store/types.ts';
 
 export interface BuildAppOptions {
@@ -81,6 +82,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   });
 
+  // First, so that every answer carries the headers, the 503s and 429s of the hooks below included.
+  await registerSecurityHeaders(app);
   drainOnClose(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

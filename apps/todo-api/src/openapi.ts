@@ -12,6 +12,7 @@ import { publicRoutes } from 'gatehouse-auth/fastify';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Config } from './config.ts';
 import { SCOPE_DESCRIPTIONS } from './permissions.ts';
+import { docsHelmet, docsRoutes } from './security-headers.ts';
 
 /** Public client registered for the docs page (the dev IdP knows it). */
 export const DOCS_CLIENT_ID = 'todo-docs';
@@ -104,6 +105,7 @@ export async function registerOpenApi(
   // ours: this context opens every route registered in it to anyone.
   await app.register(async (docs) => {
     docs.addHook('onRoute', publicRoutes);
+    docs.addHook('onRoute', docsRoutes(gatehouse));
     await docs.register(swaggerUi, {
       routePrefix: DOCS_PREFIX,
       initOAuth: {
@@ -117,7 +119,10 @@ export async function registerOpenApi(
       transformSpecification: (document) => withSecurity(document as Document, config, gatehouse),
     });
   });
-  const hidden = { config: { gatehouse: { public: true } }, schema: { hide: true } } as const;
+  const hidden = {
+    config: { gatehouse: { public: true }, helmet: docsHelmet(gatehouse) },
+    schema: { hide: true },
+  } as const;
   app.get(DOCS_REDIRECT_PATH, hidden, async (request, reply) => {
     const q = request.url.indexOf('?');
     return reply.redirect(

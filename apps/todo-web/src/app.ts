@@ -120,9 +120,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
   await app.register(cookie);
+  // First, so that every answer carries the headers, redirects from the hooks below included.
+  await registerSecurityHeaders(app, ctx);
   canonicalHost(app, config.baseUrl);
   registerSession(app, ctx);
-  registerSecurityHeaders(app, ctx);
 
   app.setErrorHandler(async (error: Error, request, reply) => {
     if (isTodoWebError(error)) {
