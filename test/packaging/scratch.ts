@@ -52,6 +52,9 @@ export async function run(
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk;
   });
+  // A child that exits without reading its input (`node --version`) closes the pipe first: the
+  // EPIPE that follows is expected, not a failure of the command.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
   const [code] = (await once(child, 'close')) as [number | null];
