@@ -114,8 +114,10 @@ export function explainAuthError(error: unknown, config: Config): CliError {
         { cause: error },
       );
     }
+    // oidc-provider words every invalid_grant alike, also "DPoP proof required" (RFC 9449 §5.2).
+    const hint = code === 'invalid_grant' && !config.dpop ? '; if this client must use DPoP, add --dpop' : '';
     return new CliError(
-      `the identity provider refused the token request (HTTP ${error.status} ${code}${description})`,
+      `the identity provider refused the token request (HTTP ${error.status} ${code}${description})${hint}`,
       EXIT.error,
       { cause: error },
     );

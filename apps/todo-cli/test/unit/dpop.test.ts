@@ -167,7 +167,10 @@ test('with DPoP, a refused proof is named in the error', async (t) => {
   await assert.rejects(api.send('GET', 'api/todos'), (error: unknown) => {
     assert.ok(error instanceof CliError);
     assert.equal(error.exitCode, EXIT.auth);
-    assert.match(error.message, /DPoP-bound token and proof.*invalid_dpop_proof: The DPoP proof was already used/);
+    assert.match(
+      error.message,
+      /DPoP-bound token and proof.*invalid_dpop_proof: The DPoP proof was already used/,
+    );
     return true;
   });
 });
