@@ -105,7 +105,10 @@ function failure(
   usedDpop: boolean,
 ): CliError {
   const detail = problemDetail(response.body);
-  const challenge = bearerChallenge(response.headers.get('www-authenticate'));
+  // The challenge of the scheme this request used (RFC 9449 §7.1: DPoP's, when it sent a proof).
+  const challenge = usedDpop
+    ? (challengeOf(response, 'dpop')?.params ?? {})
+    : bearerChallenge(response.headers.get('www-authenticate'));
   const described = (fallback: string) => detail ?? fallback;
   if (response.status === 401 && !usedDpop && requiresDpop(response)) {
     const dpop = challengeOf(response, 'dpop');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { DEV_CLIENT_IDS, DEV_DAEMON_DPOP_SECRET } from 'gatehouse-dev-idp';
+import { DEV_CLIENT_IDS, DEV_DAEMON_DPOP_SECRET, DEV_READONLY_SECRET } from 'gatehouse-dev-idp';
 import { ALICE, freePort, runCli, type System, startSystem } from '../helpers/system.ts';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
@@ -132,6 +132,21 @@ describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required', (
       /^todo: the API requires DPoP-bound tokens \(RFC 9449\) and refused this Bearer token \(invalid_token: .*\); run with --dpop or set TODO_DPOP=1\n$/,
     );
     assert.doesNotMatch(result.stderr, JWT);
+  });
+
+  test('a DPoP-bound token without the write permission: 403 insufficient_scope, said as for Bearer', async () => {
+    const readOnly = {
+      ...env,
+      TODO_CLIENT_ID: DEV_CLIENT_IDS.daemonReadOnly,
+      TODO_CLIENT_SECRET: DEV_READONLY_SECRET,
+    };
+    await ok(['list', '--dpop'], readOnly);
+    const result = await runCli(['add', 'Not allowed', '--owner', ALICE, '--dpop'], readOnly);
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(
+      result.stderr,
+      /^todo: forbidden \(insufficient_scope\): client todo-daemon-readonly lacks the permission to do this; it needs .*ToDoList\.ReadWrite\.All/,
+    );
   });
 
   test('todo-daemon-dpop, which the dev IdP gives tokens only with a proof, works with --dpop', async () => {
