@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import { DATA_FILES, DEV_CLIENT_IDS, DEV_DAEMON_DPOP_SECRET, DEV_DAEMON_SECRET } from '../src/index.ts';
+import { clientCredentialsParams } from '../src/profiles/client-params.ts';
+import type { ProfileName } from '../src/profiles/types.ts';
 import { discover } from '../src/token-client.ts';
 import { startTestIdp, tempDataDir, verifyAccessToken } from './helpers.ts';
 
@@ -130,4 +132,30 @@ test('dev IdP: todo-daemon-dpop gets a token only with a DPoP proof (dpop_bound_
   const { payload } = await verifyAccessToken(String(bound.body.access_token), idp.issuer);
   assert.deepEqual(payload.cnf, { jkt: key.jkt });
   assert.equal(payload.azp, DEV_CLIENT_IDS.daemonDpop);
+});
+
+test('dev IdP: every profile and authority binds tokens to a proof naming its discovered token endpoint (htu, RFC 9449 §4.2)', async (t) => {
+  for (const profile of ['entra', 'auth0', 'keycloak'] as const satisfies readonly ProfileName[]) {
+    const idp = await startTestIdp(t, { profile });
+    for (const authority of idp.authorities) {
+      const { token_endpoint } = await discover(authority.issuer, authority.metadataUrl);
+      const key = await dpopKey();
+      const response = await fetch(token_endpoint, {
+        method: 'POST',
+        headers: { dpop: await key.proof(token_endpoint) },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          ...secretForm,
+          ...clientCredentialsParams(profile, undefined),
+        }),
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      assert.equal(response.status, 200, `${profile} ${authority.id}: ${JSON.stringify(body)}`);
+      assert.equal(body.token_type, 'DPoP', `${profile} ${authority.id}`);
+      const claims = JSON.parse(
+        Buffer.from(String(body.access_token).split('.')[1] ?? '', 'base64url').toString(),
+      ) as { cnf?: { jkt?: string } };
+      assert.equal(claims.cnf?.jkt, key.jkt, `${profile} ${authority.id}`);
+    }
+  }
 });
