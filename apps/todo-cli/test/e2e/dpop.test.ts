@@ -6,8 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEV_CLIENT_IDS, DEV_DAEMON_DPOP_SECRET, DEV_READONLY_SECRET } from 'gatehouse-dev-idp';
+import {
+  DATA_FILES,
+  DEV_CLIENT_IDS,
+  DEV_DAEMON_DPOP_SECRET,
+  DEV_READONLY_SECRET,
+  DEV_TENANT_ID,
+} from 'gatehouse-dev-idp';
 import { ALICE, freePort, runCli, type System, startSystem } from '../helpers/system.ts';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
@@ -167,5 +174,36 @@ describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required', (
       refused.stderr,
       /identity provider refused the token request \(HTTP 400 invalid_grant.*\); if this client must use DPoP, add --dpop\n$/,
     );
+  });
+});
+
+describe('todo --dpop against the https dev IdP in Entra layout and an API with DPoP allowed', () => {
+  let https: System;
+  before(async () => {
+    https = await startSystem({ https: true, entraLayout: true });
+  });
+  after(() => https?.stop());
+
+  test('client secret and private_key_jwt both get DPoP-bound tokens and call the API', async () => {
+    const base = {
+      ...https.env,
+      TODO_AUTHORITY: `${https.issuer}/${DEV_TENANT_ID}/v2.0`,
+      NODE_EXTRA_CA_CERTS: https.caFile ?? '',
+    };
+    const withKey = {
+      ...base,
+      TODO_CLIENT_ID: DEV_CLIENT_IDS.daemonCert,
+      TODO_CLIENT_SECRET: '',
+      TODO_PRIVATE_KEY: join(https.idpDataDir, DATA_FILES.daemonCertKey),
+    };
+    for (const environment of [base, withKey]) {
+      const claims = JSON.parse(await ok(['token', '--json', '--dpop'], environment)) as {
+        iss?: string;
+        cnf?: { jkt?: string };
+      };
+      assert.equal(claims.iss, base.TODO_AUTHORITY);
+      assert.match(String(claims.cnf?.jkt), /^[\w-]{43}$/);
+      assert.ok(Array.isArray(JSON.parse(await ok(['list', '--json', '--dpop'], environment))));
+    }
   });
 });
