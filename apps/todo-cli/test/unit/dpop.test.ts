@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
 import { createApiClient } from '../../src/api.ts';
-import type { TokenProvider } from '../../src/auth.ts';
+import { createTokenProvider, type TokenProvider } from '../../src/auth.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createDpopKey, parseChallenges } from '../../src/dpop.ts';
 import { CliError, EXIT } from '../../src/errors.ts';
@@ -173,4 +173,68 @@ test('with DPoP, a refused proof is named in the error', async (t) => {
     );
     return true;
   });
+});
+
+/**
+ * A minimal authorization server: discovery and a token endpoint that first asks for a DPoP nonce
+ * (RFC 9449 §8), then answers with `tokenType`.
+ */
+async function tokenServer(t: TestContext, tokenType: string) {
+  const proofs: string[] = [];
+  let origin = '';
+  const url = await serve(t, (req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issuer: origin, token_endpoint: `${origin}/token` }));
+      return;
+    }
+    const proof = String(req.headers.dpop ?? '');
+    proofs.push(proof);
+    const payload = proof
+      ? (JSON.parse(Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString()) as { nonce?: string })
+      : {};
+    if (proof && payload.nonce !== 'as-nonce') {
+      res.writeHead(400, { 'content-type': 'application/json', 'dpop-nonce': 'as-nonce' });
+      res.end(JSON.stringify({ error: 'use_dpop_nonce' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ access_token: 'at', token_type: tokenType, expires_in: 300 }));
+  });
+  origin = url.origin;
+  const config = resolveConfig({
+    flags: { dpop: true },
+    env: { TODO_AUTHORITY: origin, TODO_CLIENT_ID: 'c', TODO_CLIENT_SECRET: 's' },
+    dotenv: {},
+    cwd: '/',
+  });
+  return { config, proofs, origin };
+}
+
+test('the token request carries a proof for the token endpoint, retried once with the server nonce', async (t) => {
+  const { config, proofs, origin } = await tokenServer(t, 'DPoP');
+  const dpop = await createDpopKey();
+  assert.equal(await createTokenProvider(config, { dpop }).getToken(), 'at');
+  assert.equal(proofs.length, 2);
+  const { payload, protectedHeader } = await jwtVerify(proofs[1] ?? '', EmbeddedJWK, { typ: 'dpop+jwt' });
+  assert.equal(payload.htu, `${origin}/token`);
+  assert.equal(payload.htm, 'POST');
+  assert.equal(payload.nonce, 'as-nonce');
+  assert.equal(await calculateJwkThumbprint(protectedHeader.jwk as JWK, 'sha256'), dpop.thumbprint);
+});
+
+test('an identity provider that ignores the proof (token_type Bearer) is exit 3, not a silently unbound token', async (t) => {
+  const { config } = await tokenServer(t, 'Bearer');
+  await assert.rejects(
+    createTokenProvider(config, { dpop: await createDpopKey() }).getToken(),
+    (error: unknown) => {
+      assert.ok(error instanceof CliError);
+      assert.equal(error.exitCode, EXIT.auth);
+      assert.match(
+        error.message,
+        /ignored the DPoP proof and issued a bearer token; it may not support DPoP/,
+      );
+      return true;
+    },
+  );
 });
