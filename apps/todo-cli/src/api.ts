@@ -1,9 +1,11 @@
 /**
- * HTTP client for the to-do API. Sends the daemon's token as a Bearer header; on a 401 it asks for
+ * HTTP client for the to-do API. Sends the daemon's token as a Bearer header (or, with DPoP, as
+ * `Authorization: DPoP` with a proof per request, RFC 9449 §7.1); on a 401 it asks for
  * a fresh token and tries once more (the cached one may have been revoked, or the issuer may have
  * rotated its keys). Every failure becomes a CliError whose exit code says what kind it was.
  */
 import type { TokenProvider } from './auth.ts';
+import { type Challenge, type DpopKey, parseChallenges } from './dpop.ts';
 import { CliError, EXIT, networkFailure, printable } from './errors.ts';
 
 export interface ApiResponse {
@@ -30,6 +32,11 @@ export interface ApiClientOptions {
   /** Client id, named in 403 messages. */
   clientId?: string;
   timeoutMs?: number;
+  /**
+   * Send the token as `Authorization: DPoP` with a fresh proof signed by this key on every request
+   * (RFC 9449 §7.1); the token must be bound to it (TokenProviderOptions.dpop).
+   */
+  dpop?: DpopKey;
 }
 
 /** Parameters of a `WWW-Authenticate: Bearer k="v", ...` header (RFC 6750 section 3). */
@@ -60,10 +67,64 @@ function problemDetail(body: unknown): string | undefined {
   return printable(fields.length > 0 ? `${text} (${fields.join('; ')})` : text);
 }
 
-function failure(response: ApiResponse, options: RequestOptions, clientId: string | undefined): CliError {
+/** The challenge of `scheme` in a response, if any. */
+function challengeOf(response: ApiResponse, scheme: string): Challenge | undefined {
+  return parseChallenges(response.headers.get('www-authenticate')).find((c) => c.scheme === scheme);
+}
+
+/**
+ * A 401 that only a DPoP-bound token can pass: a DPoP challenge and no Bearer one (RFC 9449 §7.1;
+ * Gatehouse's `required` mode), answered to a Bearer request.
+ */
+function requiresDpop(response: ApiResponse): boolean {
+  return (
+    response.status === 401 &&
+    challengeOf(response, 'dpop') !== undefined &&
+    challengeOf(response, 'bearer') === undefined
+  );
+}
+
+/** The API asks for its nonce in the next proof (RFC 9449 §9). */
+function wantsNonce(response: ApiResponse): boolean {
+  return (
+    response.status === 401 &&
+    challengeOf(response, 'dpop')?.params.error === 'use_dpop_nonce' &&
+    response.headers.has('dpop-nonce')
+  );
+}
+
+function reasonOf(challenge: Challenge): string {
+  const { error, error_description: description } = challenge.params;
+  return error ? `${error}${description ? `: ${printable(description)}` : ''}` : '';
+}
+
+function failure(
+  response: ApiResponse,
+  options: RequestOptions,
+  clientId: string | undefined,
+  usedDpop: boolean,
+): CliError {
   const detail = problemDetail(response.body);
-  const challenge = bearerChallenge(response.headers.get('www-authenticate'));
+  // The challenge of the scheme this request used (RFC 9449 §7.1: DPoP's, when it sent a proof).
+  const challenge = usedDpop
+    ? (challengeOf(response, 'dpop')?.params ?? {})
+    : bearerChallenge(response.headers.get('www-authenticate'));
   const described = (fallback: string) => detail ?? fallback;
+  if (response.status === 401 && !usedDpop && requiresDpop(response)) {
+    const dpop = challengeOf(response, 'dpop');
+    const reason = (dpop && reasonOf(dpop)) || described('no token accepted but a DPoP-bound one');
+    return new CliError(
+      `the API requires DPoP-bound tokens (RFC 9449) and refused this Bearer token (${reason}); run with --dpop or set TODO_DPOP=1`,
+      EXIT.auth,
+    );
+  }
+  const dpopChallenge = usedDpop ? challengeOf(response, 'dpop') : undefined;
+  if (response.status === 401 && dpopChallenge && reasonOf(dpopChallenge)) {
+    return new CliError(
+      `the API refused this client's DPoP-bound token and proof, also with a fresh token (${reasonOf(dpopChallenge)}); check that the API trusts TODO_AUTHORITY's issuer and that TODO_API_URL is the URL the API knows itself by (the proof names it)`,
+      EXIT.auth,
+    );
+  }
   switch (response.status) {
     case 401: {
       const reason = challenge.error
@@ -125,8 +186,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   );
   const apiName = base.href.replace(/\/$/, '');
 
+  const { dpop } = options;
+  // The API's latest DPoP nonce (RFC 9449 §9), sent in every proof once it has given one.
+  let nonce: string | undefined;
+
   const attempt = async (method: string, url: URL, token: string, json: unknown): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (dpop) {
+      headers.authorization = `DPoP ${token}`;
+      headers.dpop = await dpop.proof(method, url, token, nonce);
+    } else {
+      headers.authorization = `Bearer ${token}`;
+    }
     if (json !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -153,19 +224,29 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         { cause: error },
       );
     }
+    if (dpop) nonce = response.headers.get('dpop-nonce') ?? nonce;
     return { status: response.status, headers: response.headers, body: await readBody(response) };
+  };
+
+  // With DPoP, a use_dpop_nonce answer is retried once with the nonce it carried (RFC 9449 §9).
+  const attemptWithNonce = async (method: string, url: URL, token: string, json: unknown) => {
+    const response = await attempt(method, url, token, json);
+    return dpop && wantsNonce(response) ? attempt(method, url, token, json) : response;
   };
 
   return {
     async send(method, path, requestOptions = {}) {
       const url = new URL(path.replace(/^\//, ''), base);
       if (url.origin !== base.origin) throw new Error(`refusing to send the token to ${url.origin}`);
-      let response = await attempt(method, url, await tokens.getToken(), requestOptions.json);
-      if (response.status === 401) {
+      let response = await attemptWithNonce(method, url, await tokens.getToken(), requestOptions.json);
+      // A fresh Bearer token cannot pass where only DPoP-bound ones do: no second token request.
+      if (response.status === 401 && !(!dpop && requiresDpop(response))) {
         tokens.invalidate();
-        response = await attempt(method, url, await tokens.getToken(), requestOptions.json);
+        response = await attemptWithNonce(method, url, await tokens.getToken(), requestOptions.json);
       }
-      if (response.status >= 400) throw failure(response, requestOptions, options.clientId);
+      if (response.status >= 400) {
+        throw failure(response, requestOptions, options.clientId, dpop !== undefined);
+      }
       return response;
     },
   };

@@ -24,6 +24,7 @@ options:
   --certificate FILE     its certificate (x5t#S256 header, Entra)    (TODO_CERTIFICATE)
   --api-url URL          the to-do API                               (TODO_API_URL)
   --scope SCOPE          scope to request                            (TODO_SCOPE)
+  --dpop                 DPoP-bound token (RFC 9449), a proof per call (TODO_DPOP=1)
   the client secret comes only from TODO_CLIENT_SECRET (environment or .env), never from a flag
 
 seed 003 aliases: --op getToDos | getToDo --id ID | postToDo --text T --owner OID | deleteToDo --id ID
@@ -60,6 +61,7 @@ const options = {
   certificate: { type: 'string' },
   'api-url': { type: 'string' },
   scope: { type: 'string' },
+  dpop: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -74,6 +76,7 @@ const GLOBAL: readonly OptionName[] = [
   'certificate',
   'api-url',
   'scope',
+  'dpop',
   'help',
   'op',
 ];
@@ -167,6 +170,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     certificate: values.certificate,
     apiUrl: values['api-url'],
     scope: values.scope,
+    dpop: values.dpop,
   };
   const json = values.json ?? false;
   if (values.help || positionals[0] === 'help') return { command: { name: 'help' }, json, flags };

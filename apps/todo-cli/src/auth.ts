@@ -5,6 +5,7 @@
  */
 import * as oidc from 'openid-client';
 import type { Config } from './config.ts';
+import type { DpopKey } from './dpop.ts';
 import { CliError, EXIT, networkFailure, printable } from './errors.ts';
 import { loadSigningKey } from './keys.ts';
 
@@ -113,8 +114,10 @@ export function explainAuthError(error: unknown, config: Config): CliError {
         { cause: error },
       );
     }
+    // oidc-provider words every invalid_grant alike, also "DPoP proof required" (RFC 9449 §5.2).
+    const hint = code === 'invalid_grant' && !config.dpop ? '; if this client must use DPoP, add --dpop' : '';
     return new CliError(
-      `the identity provider refused the token request (HTTP ${error.status} ${code}${description})`,
+      `the identity provider refused the token request (HTTP ${error.status} ${code}${description})${hint}`,
       EXIT.error,
       { cause: error },
     );
@@ -148,6 +151,11 @@ export function explainAuthError(error: unknown, config: Config): CliError {
 export interface TokenProviderOptions {
   /** Seconds since the epoch; tests move the clock. */
   now?: () => number;
+  /**
+   * Ask for a token bound to this key (RFC 9449 §5): each token request carries a proof signed
+   * with it, and a `use_dpop_nonce` answer is retried once with the server's nonce (§8).
+   */
+  dpop?: DpopKey;
 }
 
 export function createTokenProvider(config: Config, options: TokenProviderOptions = {}): TokenProvider {
@@ -163,10 +171,34 @@ export function createTokenProvider(config: Config, options: TokenProviderOption
       execute: config.authority.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
     });
 
+  const { dpop } = options;
+  // One handle per configuration: it remembers the nonces the token endpoint hands out.
+  let handle: { for: oidc.Configuration; DPoP: oidc.DPoPHandle } | undefined;
+  const dpopOptions = (configured: oidc.Configuration): oidc.DPoPOptions | undefined => {
+    if (!dpop) return undefined;
+    if (handle?.for !== configured) {
+      handle = { for: configured, DPoP: oidc.getDPoPHandle(configured, dpop.keyPair) };
+    }
+    return { DPoP: handle.DPoP };
+  };
+
   const request = async (): Promise<string> => {
     try {
       configuration ??= discover();
-      const response = await oidc.clientCredentialsGrant(await configuration, { scope: config.scope });
+      const configured = await configuration;
+      const response = await oidc.clientCredentialsGrant(
+        configured,
+        { scope: config.scope },
+        dpopOptions(configured),
+      );
+      // RFC 9449 §5: a server that ignores the proof answers token_type Bearer; a token sent
+      // with the DPoP scheme would then be refused, so say so here instead.
+      if (dpop && response.token_type.toLowerCase() !== 'dpop') {
+        throw new CliError(
+          `the identity provider at ${where(config)} ignored the DPoP proof and issued a ${printable(response.token_type)} token; it may not support DPoP (RFC 9449): run without --dpop and TODO_DPOP`,
+          EXIT.auth,
+        );
+      }
       const lifetime = response.expires_in;
       // Without expires_in, keep the token until the API refuses it (then the retry renews it).
       const margin = lifetime === undefined ? 0 : Math.min(EXPIRY_MARGIN_S, lifetime / 2);

@@ -15,6 +15,7 @@ import { rm } from './commands/rm.ts';
 import { show } from './commands/show.ts';
 import { token } from './commands/token.ts';
 import { readDotEnv, resolveConfig } from './config.ts';
+import { createDpopKey } from './dpop.ts';
 import { CliError, EXIT, type ExitCode, printable } from './errors.ts';
 
 async function execute(commandLine: CommandLine): Promise<void> {
@@ -25,11 +26,14 @@ async function execute(commandLine: CommandLine): Promise<void> {
   }
   const cwd = process.cwd();
   const config = resolveConfig({ flags: commandLine.flags, env: process.env, dotenv: readDotEnv(cwd), cwd });
-  const tokens = createTokenProvider(config);
+  // DPoP (RFC 9449): one key for this run, in memory only; the token is bound to it.
+  const dpop = config.dpop ? await createDpopKey() : undefined;
+  const tokens = createTokenProvider(config, { dpop });
   const ctx: CommandContext = {
-    api: createApiClient({ baseUrl: config.apiUrl, tokens, clientId: config.clientId }),
+    api: createApiClient({ baseUrl: config.apiUrl, tokens, clientId: config.clientId, dpop }),
     tokens,
     config,
+    dpop,
     json: commandLine.json,
     out: (text) => process.stdout.write(`${text}\n`),
   };

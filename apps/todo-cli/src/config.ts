@@ -27,6 +27,8 @@ export interface ConfigFlags {
   certificate?: string;
   apiUrl?: string;
   scope?: string;
+  /** `--dpop`: ask for a DPoP-bound token (RFC 9449) and prove possession on every API call. */
+  dpop?: boolean;
 }
 
 export type Credential =
@@ -40,6 +42,8 @@ export interface Config {
   credential: Credential;
   apiUrl: URL;
   scope: string;
+  /** `--dpop` or `TODO_DPOP=1`: DPoP-bound tokens (RFC 9449), a proof with every request. */
+  dpop: boolean;
   /** Where each setting came from (`--api-url`, `TODO_API_URL`, `TODO_API_URL in .env`, `default`). */
   sources: Readonly<Record<'authority' | 'clientId' | 'credential' | 'apiUrl' | 'scope', string>>;
 }
@@ -120,6 +124,14 @@ function nonEmpty(picked: Picked, what: string): string {
   return value;
 }
 
+/** An on/off setting: 1, true, yes, on, or 0, false, no, off. */
+function parseSwitch(picked: Picked): boolean {
+  const value = picked.value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw usageError(`${picked.source} must be 1 or 0 (got "${picked.value}")`);
+}
+
 export function resolveConfig(input: ConfigInput): Config {
   const pick = picker(input);
   const { flags } = input;
@@ -183,12 +195,16 @@ export function resolveConfig(input: ConfigInput): Config {
   const scope = scopePick.value.trim().replace(/\s+/g, ' ');
   if (scope === '') throw usageError(`${scopePick.source} must name at least one scope`);
 
+  const dpopPick = pick(flags.dpop ? '1' : undefined, '--dpop', 'TODO_DPOP');
+  const dpop = dpopPick ? parseSwitch(dpopPick) : false;
+
   return {
     authority,
     clientId,
     credential,
     apiUrl: parseUrl(apiPick, 'to-do API'),
     scope,
+    dpop,
     sources: {
       authority: authorityPick.source,
       clientId: clientIdPick?.source ?? 'default',

@@ -1,5 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { decodeJwt } from 'jose';
+import type { Adapter, AdapterPayload, KoaContextWithOIDC, Middleware } from 'oidc-provider';
 import { DevIdpError } from './errors.ts';
 import { ensureDir, readJsonFile, writeSecretFile } from './files.ts';
 
@@ -121,22 +124,55 @@ class ModelStore implements Adapter {
   }
 }
 
+/** The request whose adapter calls are being made (set by `requestScope`). */
+const currentRequest = new AsyncLocalStorage<KoaContextWithOIDC>();
+
 /**
- * Entra accepts a client assertion again until it expires, and MSAL Node reuses the assertion it
- * signs with a certificate for up to 10 minutes; oidc-provider keeps a record of each one
- * (`ReplayDetection`) to refuse a second use, which would fail every MSAL token request after the
- * first. So no record is kept. Client assertions are all this IdP checks for replay: were DPoP
- * enabled, its proofs would need their own store here.
+ * oidc-provider middleware: makes the request visible to the replay records below, which must
+ * tell its client assertion from its DPoP proof. Install it on every provider using this store.
  */
-const noReplayRecords: Adapter = {
-  upsert: async () => {},
-  find: async () => undefined,
-  findByUserCode: async () => undefined,
-  findByUid: async () => undefined,
-  consume: async () => {},
-  destroy: async () => {},
-  revokeByGrantId: async () => {},
-};
+export const requestScope: Middleware = (ctx, next) => currentRequest.run(ctx, next);
+
+/**
+ * The `ReplayDetection` record id oidc-provider (9.x) gives the current request's client
+ * assertion: base64url(SHA-256(iss || jti)), the same derivation it uses for every record, so
+ * nothing in the record itself says which kind it is. Read from the assertion unverified, which is
+ * safe: oidc-provider asks for the record only after verifying the assertion's signature.
+ */
+function clientAssertionRecordId(): string | undefined {
+  const assertion = currentRequest.getStore()?.oidc?.params?.client_assertion;
+  if (typeof assertion !== 'string') return undefined;
+  try {
+    const { iss, jti } = decodeJwt(assertion);
+    if (typeof iss !== 'string' || typeof jti !== 'string') return undefined;
+    return createHash('sha256').update(`${iss}${jti}`).digest('base64url');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Replay records (oidc-provider's `ReplayDetection` model), kept for everything but client
+ * assertions. Entra accepts a client assertion again until it expires, and MSAL Node reuses the
+ * one it signs with a certificate for up to 10 minutes; a record of it would fail every MSAL token
+ * request after the first. DPoP proofs are different: RFC 9449 §11.1 has the server refuse a proof
+ * whose `jti` it has seen, so theirs are recorded. Should oidc-provider derive the ids another
+ * way, assertions simply get records too (MSAL reuse then fails its test): never the reverse.
+ */
+function replayRecords(onError: (error: unknown) => void): Adapter {
+  const records = new ModelStore(undefined, onError);
+  return {
+    upsert: async (id, payload, expiresIn) => {
+      if (id !== clientAssertionRecordId()) await records.upsert(id, payload, expiresIn);
+    },
+    find: async (id) => (id === clientAssertionRecordId() ? undefined : records.find(id)),
+    findByUserCode: async () => undefined,
+    findByUid: async () => undefined,
+    consume: (id) => records.consume(id),
+    destroy: (id) => records.destroy(id),
+    revokeByGrantId: async () => {},
+  };
+}
 
 export interface FileStore {
   /** oidc-provider's `adapter` option. */
@@ -157,6 +193,7 @@ export async function openFileStore(
   const dir = join(dataDir, 'store');
   await ensureDir(dir);
   const stores = new Map<string, ModelStore>();
+  const replay = replayRecords(onError);
   for (const name of PERSISTED) {
     const path = join(dir, `${prefix}${name}.json`);
     const store = new ModelStore(path, onError);
@@ -165,7 +202,7 @@ export async function openFileStore(
   }
   return {
     adapterFor(name) {
-      if (name === 'ReplayDetection') return noReplayRecords;
+      if (name === 'ReplayDetection') return replay;
       let store = stores.get(name);
       if (!store) {
         store = new ModelStore(undefined, onError);

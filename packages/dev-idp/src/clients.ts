@@ -17,6 +17,8 @@ export const DEV_CLIENT_IDS = {
   webAppCert: 'todo-webapp-cert',
   docs: 'todo-docs',
   cli: 'todo-cli',
+  /** A daemon that must prove possession of a key (DPoP, RFC 9449 §5.2): no proof, no token. */
+  daemonDpop: 'todo-daemon-dpop',
   /** A daemon whose access tokens are opaque: the API validates them by introspection (RFC 7662). */
   daemonOpaque: 'todo-daemon-opaque',
   /** The to-do API calling the introspection endpoint (RFC 7662 §2.1), with a client secret. */
@@ -42,6 +44,9 @@ export const DEV_DAEMON_SECRET = 'dev-daemon-secret';
 
 /** Secret of `todo-daemon-readonly`; development only, like DEV_DAEMON_SECRET. */
 export const DEV_READONLY_SECRET = 'dev-readonly-secret';
+
+/** Secret of `todo-daemon-dpop`; development only, like DEV_DAEMON_SECRET. */
+export const DEV_DAEMON_DPOP_SECRET = 'dev-daemon-dpop-secret';
 
 /** Secret of `todo-daemon-opaque`; development only, like DEV_DAEMON_SECRET. */
 export const DEV_DAEMON_OPAQUE_SECRET = 'dev-daemon-opaque-secret';
@@ -75,6 +80,7 @@ const appProfiles: ReadonlyMap<string, DevAppProfile> = new Map([
   [DEV_CLIENT_IDS.daemonCert, { oid: 'a7f3e9b1-6c2d-4f5a-8e1b-2c3d4e5f6a7b', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonReadOnly, { oid: 'c2d8f4a6-9e1b-4c7d-a3f5-6b8e0d2c4a19', roles: [READ_ROLE] }],
   [DEV_CLIENT_IDS.daemonOpaque, { oid: 'f1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', roles: APP_ROLES }],
+  [DEV_CLIENT_IDS.daemonDpop, { oid: 'b6e0d3a9-2f4c-4d1e-8a7b-5c9f1e3d7a20', roles: APP_ROLES }],
 ]);
 
 export function appProfile(clientId: string): DevAppProfile | undefined {
@@ -142,6 +148,17 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
+    },
+    {
+      client_id: DEV_CLIENT_IDS.daemonDpop,
+      client_name: 'To-do daemon (DPoP-bound access tokens required)',
+      client_secret: DEV_DAEMON_DPOP_SECRET,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      // RFC 9449 §5.2: a token request without a DPoP proof is refused.
+      dpop_bound_access_tokens: true,
     },
     {
       // A resource server, not an app: it only calls the introspection endpoint. HTTP Basic is the

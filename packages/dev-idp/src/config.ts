@@ -175,6 +175,11 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
           return { ...rest, accessTokenFormat: 'opaque' };
         },
       },
+      // DPoP (RFC 9449 §5): a token request with a proof gets an access token bound to the proof's
+      // key (`cnf.jkt`, §6.1) and `token_type: DPoP`. On by default in oidc-provider 9; made
+      // explicit here because adapter.ts must keep replay records for its proofs (§11.1). Clients
+      // with `dpop_bound_access_tokens` (§5.2) must send a proof; the others may.
+      dPoP: { enabled: true, allowReplay: false },
       // RFC 7662: only the resource servers' introspection clients may ask about a token.
       introspection: {
         enabled: true,

@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
-import { type FileStore, openFileStore } from './adapter.ts';
+import { type FileStore, openFileStore, requestScope } from './adapter.ts';
 import { buildClients } from './clients.ts';
 import { buildConfiguration } from './config.ts';
 import { ensureDir } from './files.ts';
@@ -122,6 +122,8 @@ function createProvider(
       cookieSuffix: isOriginal(profile, authority) ? '' : `.${own}`,
     }),
   );
+  // First, so that the replay records see every request (adapter.ts).
+  provider.use(requestScope);
   provider.use(prefixedTokenResponse(authority));
   for (const middleware of authority.middleware ?? []) provider.use(middleware);
   provider.on('server_error', (_ctx, error) => options.logger.error(`dev-idp: ${errorMessage(error)}`));

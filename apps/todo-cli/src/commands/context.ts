@@ -1,12 +1,15 @@
 import type { ApiClient } from '../api.ts';
 import type { TokenProvider } from '../auth.ts';
 import type { Config } from '../config.ts';
+import type { DpopKey } from '../dpop.ts';
 
 /** What every command gets: the API, the token source, the settings, and where output goes. */
 export interface CommandContext {
   api: ApiClient;
   tokens: TokenProvider;
   config: Config;
+  /** `--dpop`: this run's DPoP key, which the token is bound to. */
+  dpop?: DpopKey | undefined;
   /** `--json`: machine-readable output instead of tables and sentences. */
   json: boolean;
   out(text: string): void;

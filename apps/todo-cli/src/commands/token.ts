@@ -21,6 +21,18 @@ function expiry(claims: Record<string, unknown>): string {
   return `, expires ${new Date(claims.exp * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z (in ${minutes} min)`;
 }
 
+/** Whether the token is sender-constrained: DPoP's `cnf.jkt` (RFC 9449 §6.1), or a Bearer token. */
+export function binding(claims: Record<string, unknown>, ctx: Pick<CommandContext, 'dpop'>): string {
+  const cnf = claims.cnf;
+  const jkt =
+    typeof cnf === 'object' && cnf !== null && 'jkt' in cnf && typeof cnf.jkt === 'string'
+      ? cnf.jkt
+      : undefined;
+  if (jkt === undefined) return 'Bound to: nothing (a Bearer token: whoever holds it can use it)';
+  const ours = ctx.dpop?.thumbprint === jkt ? ", this run's key" : '';
+  return `Bound to: DPoP key cnf.jkt ${printable(jkt)}${ours} (RFC 9449; sent with a proof of that key)`;
+}
+
 /** Shows what the daemon's token says (claims), so permissions can be checked without leaking it. */
 export async function token(ctx: CommandContext, args: { raw: boolean }): Promise<void> {
   const accessToken = await ctx.tokens.getToken();
@@ -43,6 +55,7 @@ export async function token(ctx: CommandContext, args: { raw: boolean }): Promis
   }
   ctx.out(
     `Access token of ${printable(ctx.config.clientId)} for ${printable(ctx.config.scope)}${expiry(claims)}\n` +
+      `${binding(claims, ctx)}\n` +
       `Claims (decoded here, not verified; the API verifies them):\n${body}`,
   );
 }

@@ -109,6 +109,8 @@ export interface SystemOptions {
   https?: boolean;
   /** The API trusts the dev IdP's Entra-layout issuer, `<origin>/<tenant id>/v2.0`, not the origin. */
   entraLayout?: boolean;
+  /** More environment for the API (e.g. `AUTH_DPOP`, `PUBLIC_URL`). */
+  apiEnv?: Record<string, string>;
 }
 
 /** Starts the dev IdP, then the API trusting it, and waits until the API is ready. */
@@ -141,6 +143,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       RATE_LIMIT: 'off',
       // Node reads this once at start-up: the API must be started with it to trust the IdP.
       NODE_EXTRA_CA_CERTS: caFile,
+      ...options.apiEnv,
     });
     const apiUrl = `http://127.0.0.1:${port}`;
     const started = api;

@@ -60,6 +60,8 @@ const translate: TranslateParams = (params) => {
 
 const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
   const { iss, iat, exp, jti } = jwt.payload;
+  // A DPoP-bound token keeps its binding (RFC 9449 §6.1), whatever else the shape replaces.
+  const bound = jwt.payload.cnf === undefined ? {} : { cnf: jwt.payload.cnf };
   const clientId = tokenClientId(token);
   const requested = apiScopes(token, API.scopes);
   jwt.header = { typ: 'JWT' };
@@ -78,6 +80,7 @@ const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
       azp: clientId,
       permissions: scope,
       jti,
+      ...bound,
     };
     return;
   }
@@ -98,6 +101,7 @@ const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
     azp: clientId,
     permissions: [...permissions],
     jti,
+    ...bound,
   };
 };
 

@@ -33,6 +33,8 @@ const TENANT_SEGMENT = `/${DEV_B2C.tenantName}.onmicrosoft.com`;
 function shapeFor(policy: string): ShapeAccessToken {
   return (_ctx, token, jwt) => {
     const { iss, iat, exp, jti } = jwt.payload;
+    // A DPoP-bound token keeps its binding (RFC 9449 §6.1), whatever else the shape replaces.
+    const bound = jwt.payload.cnf === undefined ? {} : { cnf: jwt.payload.cnf };
     const clientId = tokenClientId(token);
     if (!token.accountId) throw new Error('dev-idp: B2C user flows issue user tokens only');
     const user = tokenUser(token.accountId);
@@ -54,6 +56,7 @@ function shapeFor(policy: string): ShapeAccessToken {
       ver: '1.0',
       iat,
       jti,
+      ...bound,
     };
   };
 }

@@ -68,6 +68,8 @@ function serviceAccountId(clientId: string): string {
 
 const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
   const { iss, iat, exp, jti } = jwt.payload;
+  // A DPoP-bound token keeps its binding (RFC 9449 §6.1), whatever else the shape replaces.
+  const bound = jwt.payload.cnf === undefined ? {} : { cnf: jwt.payload.cnf };
   const clientId = tokenClientId(token);
   jwt.header = { typ: 'JWT' };
   if (!token.accountId) {
@@ -90,6 +92,7 @@ const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
       preferred_username: `service-account-${clientId}`,
       clientAddress: ctx.req.socket.remoteAddress ?? 'unknown',
       client_id: clientId,
+      ...bound,
     };
     return;
   }
@@ -116,6 +119,7 @@ const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
     given_name: givenName,
     family_name: family.join(' '),
     email: user.email,
+    ...bound,
   };
 };
 

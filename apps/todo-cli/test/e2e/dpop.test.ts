@@ -1,0 +1,209 @@
+/**
+ * DPoP (RFC 9449) end to end: the CLI gets a DPoP-bound token from the real dev IdP and calls the
+ * real API with AUTH_DPOP=required. The CLI reaches the API through a small forwarding proxy that
+ * keeps a copy of the last request's Authorization and DPoP headers, so that the test can replay
+ * them; the API knows itself by the proxy's URL (PUBLIC_URL), the `htu` the CLI's proofs name.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  DATA_FILES,
+  DEV_CLIENT_IDS,
+  DEV_DAEMON_DPOP_SECRET,
+  DEV_READONLY_SECRET,
+  DEV_TENANT_ID,
+} from 'gatehouse-dev-idp';
+import { ALICE, freePort, runCli, type System, startSystem } from '../helpers/system.ts';
+
+const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+
+interface Captured {
+  method: string;
+  path: string;
+  authorization: string;
+  dpop: string;
+}
+
+let system: System;
+let proxy: Server;
+let proxyUrl: string;
+let last: Captured | undefined;
+let env: Record<string, string>;
+
+/** Forwards every request to the API as it came, and keeps its credentials for the test. */
+function forwardTo(apiUrl: string): Server {
+  return createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const name of ['authorization', 'dpop', 'content-type', 'accept']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    last = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      authorization: headers.authorization ?? '',
+      dpop: headers.dpop ?? '',
+    };
+    const answer = await fetch(`${apiUrl}${req.url ?? '/'}`, {
+      method: req.method,
+      headers,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+    const out: Record<string, string> = {};
+    for (const name of ['content-type', 'www-authenticate', 'location', 'link', 'dpop-nonce']) {
+      const value = answer.headers.get(name);
+      if (value !== null) out[name] = value;
+    }
+    res.writeHead(answer.status, out).end(Buffer.from(await answer.arrayBuffer()));
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  proxyUrl = `http://127.0.0.1:${port}`;
+  system = await startSystem({ apiEnv: { AUTH_DPOP: 'required', PUBLIC_URL: proxyUrl } });
+  proxy = forwardTo(system.apiUrl);
+  await new Promise<void>((done) => proxy.listen(port, '127.0.0.1', done));
+  env = { ...system.env, TODO_API_URL: proxyUrl };
+});
+after(async () => {
+  await new Promise<void>((done) => (proxy ? proxy.close(() => done()) : done()));
+  await system?.stop();
+});
+
+async function ok(args: string[], environment: Record<string, string> = env): Promise<string> {
+  const result = await runCli(args, environment);
+  assert.equal(result.code, 0, `todo ${args.join(' ')}: ${result.stderr}`);
+  assert.equal(result.stderr, '');
+  return result.stdout;
+}
+
+describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required', () => {
+  test('todo --dpop add and list work; TODO_DPOP=1 does the same', async () => {
+    const added = JSON.parse(
+      await ok(['add', 'Renew the certificate (DPoP)', '--owner', ALICE, '--json', '--dpop']),
+    ) as { id: string; owner: string };
+    assert.equal(added.owner, ALICE);
+    assert.match(last?.authorization ?? '', /^DPoP eyJ/);
+    assert.match(last?.dpop ?? '', JWT);
+    const listed = JSON.parse(await ok(['list', '--json'], { ...env, TODO_DPOP: '1' })) as { id: string }[];
+    assert.ok(listed.some((item) => item.id === added.id));
+  });
+
+  test('todo token --dpop shows the binding (cnf.jkt), never the token', async () => {
+    const human = await ok(['token', '--dpop']);
+    assert.match(human, /\nBound to: DPoP key cnf\.jkt [\w-]{43}, this run's key /);
+    assert.doesNotMatch(human, JWT);
+    const claims = JSON.parse(await ok(['token', '--json', '--dpop'])) as { cnf?: { jkt?: unknown } };
+    assert.match(String(claims.cnf?.jkt), /^[\w-]{43}$/);
+    // Without --dpop the token is a Bearer token, and says so.
+    assert.match(await ok(['token']), /\nBound to: nothing \(a Bearer token/);
+  });
+
+  test('the token the CLI used is refused as Bearer, and its proof is refused when replayed', async () => {
+    await ok(['list', '--dpop']);
+    const captured = last;
+    assert.ok(captured);
+    assert.equal(captured.method, 'GET');
+    const token = captured.authorization.replace(/^DPoP /, '');
+    assert.match(token, JWT);
+
+    const asBearer = await fetch(`${system.apiUrl}${captured.path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(asBearer.status, 401);
+    assert.match(asBearer.headers.get('www-authenticate') ?? '', /^DPoP .*error="invalid_token"/);
+
+    const replayed = await fetch(`${system.apiUrl}${captured.path}`, {
+      headers: { authorization: captured.authorization, dpop: captured.dpop },
+    });
+    assert.equal(replayed.status, 401);
+    assert.match(replayed.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);
+    assert.equal(((await replayed.json()) as { code?: string }).code, 'ERR_DPOP_PROOF_REPLAY');
+  });
+
+  test('without --dpop the API answers 401 with a DPoP challenge, and the CLI says to use --dpop', async () => {
+    const anonymous = await fetch(`${system.apiUrl}/api/todos`);
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^DPoP realm="[^"]*", algs="/);
+
+    const result = await runCli(['list'], env);
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.match(
+      result.stderr,
+      /^todo: the API requires DPoP-bound tokens \(RFC 9449\) and refused this Bearer token \(invalid_token: .*\); run with --dpop or set TODO_DPOP=1\n$/,
+    );
+    assert.doesNotMatch(result.stderr, JWT);
+  });
+
+  test('a DPoP-bound token without the write permission: 403 insufficient_scope, said as for Bearer', async () => {
+    const readOnly = {
+      ...env,
+      TODO_CLIENT_ID: DEV_CLIENT_IDS.daemonReadOnly,
+      TODO_CLIENT_SECRET: DEV_READONLY_SECRET,
+    };
+    await ok(['list', '--dpop'], readOnly);
+    const result = await runCli(['add', 'Not allowed', '--owner', ALICE, '--dpop'], readOnly);
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(
+      result.stderr,
+      /^todo: forbidden \(insufficient_scope\): client todo-daemon-readonly lacks the permission to do this; it needs .*ToDoList\.ReadWrite\.All/,
+    );
+  });
+
+  test('todo-daemon-dpop, which the dev IdP gives tokens only with a proof, works with --dpop', async () => {
+    const dpopClient = {
+      ...env,
+      TODO_CLIENT_ID: DEV_CLIENT_IDS.daemonDpop,
+      TODO_CLIENT_SECRET: DEV_DAEMON_DPOP_SECRET,
+    };
+    const claims = JSON.parse(await ok(['token', '--json', '--dpop'], dpopClient)) as {
+      azp?: string;
+      cnf?: { jkt?: string };
+    };
+    assert.equal(claims.azp, DEV_CLIENT_IDS.daemonDpop);
+    assert.match(String(claims.cnf?.jkt), /^[\w-]{43}$/);
+    const refused = await runCli(['token', '--json'], dpopClient);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /identity provider refused the token request \(HTTP 400 invalid_grant.*\); if this client must use DPoP, add --dpop\n$/,
+    );
+  });
+});
+
+describe('todo --dpop against the https dev IdP in Entra layout and an API with DPoP allowed', () => {
+  let https: System;
+  before(async () => {
+    https = await startSystem({ https: true, entraLayout: true });
+  });
+  after(() => https?.stop());
+
+  test('client secret and private_key_jwt both get DPoP-bound tokens and call the API', async () => {
+    const base = {
+      ...https.env,
+      TODO_AUTHORITY: `${https.issuer}/${DEV_TENANT_ID}/v2.0`,
+      NODE_EXTRA_CA_CERTS: https.caFile ?? '',
+    };
+    const withKey = {
+      ...base,
+      TODO_CLIENT_ID: DEV_CLIENT_IDS.daemonCert,
+      TODO_CLIENT_SECRET: '',
+      TODO_PRIVATE_KEY: join(https.idpDataDir, DATA_FILES.daemonCertKey),
+    };
+    for (const environment of [base, withKey]) {
+      const claims = JSON.parse(await ok(['token', '--json', '--dpop'], environment)) as {
+        iss?: string;
+        cnf?: { jkt?: string };
+      };
+      assert.equal(claims.iss, base.TODO_AUTHORITY);
+      assert.match(String(claims.cnf?.jkt), /^[\w-]{43}$/);
+      assert.ok(Array.isArray(JSON.parse(await ok(['list', '--json', '--dpop'], environment))));
+    }
+  });
+});
