@@ -1,0 +1,109 @@
+/**
+ * Entra client capabilities (`xms_cc`) and authentication context (`acrs`) through the OpenID
+ * Connect `claims` parameter, over HTTP against the real dev IdP (Microsoft's "Claims challenges,
+ * claims requests and client capabilities").
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  acceptAccessTokenClaims,
+  requestedAuthContexts,
+  requestedCapabilities,
+} from '../src/client-capabilities.ts';
+import { DEV_CLIENT_IDS, DevIdpError, getUserToken, refreshUserToken } from '../src/index.ts';
+import { startTestIdp, verifyAccessToken } from './helpers.ts';
+
+const C1 = { access_token: { acrs: { essential: true, value: 'c1' } } };
+
+test('client capabilities: cp1 puts xms_cc in the access token, no claims request leaves it out', async (t) => {
+  const idp = await startTestIdp(t);
+  const plain = await getUserToken({ issuer: idp.issuer, user: 'alice' });
+  const plainClaims = (await verifyAccessToken(plain.accessToken, idp.issuer)).payload;
+  assert.equal(plainClaims.xms_cc, undefined);
+  assert.equal(plainClaims.acrs, undefined);
+
+  const capable = await getUserToken({ issuer: idp.issuer, user: 'alice', clientCapabilities: ['cp1'] });
+  const claims = (await verifyAccessToken(capable.accessToken, idp.issuer)).payload;
+  assert.deepEqual(claims.xms_cc, ['cp1']);
+  assert.equal(claims.acrs, undefined);
+  assert.equal(claims.acr, 'pwd');
+
+  // The same request as MSAL sends it, written out by hand.
+  const raw = await getUserToken({
+    issuer: idp.issuer,
+    user: 'bob',
+    claims: '{"access_token":{"xms_cc":{"values":["cp1"]}}}',
+  });
+  assert.deepEqual((await verifyAccessToken(raw.accessToken, idp.issuer)).payload.xms_cc, ['cp1']);
+});
+
+test('authentication context: claims asking for acrs c1 get the stronger sign-in and acrs, kept on refresh', async (t) => {
+  const idp = await startTestIdp(t);
+  const token = await getUserToken({
+    issuer: idp.issuer,
+    user: 'alice',
+    claims: C1,
+    clientCapabilities: ['cp1'],
+  });
+  const claims = (await verifyAccessToken(token.accessToken, idp.issuer)).payload;
+  assert.deepEqual(claims.acrs, ['c1']);
+  assert.deepEqual(claims.xms_cc, ['cp1']);
+  assert.equal(claims.acr, 'mfa');
+  assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+
+  assert.ok(token.refreshToken, 'the CLI client gets a refresh token');
+  const refreshed = await refreshUserToken({
+    issuer: idp.issuer,
+    clientId: DEV_CLIENT_IDS.cli,
+    refreshToken: token.refreshToken,
+  });
+  const again = (await verifyAccessToken(refreshed.accessToken, idp.issuer)).payload;
+  assert.deepEqual(again.acrs, ['c1']);
+  assert.deepEqual(again.xms_cc, ['cp1']);
+});
+
+test('claims requests: unknown values are ignored, text that is not JSON is refused', async (t) => {
+  const idp = await startTestIdp(t);
+  const odd = await getUserToken({
+    issuer: idp.issuer,
+    user: 'alice',
+    claims: {
+      access_token: { acrs: { values: ['c100', 'mfa', 'c0', 7] }, xms_cc: { values: 'cp1' } },
+    },
+  });
+  const claims = (await verifyAccessToken(odd.accessToken, idp.issuer)).payload;
+  assert.equal(claims.acrs, undefined);
+  assert.equal(claims.xms_cc, undefined);
+  assert.equal(claims.acr, 'pwd');
+
+  const refused = await getUserToken({ issuer: idp.issuer, user: 'alice', claims: '{"access_token":' }).then(
+    () => assert.fail('a malformed claims parameter was accepted'),
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof DevIdpError);
+  assert.equal(refused.error, 'invalid_request');
+});
+
+test('claims request parsing keeps to c1..c99 and cp1, and adds an empty id_token only when needed', () => {
+  assert.deepEqual(requestedAuthContexts('{"access_token":{"acrs":{"value":"c99","values":["c1","c99"]}}}'), [
+    'c99',
+    'c1',
+  ]);
+  assert.deepEqual(requestedAuthContexts('{"access_token":{"acrs":{"value":"c01"}}}'), []);
+  assert.deepEqual(requestedAuthContexts('not json'), []);
+  assert.deepEqual(requestedAuthContexts('{"access_token":[1]}'), []);
+  assert.deepEqual(requestedCapabilities({ access_token: { xms_cc: { values: ['cp2', 'cp1'] } } }), ['cp1']);
+  assert.deepEqual(requestedCapabilities({ access_token: { xms_cc: { values: ['cp2'] } } }), []);
+
+  const bare = new URLSearchParams({ claims: '{"access_token":{"xms_cc":{"values":["cp1"]}}}' });
+  assert.equal(acceptAccessTokenClaims(bare), true);
+  assert.deepEqual(JSON.parse(bare.get('claims') ?? ''), {
+    access_token: { xms_cc: { values: ['cp1'] } },
+    id_token: {},
+  });
+  const withIdToken = new URLSearchParams({ claims: '{"id_token":{"acr":null}}' });
+  assert.equal(acceptAccessTokenClaims(withIdToken), false);
+  assert.equal(withIdToken.get('claims'), '{"id_token":{"acr":null}}');
+  assert.equal(acceptAccessTokenClaims(new URLSearchParams({ claims: '[' })), false);
+  assert.equal(acceptAccessTokenClaims(new URLSearchParams()), false);
+});
