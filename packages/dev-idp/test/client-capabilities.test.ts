@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { decodeJwt } from 'jose';
 import {
   acceptAccessTokenClaims,
   requestedAuthContexts,
@@ -106,4 +107,18 @@ test('claims request parsing keeps to c1..c99 and cp1, and adds an empty id_toke
   assert.equal(withIdToken.get('claims'), '{"id_token":{"acr":null}}');
   assert.equal(acceptAccessTokenClaims(new URLSearchParams({ claims: '[' })), false);
   assert.equal(acceptAccessTokenClaims(new URLSearchParams()), false);
+});
+
+test('other profiles accept MSAL’s capabilities request and leave the Entra claims out', async (t) => {
+  const idp = await startTestIdp(t, { profile: 'b2c' });
+  const token = await getUserToken({
+    metadataUrl: idp.metadataUrl,
+    user: 'alice',
+    clientCapabilities: ['cp1'],
+  });
+  // Read, not verified: profile-b2c.test.ts verifies these tokens; here only their claims matter.
+  const claims = decodeJwt(token.accessToken);
+  assert.equal(claims.iss, idp.issuer);
+  assert.equal(claims.xms_cc, undefined);
+  assert.equal(claims.acrs, undefined);
 });

@@ -1,6 +1,5 @@
 import { DEV_TENANT_ID } from '../accounts.ts';
 import { shapeAccessToken } from '../claims.ts';
-import { acceptAccessTokenClaims } from '../client-capabilities.ts';
 import { DEV_CLIENT_IDS } from '../clients.ts';
 import { ENTRA_API, translateEntraScopes } from '../entra-scopes.ts';
 import { microsoftRoutes, routes } from '../routes.ts';
@@ -8,10 +7,8 @@ import { below, routeTo } from './mount.ts';
 import type { Authority, Profile } from './types.ts';
 
 const translate: Authority['translate'] = (params, endpoint) => {
-  const claims = endpoint === 'authorization' && acceptAccessTokenClaims(params);
   const translation = translateEntraScopes(params, endpoint);
-  if (translation === 'entra') return 'prefixed';
-  return translation === 'pinned' || claims ? 'changed' : 'unchanged';
+  return translation === 'entra' ? 'prefixed' : translation === 'pinned' ? 'changed' : 'unchanged';
 };
 
 /**
