@@ -58,18 +58,29 @@ export function requestedAuthContexts(claims: unknown): string[] {
 }
 
 /**
- * Before oidc-provider parses an authorization request: it insists that a `claims` object has an
- * `id_token` or `userinfo` member, but OpenID Connect Core 5.5 lets other members stand alone, and
- * MSAL sends just `access_token`. An empty `id_token` request asks for nothing more. Text that is
- * not a JSON object is left for oidc-provider to refuse (invalid_request). Returns whether
- * `params` changed.
+ * Before oidc-provider parses an authorization request's `claims`:
+ * - it insists on an `id_token` or `userinfo` member, but OpenID Connect Core 5.5 lets other members
+ *   stand alone, and MSAL sends just `access_token`; an empty `id_token` request asks for nothing;
+ * - an authentication context (`acrs`) is met with the stronger sign-in, so the request also asks,
+ *   as essential, for `acr` `mfa` in the ID token: oidc-provider then signs in again a session that
+ *   only had a password instead of reusing it (the token would lack `acrs`, and the client would
+ *   be challenged again and again).
+ * Text that is not a JSON object is left for oidc-provider to refuse (invalid_request). Returns
+ * whether `params` changed.
  */
 export function acceptAccessTokenClaims(params: URLSearchParams): boolean {
   const text = params.get('claims');
   if (text === null) return false;
   const claims = parse(text);
-  if (!claims || claims.id_token !== undefined || claims.userinfo !== undefined) return false;
-  params.set('claims', JSON.stringify({ ...claims, id_token: {} }));
+  if (!claims) return false;
+  const idToken =
+    claims.id_token === undefined ? undefined : isObject(claims.id_token) ? claims.id_token : null;
+  if (idToken === null) return false;
+  const needsMember = idToken === undefined && claims.userinfo === undefined;
+  const needsAcr = requestedAuthContexts(claims).length > 0 && idToken?.acr === undefined;
+  if (!needsMember && !needsAcr) return false;
+  const acr = needsAcr ? { acr: { essential: true, value: 'mfa' } } : {};
+  params.set('claims', JSON.stringify({ ...claims, id_token: { ...idToken, ...acr } }));
   return true;
 }
 

@@ -68,9 +68,17 @@ function sameEndpoint(a: URL, b: URL): boolean {
   return a.origin === b.origin && a.pathname === b.pathname;
 }
 
-/** Drives the browser's part: follows redirects and submits forms until the IdP redirects back. */
-async function authorize(start: URL, redirectUri: URL, user: string, password: string): Promise<URL> {
-  const jar = new CookieJar();
+/**
+ * Drives the browser's part: follows redirects and submits forms until the IdP redirects back.
+ * `jar` is the browser's cookies (a new, empty one unless a test keeps its session).
+ */
+export async function authorize(
+  start: URL,
+  redirectUri: URL,
+  user: string,
+  password: string,
+  jar: CookieJar = new CookieJar(),
+): Promise<URL> {
   let url = start;
   let init: RequestInit = { method: 'GET' };
   for (let step = 0; step < MAX_STEPS; step += 1) {

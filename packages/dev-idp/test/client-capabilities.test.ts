@@ -11,7 +11,16 @@ import {
   requestedAuthContexts,
   requestedCapabilities,
 } from '../src/client-capabilities.ts';
-import { DEV_CLIENT_IDS, DevIdpError, getUserToken, refreshUserToken } from '../src/index.ts';
+import { CookieJar } from '../src/cookie-jar.ts';
+import {
+  CLI_REDIRECT_URI,
+  DEV_CLIENT_IDS,
+  DevIdpError,
+  getUserToken,
+  refreshUserToken,
+} from '../src/index.ts';
+import { discover } from '../src/token-client.ts';
+import { authorize } from '../src/user-token.ts';
 import { startTestIdp, verifyAccessToken } from './helpers.ts';
 
 const C1 = { access_token: { acrs: { essential: true, value: 'c1' } } };
@@ -102,6 +111,12 @@ test('claims request parsing keeps to c1..c99 and cp1, and adds an empty id_toke
     access_token: { xms_cc: { values: ['cp1'] } },
     id_token: {},
   });
+  const context = new URLSearchParams({ claims: JSON.stringify(C1) });
+  assert.equal(acceptAccessTokenClaims(context), true);
+  assert.deepEqual(JSON.parse(context.get('claims') ?? ''), {
+    ...C1,
+    id_token: { acr: { essential: true, value: 'mfa' } },
+  });
   const withIdToken = new URLSearchParams({ claims: '{"id_token":{"acr":null}}' });
   assert.equal(acceptAccessTokenClaims(withIdToken), false);
   assert.equal(withIdToken.get('claims'), '{"id_token":{"acr":null}}');
@@ -121,4 +136,37 @@ test('other profiles accept MSAL’s capabilities request and leave the Entra cl
   assert.equal(claims.iss, idp.issuer);
   assert.equal(claims.xms_cc, undefined);
   assert.equal(claims.acrs, undefined);
+});
+
+test('authentication context: a password-only browser session is signed in again, not reused', async (t) => {
+  const idp = await startTestIdp(t);
+  const { authorization_endpoint } = await discover(idp.issuer);
+  const redirectUri = new URL(CLI_REDIRECT_URI);
+  const start = (claims?: unknown) => {
+    const url = new URL(authorization_endpoint);
+    const params = {
+      client_id: DEV_CLIENT_IDS.cli,
+      response_type: 'code',
+      redirect_uri: redirectUri.href,
+      scope: 'openid ToDoList.Read',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM',
+      code_challenge_method: 'S256',
+      ...(claims === undefined ? {} : { claims: JSON.stringify(claims) }),
+    };
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url;
+  };
+  const browser = new CookieJar();
+  const first = await authorize(start(), redirectUri, 'alice', '', browser);
+  assert.ok(first.searchParams.get('code'));
+  // The session is reused: no login form, so the unknown user name is never typed.
+  const reused = await authorize(start(), redirectUri, 'nobody', '', browser);
+  assert.ok(reused.searchParams.get('code'));
+  // Asking for c1 brings the login form back (and 'nobody' is refused there).
+  const again = await authorize(start(C1), redirectUri, 'nobody', '', browser).then(
+    () => assert.fail('the password-only session was reused for an authentication context'),
+    (error: unknown) => error,
+  );
+  assert.ok(again instanceof DevIdpError);
+  assert.equal(again.status, 401);
 });
