@@ -1,5 +1,6 @@
 import type { IssuedToken, KoaContextWithOIDC, StructuredJwt, UnknownObject } from 'oidc-provider';
 import { DEV_TENANT_ID, findUserBySub } from './accounts.ts';
+import { capabilityClaims } from './client-capabilities.ts';
 import { appProfile } from './clients.ts';
 import { DELEGATED_SCOPES } from './resource.ts';
 
@@ -50,6 +51,8 @@ function signIn(ctx: KoaContextWithOIDC): UnknownObject {
     ...(source.acr ? { acr: source.acr } : {}),
     ...(source.amr ? { amr: source.amr } : {}),
     ...(typeof source.authTime === 'number' ? { auth_time: source.authTime } : {}),
+    // Entra's xms_cc and acrs, from the `claims` request (see client-capabilities.ts).
+    ...capabilityClaims(source.claims, source.acr),
   };
 }
 

@@ -150,6 +150,9 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // OpenID Connect's `claims` parameter: how Entra clients declare capabilities (xms_cc) and
+      // answer claims challenges (acrs); see client-capabilities.ts.
+      claimsParameter: { enabled: true },
       // RFC 7009 §2.1: a client revokes only its own tokens (oidc-provider's default, made explicit
       // so it prints no notice); another client's request revokes nothing.
       revocation: {

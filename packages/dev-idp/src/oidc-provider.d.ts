@@ -95,6 +95,8 @@ declare module 'oidc-provider' {
     readonly acr?: string;
     readonly amr?: string[];
     readonly authTime?: number;
+    /** The OpenID Connect `claims` request of the authorization (parsed), with the claimsParameter feature. */
+    readonly claims?: UnknownObject;
   }
 
   export interface OIDCContext {

@@ -1,6 +1,7 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Middleware } from 'oidc-provider';
 import { isFormRequest, readBody } from './body.ts';
+import { acceptAccessTokenClaims } from './client-capabilities.ts';
 import { type Endpoint, toPrefixedScope } from './entra-scopes.ts';
 import type { Authority } from './profiles/types.ts';
 
@@ -56,8 +57,9 @@ export async function translateRequest(
   if (!endpoint) return req;
 
   if (req.method === 'GET' && endpoint === 'authorization') {
+    const claims = acceptAccessTokenClaims(url.searchParams);
     const translation = authority.translate(url.searchParams, endpoint);
-    if (translation !== 'unchanged') req.url = `${url.pathname}?${url.searchParams}`;
+    if (translation !== 'unchanged' || claims) req.url = `${url.pathname}?${url.searchParams}`;
     return req;
   }
 
@@ -65,8 +67,11 @@ export async function translateRequest(
   const body = await readBody(req, BODY_LIMIT);
   if (!body) return tooLarge(res);
   const params = new URLSearchParams(body.toString('utf8'));
+  // MSAL's `claims` (client capabilities) at any profile's authorization endpoint; see the function.
+  const claims = endpoint === 'authorization' && acceptAccessTokenClaims(params);
   const translation = authority.translate(params, endpoint);
-  const next = replay(req, translation === 'unchanged' ? body.toString('utf8') : params.toString());
+  const unchanged = translation === 'unchanged' && !claims;
+  const next = replay(req, unchanged ? body.toString('utf8') : params.toString());
   if (translation === 'prefixed') prefixedStyle.add(next);
   return next;
 }

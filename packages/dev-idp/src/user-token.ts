@@ -24,6 +24,16 @@ export interface UserTokenOptions extends IssuerLocation {
   acrValues?: string;
   /** OpenID Connect `max_age` in seconds, as an RFC 9470 challenge's `max_age` asks. */
   maxAge?: number;
+  /**
+   * OpenID Connect `claims` request (JSON text or an object), e.g. the decoded `claims` of an Entra
+   * claims challenge: `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`.
+   */
+  claims?: string | Record<string, unknown>;
+  /**
+   * Entra client capabilities, as MSAL's `clientCapabilities` sends them: `['cp1']` (the client
+   * handles claims challenges) is merged into `claims` as `access_token.xms_cc`.
+   */
+  clientCapabilities?: readonly string[];
 }
 
 // Authorize, login form, submit, resume, consent, resume, redirect: about seven; leave headroom.
@@ -35,13 +45,40 @@ function signInError(user: string, message: string, status?: number, error?: str
   return new DevIdpError('ERR_DEV_IDP_SIGN_IN', `sign-in as ${user} failed: ${message}`, { status, error });
 }
 
+/** The `claims` parameter to send: the request, with the capabilities merged in as MSAL does. */
+function claimsParam(options: UserTokenOptions): string | undefined {
+  const { claims, clientCapabilities: capabilities = [] } = options;
+  if (capabilities.length === 0)
+    return typeof claims === 'string' ? claims : claims && JSON.stringify(claims);
+  let request: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = typeof claims === 'string' ? JSON.parse(claims) : (claims ?? {});
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) request = { ...parsed };
+    else throw new TypeError('not an object');
+  } catch {
+    throw signInError(options.user, 'claims is not a JSON object, so capabilities cannot be merged into it');
+  }
+  const accessToken = request.access_token;
+  const merged = typeof accessToken === 'object' && accessToken !== null ? { ...accessToken } : {};
+  request.access_token = { ...merged, xms_cc: { values: [...capabilities] } };
+  return JSON.stringify(request);
+}
+
 function sameEndpoint(a: URL, b: URL): boolean {
   return a.origin === b.origin && a.pathname === b.pathname;
 }
 
-/** Drives the browser's part: follows redirects and submits forms until the IdP redirects back. */
-async function authorize(start: URL, redirectUri: URL, user: string, password: string): Promise<URL> {
-  const jar = new CookieJar();
+/**
+ * Drives the browser's part: follows redirects and submits forms until the IdP redirects back.
+ * `jar` is the browser's cookies (a new, empty one unless a test keeps its session).
+ */
+export async function authorize(
+  start: URL,
+  redirectUri: URL,
+  user: string,
+  password: string,
+  jar: CookieJar = new CookieJar(),
+): Promise<URL> {
   let url = start;
   let init: RequestInit = { method: 'GET' };
   for (let step = 0; step < MAX_STEPS; step += 1) {
@@ -126,6 +163,7 @@ export async function getUserToken(options: UserTokenOptions): Promise<TokenSet>
   const verifier = random();
   const state = random();
 
+  const claims = claimsParam(options);
   // Added to what the endpoint already carries (B2C's `?p=policy`).
   const start = new URL(metadata.authorization_endpoint);
   const params = {
@@ -139,6 +177,7 @@ export async function getUserToken(options: UserTokenOptions): Promise<TokenSet>
     code_challenge_method: 'S256',
     ...(options.acrValues ? { acr_values: options.acrValues } : {}),
     ...(options.maxAge !== undefined ? { max_age: String(options.maxAge) } : {}),
+    ...(claims !== undefined ? { claims } : {}),
   };
   for (const [name, value] of Object.entries(params)) start.searchParams.set(name, value);
 
