@@ -13,9 +13,10 @@ export {
   type VerifyEvent,
 } from './core/diagnostics.ts';
 export type { IssuerMetadata } from './core/discovery.ts';
-export { CertificateBindingError, type MtlsOptions } from './core/dpop/certificate.ts';
+export { CertificateBindingError, type MtlsOptions, type ResolvedMtls } from './core/dpop/certificate.ts';
 export {
   DpopNonceError,
+  type DpopProofCode,
   DpopProofError,
   DpopTokenError,
   ReplayStoreUnavailableError,
@@ -38,11 +39,13 @@ export {
   ForbiddenError,
   GatehouseError,
   type GatehouseErrorCode,
+  type GatehouseErrorInit,
   InsufficientClaimsError,
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   IntrospectionUnavailableError,
   InvalidRequestError,
+  type InvalidTokenCode,
   InvalidTokenError,
   isGatehouseError,
   KeysUnavailableError,
@@ -57,7 +60,7 @@ export {
   type GatehouseStatus,
 } from './core/gatehouse.ts';
 export type { RouteAuth } from './core/guard.ts';
-export type { IntrospectionOptions } from './core/introspection/options.ts';
+export type { IntrospectionOptions, ResolvedIntrospection } from './core/introspection/options.ts';
 export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
 export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
 export type { Logger } from './core/logger.ts';
@@ -72,6 +75,7 @@ export {
 } from './core/options.ts';
 export {
   authorize,
+  type ClaimValue,
   type Match,
   type Requirement,
   requireAppPermissions,

@@ -242,7 +242,7 @@ export interface DecodedToken {
   signature: string;
 }
 
-type TokenGetter = (req: Request) => string | undefined | null | Promise<string | undefined | null>;
+export type TokenGetter = (req: Request) => string | undefined | null | Promise<string | undefined | null>;
 
 interface CommonOptions {
   secret: JwksSecret;

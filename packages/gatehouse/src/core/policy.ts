@@ -116,7 +116,8 @@ export const requireSomeScopeOrAppPermission: Requirement = Object.freeze({
         }),
 });
 
-type ClaimValue = string | number | boolean;
+/** A value `requireClaim` compares a claim with (or finds in an array claim). */
+export type ClaimValue = string | number | boolean;
 
 /**
  * A claim equal to a value (or, for array claims, containing it), or passing a predicate.

@@ -68,6 +68,7 @@ export class ClientCredential {
 
 export interface ResolvedIntrospection {
   endpoint: string | undefined;
+  /** @internal The client's secret or key, kept out of JSON and inspection; not a public API. */
   credential: ClientCredential;
   /** Seconds. */
   cacheMaxAge: number;
