@@ -71,7 +71,7 @@ export function challengeFor(
   const { realm, resourceMetadata } = typeof context === 'string' ? { realm: context } : (context ?? {});
   const hints = error.challenge;
   // DPoP (RFC 9449 §7.1): errors of DPoP requests, or of a DPoP-aware gate, get DPoP challenges.
-  const dpop = dpopChallengeFor(error, realm);
+  const dpop = dpopChallengeFor(error, realm, resourceMetadata);
   if (dpop !== undefined) return dpop;
   return bearerChallenge({
     realm,

@@ -2,6 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint } from 'jose';
+import { challengeFor } from '../../src/core/challenge.ts';
+import { tagChallenge } from '../../src/core/dpop/challenge.ts';
+import { DpopProofError } from '../../src/core/dpop/errors.ts';
 import { NonceSource } from '../../src/core/dpop/nonce.ts';
 import { resolveDpop } from '../../src/core/dpop/options.ts';
 import { verifyProof } from '../../src/core/dpop/proof.ts';
@@ -185,5 +188,35 @@ describe('server nonces (RFC 9449 §9): stateless, shared through the secret', (
     assert.equal(source.accepts(`${slot}.${'A'.repeat(24)}`), false);
     for (const bad of [undefined, 42, '', 'x', `${slot}.`, 'zzzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAAAA'])
       assert.equal(source.accepts(bad), false);
+  });
+});
+
+describe('RFC 9728 resource_metadata in DPoP challenges', () => {
+  const metadata = 'https://api.example.com/.well-known/oauth-protected-resource';
+  const context = { mode: 'allowed' as const, algorithms: ['ES256'], usedDpop: true, advertise: false };
+
+  it('a refused DPoP request names the metadata in the DPoP challenge and in the Bearer one after it', () => {
+    const error = new DpopProofError('ERR_DPOP_PROOF_SIGNATURE', {
+      description: 'The DPoP proof is not signed',
+    });
+    tagChallenge(error, context);
+    assert.equal(
+      challengeFor(error, { realm: 'api', resourceMetadata: metadata }),
+      'DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is not signed", ' +
+        `algs="ES256", resource_metadata="${metadata}", Bearer realm="api", resource_metadata="${metadata}"`,
+    );
+  });
+
+  it('required mode names it too; without the option nothing changes', () => {
+    const error = new DpopProofError('ERR_DPOP_PROOF_SIGNATURE', {
+      description: 'The DPoP proof is not signed',
+    });
+    tagChallenge(error, { ...context, mode: 'required' });
+    assert.equal(
+      challengeFor(error, { realm: 'api', resourceMetadata: metadata }),
+      'DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is not signed", ' +
+        `algs="ES256", resource_metadata="${metadata}"`,
+    );
+    assert.doesNotMatch(challengeFor(error, 'api') ?? '', /resource_metadata/);
   });
 });

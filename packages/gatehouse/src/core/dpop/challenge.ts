@@ -47,6 +47,7 @@ function dpopChallenge(
   realm: string | undefined,
   error: GatehouseError | undefined,
   algs: readonly string[],
+  resourceMetadata: string | undefined,
 ): string {
   const parts: string[] = [];
   if (realm) parts.push(`realm=${quote(realm)}`);
@@ -59,29 +60,41 @@ function dpopChallenge(
       parts.push(`scope=${quote(restricted(error.scope.join(' ')))}`);
   }
   parts.push(`algs=${quote(algs.join(' '))}`);
+  if (resourceMetadata) parts.push(`resource_metadata=${quote(resourceMetadata)}`);
   return `DPoP ${parts.join(', ')}`;
 }
 
 /** The challenge of an error the DPoP gate tagged; `undefined` leaves the answer to RFC 6750. */
-export function dpopChallengeFor(error: GatehouseError, realm: string | undefined): string | undefined {
+export function dpopChallengeFor(
+  error: GatehouseError,
+  realm: string | undefined,
+  resourceMetadata?: string,
+): string | undefined {
   const context = contexts.get(error);
   if (context === undefined || context.mode === 'off') return undefined;
   if (error.status !== 400 && error.status !== 401 && error.status !== 403) return undefined;
+  // RFC 9728 §5.1, as for Bearer: every scheme's challenge says where the metadata is; a 400 is no
+  // authentication challenge.
+  const metadata = error.status === 400 ? undefined : resourceMetadata;
   const withError =
     error.bearerError === undefined && !(error instanceof DpopProofError || error instanceof DpopNonceError)
       ? undefined
       : error;
-  if (context.mode === 'required') return dpopChallenge(realm, withError, context.algorithms);
+  if (context.mode === 'required') return dpopChallenge(realm, withError, context.algorithms, metadata);
   if (context.usedDpop)
-    return `${dpopChallenge(realm, withError, context.algorithms)}, ${bearerChallenge({ realm })}`;
+    return `${dpopChallenge(realm, withError, context.algorithms, metadata)}, ${bearerChallenge({
+      realm,
+      resourceMetadata: metadata,
+    })}`;
   if (!context.advertise) return undefined;
   const bearer = bearerChallenge({
     realm,
     error: error.bearerError,
     description: error.description,
     scope: error.status === 403 ? error.scope : undefined,
+    resourceMetadata: metadata,
   });
-  return `${bearer}, ${dpopChallenge(realm, undefined, context.algorithms)}`;
+  return `${bearer}, ${dpopChallenge(realm, undefined, context.algorithms, metadata)}`;
 }
 
 /** The `DPoP-Nonce` header of an answer (RFC 9449 §9), when the error hands out a nonce. */
