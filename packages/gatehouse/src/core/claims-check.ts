@@ -121,3 +121,26 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
     });
   }
 }
+
+/**
+ * The audience rule for an issuer whose audience lives in another claim than `aud` (`audienceClaim`,
+ * e.g. Cognito's `client_id`): one of its values must be an accepted audience. Checked once the
+ * claims are trusted (a verified signature, or the issuer's introspection answer).
+ */
+export function checkAudienceClaim(
+  claims: JWTPayload,
+  audienceClaim: string,
+  audience: readonly string[],
+): void {
+  const value = claims[audienceClaim];
+  const values = Array.isArray(value) ? value : [value];
+  if (!values.some((v) => typeof v === 'string' && audience.includes(v))) {
+    throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
+      description: 'The token is meant for another audience',
+      detail: `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${audience.join(', ')}`,
+      claim: audienceClaim,
+      expected: audience,
+      actual: value,
+    });
+  }
+}

@@ -17,6 +17,13 @@ export interface FetchJsonOptions {
   fetch?: typeof fetch;
 }
 
+/** Why a request got no answer: its deadline, or the network's own reason. */
+function requestFailure(cause: unknown, timeout: number): string {
+  return cause instanceof Error && cause.name === 'TimeoutError'
+    ? `timed out after ${timeout} ms`
+    : `request failed (${describe(cause)})`;
+}
+
 /** GETs a JSON object over http(s) with a hard deadline, refusing redirects and oversized bodies. */
 export async function fetchJsonObject(
   url: string,
@@ -32,11 +39,7 @@ export async function fetchJsonObject(
       signal: AbortSignal.timeout(options.timeout),
     });
   } catch (cause) {
-    const reason =
-      cause instanceof Error && cause.name === 'TimeoutError'
-        ? `timed out after ${options.timeout} ms`
-        : `request failed (${describe(cause)})`;
-    throw new FetchFailure(url, `GET ${url}: ${reason}`, cause);
+    throw new FetchFailure(url, `GET ${url}: ${requestFailure(cause, options.timeout)}`, cause);
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => {});
@@ -99,11 +102,7 @@ export async function postForm(
       signal: AbortSignal.timeout(options.timeout),
     });
   } catch (cause) {
-    const reason =
-      cause instanceof Error && cause.name === 'TimeoutError'
-        ? `timed out after ${options.timeout} ms`
-        : `request failed (${describe(cause)})`;
-    throw new FetchFailure(url, `POST ${url}: ${reason}`);
+    throw new FetchFailure(url, `POST ${url}: ${requestFailure(cause, options.timeout)}`);
   }
   let text: string;
   try {

@@ -187,24 +187,21 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     const hit = lookup(token);
     try {
       const principal = hit ?? (await verifyAfresh(token));
-      publishVerify(
-        'authenticate',
-        undefined,
-        issuerNameOf(principal),
-        hit !== undefined,
-        performance.now() - started,
-      );
+      publishAccepted(principal, hit !== undefined, started);
       return principal;
     } catch (error) {
-      publishVerify(
-        'authenticate',
-        error,
-        refusedBy.get(error as object),
-        false,
-        performance.now() - started,
-      );
+      publishRefused(error, started);
       throw error;
     }
+  }
+
+  /** Tells the verify channel (called only when it has subscribers) what became of a token. */
+  function publishAccepted(principal: Principal, cached: boolean, started: number): void {
+    publishVerify('authenticate', undefined, issuerNameOf(principal), cached, performance.now() - started);
+  }
+  function publishRefused(error: unknown, started: number): void {
+    // The issuer that refused it, when a token got that far (none for a missing or malformed one).
+    publishVerify('authenticate', error, refusedBy.get(error as object), false, performance.now() - started);
   }
 
   /** The verified-token cache's answer, told to the cache channel when someone listens. */
@@ -323,13 +320,12 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       }
     } catch (error) {
       report(error, logger);
-      if (observed) publishVerify('authenticate', error, undefined, false, performance.now() - started);
+      if (observed) publishRefused(error, started);
       throw error;
     }
     const hit = lookup(token);
     if (hit !== undefined) {
-      if (observed)
-        publishVerify('authenticate', undefined, issuerNameOf(hit), true, performance.now() - started);
+      if (observed) publishAccepted(hit, true, started);
       return hit;
     }
     let outcome: Principal | Promise<Principal>;
@@ -337,19 +333,11 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       outcome = verifyAfresh(token);
     } catch (error) {
       report(error, logger);
-      if (observed)
-        publishVerify(
-          'authenticate',
-          error,
-          refusedBy.get(error as object),
-          false,
-          performance.now() - started,
-        );
+      if (observed) publishRefused(error, started);
       throw error;
     }
     if (!(outcome instanceof Promise)) {
-      if (observed)
-        publishVerify('authenticate', undefined, issuerNameOf(outcome), false, performance.now() - started);
+      if (observed) publishAccepted(outcome, false, started);
       return outcome;
     }
     if (!observed) {
@@ -360,18 +348,12 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     }
     return outcome.then(
       (principal) => {
-        publishVerify('authenticate', undefined, issuerNameOf(principal), false, performance.now() - started);
+        publishAccepted(principal, false, started);
         return principal;
       },
       (error: unknown) => {
         report(error, logger);
-        publishVerify(
-          'authenticate',
-          error,
-          refusedBy.get(error as object),
-          false,
-          performance.now() - started,
-        );
+        publishRefused(error, started);
         throw error;
       },
     );

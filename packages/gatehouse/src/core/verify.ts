@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { checkClaims } from './claims-check.ts';
+import { checkAudienceClaim, checkClaims } from './claims-check.ts';
 import { InvalidTokenError } from './errors.ts';
 import type { IssuerValidator } from './issuer-validator.ts';
 import type { KeyQuery, StoredKey } from './key-store.ts';
@@ -266,19 +266,7 @@ function checkAfterSignature(
   validator: IssuerValidator,
 ): void {
   const { audience, audienceClaim, validate } = validator.config;
-  if (audienceClaim !== 'aud') {
-    const value = payload[audienceClaim];
-    const values = Array.isArray(value) ? value : [value];
-    if (!values.some((v) => typeof v === 'string' && audience.includes(v))) {
-      throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
-        description: 'The token is meant for another audience',
-        detail: `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${audience.join(', ')}`,
-        claim: audienceClaim,
-        expected: audience,
-        actual: value,
-      });
-    }
-  }
+  if (audienceClaim !== 'aud') checkAudienceClaim(payload, audienceClaim, audience);
   // Entra publishes each key's issuer: a key of one tenant must not vouch for another's tokens.
   if (key.issuer !== undefined && !keyIssuerFits(key.issuer, payload)) {
     throw new InvalidTokenError('ERR_TOKEN_ISSUER', {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT } from 'jose';
-import { checkClaims } from '../claims-check.ts';
+import { checkAudienceClaim, checkClaims } from '../claims-check.ts';
 import { GatehouseError, IntrospectionUnavailableError, InvalidTokenError } from '../errors.ts';
 import { postForm } from '../fetch-json.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
@@ -269,17 +269,7 @@ export class Introspector {
         maxTokenAge: this.#s.maxTokenAge,
         now: Math.floor(this.#s.now() / 1000),
       });
-      if (audienceClaim !== 'aud') {
-        const value = claims[audienceClaim];
-        const values = Array.isArray(value) ? value : [value];
-        if (!values.some((v) => typeof v === 'string' && audience.includes(v))) {
-          throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
-            description: 'The token is meant for another audience',
-            detail: `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${audience.join(', ')}`,
-            claim: audienceClaim,
-          });
-        }
-      }
+      if (audienceClaim !== 'aud') checkAudienceClaim(claims, audienceClaim, audience);
       return { principal: buildPrincipal(claims, issuer, validator.mapping) };
     } catch (error) {
       if (error instanceof GatehouseError) return { error };
