@@ -8,7 +8,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { freePortBlock, http, type RunningProcess, run, tempDir, waitUntil } from '../helpers/processes.ts';
+import {
+  freePortBlock,
+  http,
+  type RunningProcess,
+  run,
+  tempDir,
+  waitForReady,
+} from '../helpers/processes.ts';
 
 const HOME = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const FOREIGN = '9188040d-6c67-4c5b-b112-36a304b66dad';
@@ -107,9 +114,9 @@ describe('multi-tenant issuer (AUTH_METADATA_URL on organizations)', () => {
   }
 
   it('with AUTH_TENANTS, a foreign tenant app cannot read the items; the listed tenant can', async () => {
-    const { api, stop } = await startApi(HOME);
+    const { api, proc, stop } = await startApi(HOME);
     try {
-      await waitUntil(async () => (await fetch(`${api}/ready`)).ok, 'the API');
+      await waitForReady(proc, `${api}/ready`, 'the API');
       assert.equal((await http('GET', `${api}/api/todos`, { token: await appToken(HOME) })).status, 200);
       const foreign = await http('GET', `${api}/api/todos`, { token: await appToken(FOREIGN) });
       assert.equal(foreign.status, 401);
@@ -122,7 +129,7 @@ describe('multi-tenant issuer (AUTH_METADATA_URL on organizations)', () => {
   it('AUTH_TENANTS=* accepts any tenant, and the log says so', async () => {
     const { api, proc, stop } = await startApi('*');
     try {
-      await waitUntil(async () => (await fetch(`${api}/ready`)).ok, 'the API');
+      await waitForReady(proc, `${api}/ready`, 'the API');
       assert.equal((await http('GET', `${api}/api/todos`, { token: await appToken(FOREIGN) })).status, 200);
       assert.match(proc.output(), /ANY tenant/);
     } finally {

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DevIdp, startDevIdp } from 'gatehouse-dev-idp';
-import { freePortBlock, http, run, tempDir, waitUntil } from '../helpers/processes.ts';
+import { freePortBlock, http, run, tempDir, waitForReady } from '../helpers/processes.ts';
 
 const idpData = tempDir('todo-idp-');
 let idp: DevIdp;
@@ -35,7 +35,7 @@ describe('npm start with AUTH_ISSUER', () => {
       DATA_DIR: join(work.path, 'unused'),
     });
     try {
-      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 'the API');
+      await waitForReady(proc, `http://127.0.0.1:${port}/ready`, 'the API');
       const token = await fetch(`${idp.url}/.well-known/openid-configuration`).then((r) => r.ok);
       assert.ok(token);
       // No dev IdP of its own on PORT+1, no web app on PORT+2.
@@ -66,8 +66,10 @@ describe('npm start with AUTH_ISSUER', () => {
       }),
     );
     try {
-      for (const port of ports) {
-        await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, `the API on ${port}`);
+      for (const [i, port] of ports.entries()) {
+        const proc = procs[i];
+        assert.ok(proc);
+        await waitForReady(proc, `http://127.0.0.1:${port}/ready`, `the API on ${port}`);
       }
       await Promise.all(procs.map((p) => p.stop()));
     } finally {

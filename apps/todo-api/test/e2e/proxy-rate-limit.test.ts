@@ -11,7 +11,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { startTestIssuer } from '../helpers/issuer.ts';
-import { freePortBlock, run, tempDir, waitUntil } from '../helpers/processes.ts';
+import { freePortBlock, run, tempDir, waitForReady } from '../helpers/processes.ts';
 import { createTestRedis } from '../helpers/services.ts';
 
 /** A reverse proxy on 127.0.0.1 that appends the connecting client's address to X-Forwarded-For. */
@@ -94,7 +94,7 @@ for (const store of ['memory', 'redis'] as const) {
       });
       const proxy = await startForwardingProxy(port);
       try {
-        await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 'the API');
+        await waitForReady(api, `http://127.0.0.1:${port}/ready`, 'the API');
         const good = await issuer.userToken('bob');
         const first = await from('127.0.0.3', proxy.port, good);
         assert.equal(first.status, 200);

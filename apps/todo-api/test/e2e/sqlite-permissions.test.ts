@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startTestIssuer } from '../helpers/issuer.ts';
-import { freePortBlock, http, run, tempDir, waitUntil } from '../helpers/processes.ts';
+import { freePortBlock, http, run, tempDir, waitForReady } from '../helpers/processes.ts';
 
 function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);
@@ -24,7 +24,7 @@ describe('SQLite files are not world-readable', () => {
     });
     try {
       const api = `http://127.0.0.1:${port}`;
-      await waitUntil(async () => (await fetch(`${api}/ready`)).ok, 'the API');
+      await waitForReady(proc, `${api}/ready`, 'the API');
       const created = await http('POST', `${api}/api/todos`, {
         token: await issuer.userToken('alice'),
         json: { text: 'private' },

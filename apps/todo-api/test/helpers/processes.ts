@@ -104,6 +104,13 @@ export function run(args: string[], env: Record<string, string | undefined>): Ru
   };
 }
 
+/** Thrown by a readiness check to stop waiting at once. */
+class ProcessExited extends Error {
+  constructor(code: number | null) {
+    super(`the process exited (code ${code}) before it was ready`);
+  }
+}
+
 export async function waitUntil(
   check: () => Promise<boolean>,
   what: string,
@@ -111,10 +118,40 @@ export async function waitUntil(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
+    const ready = await check().catch((error: unknown) => {
+      if (error instanceof ProcessExited) throw error;
+      return false;
+    });
+    if (ready) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Waits for `url` (a `/ready` endpoint) to answer 2xx. Fails at once, with the process's output,
+ * if the process exits first; on timeout the output is in the error too. Start-up takes seconds on a
+ * quiet machine, so the long default only matters on a loaded CI machine.
+ */
+export async function waitForReady(
+  proc: RunningProcess,
+  url: string,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  try {
+    await waitUntil(
+      async () => {
+        if (proc.exitCode() !== null) throw new ProcessExited(proc.exitCode());
+        return (await fetch(url)).ok;
+      },
+      what,
+      timeoutMs,
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${reason}\n--- its output ---\n${proc.output()}`);
+  }
 }
 
 export interface DevSystem {
@@ -143,10 +180,14 @@ export async function startDevSystem(
   const api = `http://127.0.0.1:${chosen}`;
   const issuer = `http://localhost:${chosen + 1}`;
   try {
-    await waitUntil(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`start.ts exited:\n${proc.output()}`);
-      return (await fetch(`${api}/ready`)).ok && proc.output().includes('Try it');
-    }, 'the dev system to be ready');
+    await waitUntil(
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`start.ts exited:\n${proc.output()}`);
+        return (await fetch(`${api}/ready`)).ok && proc.output().includes('Try it');
+      },
+      'the dev system to be ready',
+      60_000,
+    );
   } catch (error) {
     await proc.stop('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : error}\n${proc.output()}`);
