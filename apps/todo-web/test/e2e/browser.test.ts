@@ -88,7 +88,7 @@ describe('todo-web in Chromium', { timeout: 90_000 }, () => {
       ],
       viewport: { width: 900, height: 700 },
     });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(30_000); // generous: CI machines run this beside other test files
     page = context.pages()[0] ?? (await context.newPage());
   });
 

@@ -85,7 +85,7 @@ describe('todo-web step-up in Chromium (API with STEP_UP_ACR=mfa)', { timeout: 9
       ],
       viewport: { width: 900, height: 700 },
     });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(30_000); // generous: CI machines run this beside other test files
     context.on('request', (request) => {
       const url = new URL(request.url());
       if (url.href.startsWith(`${idp.issuer}/auth`) && url.searchParams.has('code_challenge')) {
