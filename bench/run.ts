@@ -231,10 +231,10 @@ async function prepareLoad(
   if (!spec.dpop) return { ...base, token: ctx.valid };
   const dpop = ctx.dpop!;
   const rate = dpop.rates.get(spec.name);
+  // wrk runs whole seconds, at least one.
+  const seconds = Math.max(1, Math.round(duration));
   const count =
-    rate === undefined
-      ? Math.ceil(FIRST_PROOFS_PER_SECOND * duration)
-      : Math.ceil(rate * Math.max(1, Math.round(duration)) * 1.5) + 2000;
+    rate === undefined ? FIRST_PROOFS_PER_SECOND * seconds : Math.ceil(rate * seconds * 1.5) + 2000;
   const t = performance.now();
   const proofs = await dpop.pool.proofs(proofTarget(url, dpop.valid), count);
   log(
