@@ -321,6 +321,7 @@ async function measure(server: ServerProcess, run: () => Promise<LoadResult>): P
     p99: result.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    ...(result.proofsRunOut === undefined ? {} : { proofsRunOut: result.proofsRunOut }),
     cpuUsPerReq: result.completed > 0 ? cpu / result.completed : Number.NaN,
     busy: serverShare,
     loadBusy: loadShare,
@@ -421,7 +422,13 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
     );
   for (const row of live)
     afterRun(ctx, `${caseName} warm-up`, row.spec, await load(await prepare(row, s.warmup)));
-  const floor = caseName === 'dpop' ? await measureFloor(s) : undefined;
+  const floor =
+    caseName === 'dpop'
+      ? await measureFloor(s).catch((error: unknown) => {
+          log(`   DPoP floor not measured: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        })
+      : undefined;
   if (floor) for (const f of floor) log(`   in process, ${f.name}: ${f.us.toFixed(1)} µs/proof`);
 
   for (let round = 0; round < s.rounds; round++) {

@@ -9,7 +9,11 @@ const CHILD = fileURLToPath(new URL('./proof-child.ts', import.meta.url));
 
 export class ProofPool {
   readonly #children: ChildProcess[] = [];
-  readonly #pending = new Map<number, (proofs: string[]) => void>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (proofs: string[]) => void; reject: (error: Error) => void }
+  >();
+  #closing = false;
   #next = 0;
   #id = 0;
 
@@ -26,9 +30,16 @@ export class ProofPool {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       child.on('message', (message: SignedProofs) => {
-        const resolve = this.#pending.get(message.id);
+        const pending = this.#pending.get(message.id);
         this.#pending.delete(message.id);
-        resolve?.(message.proofs);
+        pending?.resolve(message.proofs);
+      });
+      // A signer that dies would leave the run waiting for ever: fail what is pending instead.
+      child.once('exit', (code) => {
+        if (this.#closing) return;
+        for (const { reject } of this.#pending.values())
+          reject(new Error(`a proof signer exited with ${code}`));
+        this.#pending.clear();
       });
       child.send(init);
       this.#children.push(child);
@@ -38,8 +49,8 @@ export class ProofPool {
   #sign(target: ProofTarget, prefix: string, from: number, count: number): Promise<string[]> {
     const child = this.#children[this.#next++ % this.#children.length]!;
     const id = this.#id++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
       const request: ProofRequest = { type: 'proofs', id, target, prefix, from, count };
       child.send(request);
     });
@@ -55,6 +66,7 @@ export class ProofPool {
   }
 
   close(): void {
+    this.#closing = true;
     for (const child of this.#children) child.disconnect();
   }
 }
