@@ -53,11 +53,11 @@ export const SERVERS: readonly ServerSpec[] = [
   },
   {
     name: 'gatehouse-node-otel',
-    label: 'node:http + Gatehouse, gatehouse-auth/otel instrument()',
+    label: 'node:http + Gatehouse, gatehouse-auth/otel instrument(gatehouse)',
     framework: 'node',
     auth: 'gatehouse',
     cases: ['observed'],
-    note: 'The gatehouse-node server with instrument() from gatehouse-auth/otel on an OpenTelemetry SDK MeterProvider exporting to memory every 5 s; no tracer provider and no HTTP instrumentation (no active span to annotate).',
+    note: 'The gatehouse-node server with instrument(gatehouse) from gatehouse-auth/otel (counters, histogram, key and cache gauges) on an OpenTelemetry SDK MeterProvider exporting to memory every 5 s; no tracer provider and no HTTP instrumentation (no active span to annotate).',
   },
   {
     name: 'gatehouse-node-dpop',
