@@ -15,14 +15,33 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CaseName, SERVERS, type ServerSpec } from './lib/catalog.ts';
-import { check } from './lib/check.ts';
+import { check, replayStatus } from './lib/check.ts';
 import { busyBetween, coreTimes } from './lib/cpu-stat.ts';
+import {
+  accessTokenHash,
+  type DpopClientKey,
+  makeClientKey,
+  type ProofTarget,
+  proofSigner,
+} from './lib/dpop-client.ts';
+import { dpopTable } from './lib/dpop-report.ts';
 import { AUDIENCE, type Issuer, SCOPE, startIssuer } from './lib/issuer.ts';
 import { load as autocannonLoad, type LoadOptions, type LoadResult } from './lib/load.ts';
+import { observedTable } from './lib/observed-report.ts';
 import { type ServerProcess, startServer } from './lib/process.ts';
 import { type ProfileSummary, profileMarkdown, summarizeFile } from './lib/profile.ts';
+import type { FloorRow } from './lib/proof-floor.ts';
+import { ProofPool } from './lib/proofs.ts';
 import type { ServerConfig } from './lib/protocol.ts';
-import { type CaseResult, caseTable, markdownTable, type Row, type Sample, textTable } from './lib/report.ts';
+import {
+  type CaseResult,
+  caseTable,
+  markdownTable,
+  type Row,
+  type Sample,
+  type Table,
+  textTable,
+} from './lib/report.ts';
 import { SignerPool } from './lib/signers.ts';
 import { wrkAvailable, wrkLoad } from './lib/wrk.ts';
 
@@ -32,8 +51,11 @@ const ALL_CASES: readonly (CaseName | ProfileName)[] = [
   'repeated',
   'distinct',
   'todo',
+  'dpop',
+  'observed',
   'profile',
   'profile-distinct',
+  'profile-dpop',
 ];
 
 const { values } = parseArgs({
@@ -64,7 +86,8 @@ if (values.help) {
   --warmup <s>            seconds of load per server before round 1 (default 1)
   --connections <n>       concurrent connections (default 50)
   --tokens <n>            distinct tokens in the distinct case (default 10000)
-  --cases <list>          repeated,distinct,todo,profile,profile-distinct (default all)
+  --cases <list>          repeated,distinct,todo,dpop,observed,profile,profile-distinct,
+                          profile-dpop (default all)
   --only <list>           only servers whose name contains one of these (baselines always kept)
   --max-interference <%>  run again (once) a run in which other processes took more than
                           this share of a bench core (default 20; retries add at most 20 %)
@@ -151,23 +174,125 @@ function serverConfig(issuer: Issuer, caseName: CaseName, spec: ServerSpec, dir:
   };
 }
 
+/** What the DPoP case and profile need: a client key, tokens bound to it, and proof signers. */
+interface DpopContext {
+  client: DpopClientKey;
+  /** A valid token with `cnf.jkt` of the client key, and the same claims signed by an unpublished key. */
+  valid: string;
+  forged: string;
+  pool: ProofPool;
+  /** The highest req/s each DPoP row reached so far, to size its next supply of proofs. */
+  rates: Map<string, number>;
+}
+
 interface Context {
   s: Settings;
   issuer: Issuer;
   valid: string;
   forged: string;
   distinct: string[];
+  dpop: DpopContext | undefined;
   dir: string;
   /** Re-runs of disturbed runs: at most 20 % more runs in all. */
   retries: { left: number; used: number };
+  /** Runs of the strict cases with refusals, errors or too few proofs: the bench fails loudly. */
+  failures: string[];
 }
+
+/** Cases in which any refused request means the case is broken (the run fails). */
+const STRICT: readonly string[] = ['dpop', 'observed', 'profile-dpop'];
 
 const TITLES: Record<CaseName, string> = {
   repeated: 'Case 1 — one repeated valid token (GET /items, a small JSON array)',
   distinct:
     'Case 2 — distinct valid tokens round-robin; Gatehouse verified-token cache off (`cache: { enabled: false }`), peers as they are',
   todo: 'Case 3 — to-do API GET /api/todos (SQLite, 20 items of the caller), one repeated token, Gatehouse cache on',
+  dpop: 'Case 4 — DPoP (RFC 9449): one repeated DPoP-bound token, a fresh ES256 proof on every request; Bearer rows of the same servers for comparison',
+  observed:
+    'Case 5 — observation (issue 19): Gatehouse on node:http without subscribers, with diagnostics_channel subscribers, with gatehouse-auth/otel; one repeated token',
 };
+
+/** Proofs a DPoP row gets before it has a rate of its own (its warm-up): more than any row here reaches. */
+const FIRST_PROOFS_PER_SECOND = 20_000;
+
+/**
+ * The load of one run: a DPoP row gets its proofs signed now (fresh `iat`), half as many again as
+ * its best rate so far needs, so that a faster run still never reuses or runs out of proofs.
+ */
+async function prepareLoad(
+  ctx: Context,
+  caseName: CaseName,
+  spec: ServerSpec,
+  url: string,
+  duration: number,
+): Promise<LoadOptions> {
+  const base = { url, connections: ctx.s.connections, duration };
+  if (caseName === 'distinct') return { ...base, tokens: ctx.distinct };
+  if (!spec.dpop) return { ...base, token: ctx.valid };
+  const dpop = ctx.dpop!;
+  const rate = dpop.rates.get(spec.name);
+  // wrk runs whole seconds, at least one.
+  const seconds = Math.max(1, Math.round(duration));
+  const count =
+    rate === undefined ? FIRST_PROOFS_PER_SECOND * seconds : Math.ceil(rate * seconds * 1.5) + 2000;
+  const t = performance.now();
+  const proofs = await dpop.pool.proofs(proofTarget(url, dpop.valid), count);
+  log(
+    `   ${spec.name}: ${count.toLocaleString('en-US')} fresh proofs signed in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  return { ...base, dpop: { token: dpop.valid, proofs } };
+}
+
+function proofTarget(url: string, token: string): ProofTarget {
+  const u = new URL(url);
+  return { htm: 'GET', htu: `${u.origin}${u.pathname}`, ath: accessTokenHash(token) };
+}
+
+/** Remembers a DPoP row's rate, and records a broken run of a strict case. */
+function afterRun(
+  ctx: Context,
+  what: string,
+  spec: ServerSpec,
+  result: { rps: number } & Partial<Sample>,
+): void {
+  if (spec.dpop && ctx.dpop)
+    ctx.dpop.rates.set(spec.name, Math.max(ctx.dpop.rates.get(spec.name) ?? 0, result.rps));
+  const runOut = result.proofsRunOut ?? 0;
+  if ((result.non2xx ?? 0) > 0 || (result.errors ?? 0) > 0 || runOut > 0) {
+    const line = `${what} ${spec.name}: ${result.non2xx ?? 0} non-2xx, ${result.errors ?? 0} errors${runOut > 0 ? `, ${runOut} requests without a proof (proofs ran out)` : ''}`;
+    log(`   REFUSED — ${line}`);
+    if (STRICT.includes(what.split(' ')[0]!)) ctx.failures.push(line);
+  }
+}
+
+/** The in-process floor of the DPoP case, measured in its own process on the servers' core. */
+function measureFloor(s: Settings): Promise<FloorRow[]> {
+  const script = join(BENCH, 'dpop-floor.ts');
+  const args = [
+    script,
+    '--json',
+    '--proofs',
+    s.duration < 5 ? '500' : '2000',
+    '--rounds',
+    s.rounds < 3 ? '3' : '5',
+  ];
+  const child = s.pin
+    ? spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as FloorRow[]);
+      else reject(new Error(`dpop-floor.ts exited with ${code}`));
+    });
+  });
+}
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -196,6 +321,7 @@ async function measure(server: ServerProcess, run: () => Promise<LoadResult>): P
     p99: result.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    ...(result.proofsRunOut === undefined ? {} : { proofsRunOut: result.proofsRunOut }),
     cpuUsPerReq: result.completed > 0 ? cpu / result.completed : Number.NaN,
     busy: serverShare,
     loadBusy: loadShare,
@@ -235,6 +361,7 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
   log(`\n== ${title}`);
   const rows: Row[] = specs.map((spec) => ({ spec, samples: [] }));
   const running = new Map<string, ServerProcess>();
+  const replays: string[] = [];
   const path = caseName === 'todo' ? '/api/todos' : '/items';
 
   for (const row of rows) {
@@ -248,11 +375,11 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
         cpu: s.pin ? SERVER_CPU : undefined,
         ...(spec.https && issuer.https ? { env: { NODE_EXTRA_CA_CERTS: issuer.https.caFile } } : {}),
       });
+      const url = `http://127.0.0.1:${server.port}${path}`;
       const problem = await check({
-        url: `http://127.0.0.1:${server.port}${path}`,
+        url,
         spec,
-        valid: ctx.valid,
-        forged: ctx.forged,
+        ...credentials(ctx, spec, url),
         ...(caseName === 'distinct'
           ? { samples: [0, 1, ctx.distinct.length - 1].map((i) => ctx.distinct[i]!) }
           : {}),
@@ -266,8 +393,18 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
       }
       running.set(spec.name, server);
       log(
-        `   ${spec.name}: ready on port ${server.port} (valid 200${spec.auth === 'none' ? '' : ', forged 401, none 401'})`,
+        `   ${spec.name}: ready on port ${server.port} (valid 200${spec.auth === 'none' ? '' : ', forged 401, none 401'}${spec.dpop ? ', bound token as Bearer refused' : ''})`,
       );
+      if (spec.dpop && ctx.dpop) {
+        const status = await replayStatus(
+          url,
+          ctx.dpop.valid,
+          credentials(ctx, spec, url).dpop!.proof(ctx.dpop.valid),
+        );
+        const line = `${spec.label}: a proof sent a second time got ${status}${status === 401 ? ' (replay refused)' : ' (replay NOT detected)'} in the pre-check.`;
+        replays.push(line);
+        log(`   ${line}`);
+      }
     } catch (error) {
       row.excluded = `did not start: ${error instanceof Error ? error.message : String(error)}`;
       log(`   ${spec.name}: EXCLUDED — ${row.excluded}`);
@@ -275,30 +412,44 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
   }
 
   const live = rows.filter((r) => running.has(r.spec.name));
-  const loadFor = (row: Row, duration: number) =>
-    load({
-      url: `http://127.0.0.1:${running.get(row.spec.name)!.port}${path}`,
-      connections: s.connections,
+  const prepare = (row: Row, duration: number) =>
+    prepareLoad(
+      ctx,
+      caseName,
+      row.spec,
+      `http://127.0.0.1:${running.get(row.spec.name)!.port}${path}`,
       duration,
-      ...(caseName === 'distinct' ? { tokens: ctx.distinct } : { token: ctx.valid }),
-    });
-  for (const row of live) await loadFor(row, s.warmup);
+    );
+  for (const row of live)
+    afterRun(ctx, `${caseName} warm-up`, row.spec, await load(await prepare(row, s.warmup)));
+  const floor =
+    caseName === 'dpop'
+      ? await measureFloor(s).catch((error: unknown) => {
+          log(`   DPoP floor not measured: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        })
+      : undefined;
+  if (floor) for (const f of floor) log(`   in process, ${f.name}: ${f.us.toFixed(1)} µs/proof`);
 
   for (let round = 0; round < s.rounds; round++) {
     // Round-robin, starting one further each round, so no server always follows the same neighbour.
     const order = live.map((_, i) => live[(i + round) % live.length]!);
     for (const row of order) {
       const server = running.get(row.spec.name)!;
-      let sample = await measure(server, () => loadFor(row, s.duration));
+      const options = await prepare(row, s.duration);
+      let sample = await measure(server, () => load(options));
       logSample(`${caseName} ${round + 1}/${s.rounds}`, row.spec.name, sample);
+      afterRun(ctx, `${caseName} ${round + 1}/${s.rounds}`, row.spec, sample);
       // A run another process disturbed is run again, once, while the retry budget lasts; the
       // less disturbed of the two is kept.
       if (sample.others > s.maxInterference && ctx.retries.left > 0) {
         ctx.retries.left--;
         ctx.retries.used++;
         await pause(1000);
-        const again = await measure(server, () => loadFor(row, s.duration));
+        const againOptions = await prepare(row, s.duration);
+        const again = await measure(server, () => load(againOptions));
         logSample(`${caseName} ${round + 1}/${s.rounds} again`, row.spec.name, again);
+        afterRun(ctx, `${caseName} ${round + 1}/${s.rounds} again`, row.spec, again);
         if (again.others < sample.others) sample = again;
       }
       row.samples.push(sample);
@@ -317,7 +468,26 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
       '`buildApp` (apps/todo-api/src/app.ts) has no way to switch authentication off, so the "auth off" row runs the to-do API\'s own route plugin (routes/todos.ts, same schemas, same SQLite store code) on a bare Fastify with a fixed caller; the bare Gatehouse row is the same app with the Gatehouse plugin. Rate limiting off, no request logging.',
     );
   }
-  return { name: caseName, title, rows, notes };
+  if (caseName === 'dpop') {
+    notes.push(
+      `Every DPoP request carries the next of a file of proofs signed just before the run (ES256, fresh iat, unique jti, htm GET, htu of the server, ath of the token), each used once: ${s.loader === 'wrk' ? "wrk's Lua script walks the file" : 'autocannon takes the next'}; a run that refuses any request, or runs out of proofs, fails the bench. Gatehouse rows: dpop mode required, default replay store sized for 10,000 req/s (1.25 M records), verified-token cache on.`,
+      ...replays,
+    );
+  }
+  return { name: caseName, title, rows, notes, ...(floor ? { floor } : {}) };
+}
+
+/** How a server of this spec is checked: the plain tokens, or the DPoP-bound ones with fresh proofs. */
+function credentials(
+  ctx: Context,
+  spec: ServerSpec,
+  url: string,
+): { valid: string; forged: string; dpop?: { proof: (token: string) => string } } {
+  if (!spec.dpop || !ctx.dpop) return { valid: ctx.valid, forged: ctx.forged };
+  const { client, valid, forged } = ctx.dpop;
+  const proof = (token: string) =>
+    proofSigner(client.privateKey, client.publicJwk, proofTarget(url, token))();
+  return { valid, forged, dpop: { proof } };
 }
 
 /** What a profile run looks at: the repeated token on Fastify, or distinct tokens (cache off) on node:http. */
@@ -331,6 +501,11 @@ const PROFILES = {
     caseName: 'distinct',
     server: 'gatehouse-node',
     title: 'Gatehouse on node:http, distinct tokens, cache off',
+  },
+  'profile-dpop': {
+    caseName: 'dpop',
+    server: 'gatehouse-node-dpop',
+    title: 'Gatehouse on node:http, DPoP required, one repeated bound token, a fresh proof a request',
   },
 } as const satisfies Record<string, { caseName: CaseName; server: string; title: string }>;
 type ProfileName = keyof typeof PROFILES;
@@ -349,24 +524,37 @@ async function profile(ctx: Context, which: ProfileName): Promise<ProfileSummary
     execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
   });
   const url = `http://127.0.0.1:${server.port}/items`;
-  const problem = await check({ url, spec, valid: ctx.valid, forged: ctx.forged });
+  const problem = await check({ url, spec, ...credentials(ctx, spec, url) });
   if (problem) {
     await server.stop();
     return `not profiled: ${problem}`;
   }
-  const tokens = target.caseName === 'distinct' ? { tokens: ctx.distinct } : { token: ctx.valid };
-  await load({ url, connections: s.connections, duration: s.warmup, ...tokens });
+  afterRun(
+    ctx,
+    `${which} warm-up`,
+    spec,
+    await load(await prepareLoad(ctx, target.caseName, spec, url, s.warmup)),
+  );
+  const options = await prepareLoad(ctx, target.caseName, spec, url, Math.max(s.duration, 2));
   const start = Number(process.hrtime.bigint() / 1000n);
-  const result = await load({
-    url,
-    connections: s.connections,
-    duration: Math.max(s.duration, 2),
-    ...tokens,
-  });
+  const result = await load(options);
   const end = Number(process.hrtime.bigint() / 1000n);
   await server.stop();
+  afterRun(ctx, which, spec, result);
   log(`   ${Math.round(result.rps).toLocaleString('en-US')} req/s under the profiler`);
   return summarizeFile(join(dir, name), { start, end });
+}
+
+/** The table a case adds under its main one: DPoP overhead against the floor, or the price of observation. */
+function extraTable(result: CaseResult): { title: string; table: Table } | undefined {
+  if (result.name === 'dpop')
+    return {
+      title: 'DPoP overhead per request, next to one proof verification',
+      table: dpopTable(result, result.floor),
+    };
+  if (result.name === 'observed')
+    return { title: 'The price of observation (same run)', table: observedTable(result) };
+  return undefined;
 }
 
 function machine(s: Settings): string[] {
@@ -421,6 +609,18 @@ async function main(): Promise<void> {
         `signed ${distinct.length.toLocaleString('en-US')} distinct tokens in ${((performance.now() - t) / 1000).toFixed(1)} s`,
       );
     }
+    let dpop: DpopContext | undefined;
+    if (s.cases.includes('dpop') || s.cases.includes('profile-dpop')) {
+      const client = makeClientKey();
+      const bound = { ...issuer.claims(), cnf: { jkt: client.jkt } };
+      dpop = {
+        client,
+        valid: issuer.sign(bound),
+        forged: issuer.forge(bound),
+        pool: new ProofPool(client, s.pin ? [LOAD_CPU, SERVER_CPU] : [undefined, undefined]),
+        rates: new Map(),
+      };
+    }
     const planned = s.cases
       .filter((c): c is CaseName => !(c in PROFILES))
       .reduce((n, c) => n + selected(s, c).length * s.rounds, 0);
@@ -430,8 +630,10 @@ async function main(): Promise<void> {
       valid,
       forged,
       distinct,
+      dpop,
       dir,
       retries: { left: Math.ceil(planned * s.retryShare), used: 0 },
+      failures: [],
     };
     const results: CaseResult[] = [];
     for (const c of s.cases) if (!(c in PROFILES)) results.push(await runCase(ctx, c as CaseName));
@@ -443,6 +645,7 @@ async function main(): Promise<void> {
       );
       profiles.push({ which, summary });
     }
+    dpop?.pool.close();
 
     const minutes = ((performance.now() - began) / 60_000).toFixed(1);
     const retried = `${ctx.retries.used} run(s) repeated because other processes took more than ${Math.round(s.maxInterference * 100)} % of a bench core`;
@@ -462,6 +665,27 @@ async function main(): Promise<void> {
       const table = caseTable(r);
       text.push('', r.title, textTable(table), ...table.notes.map((n) => `  * ${n}`));
       md.push(`## ${r.title}`, '', markdownTable(table), '', ...table.notes.map((n) => `- ${n}`), '');
+      const extra = extraTable(r);
+      if (extra) {
+        text.push('', extra.title, textTable(extra.table), ...extra.table.notes.map((n) => `  * ${n}`));
+        md.push(
+          `### ${extra.title}`,
+          '',
+          markdownTable(extra.table),
+          '',
+          ...extra.table.notes.map((n) => `- ${n}`),
+          '',
+        );
+      }
+    }
+    if (ctx.failures.length > 0) {
+      const failed = [
+        `FAILED: ${ctx.failures.length} run(s) of the DPoP, observed or DPoP profile cases had refused requests, errors or too few proofs; their numbers are not valid:`,
+        ...ctx.failures.map((f) => `  - ${f}`),
+      ];
+      text.push('', ...failed);
+      md.push(`**${failed[0]}**`, '', ...failed.slice(1), '');
+      process.exitCode = 1;
     }
     for (const { which, summary } of profiles) {
       const heading = `CPU profile — ${PROFILES[which].title}`;

@@ -1,7 +1,7 @@
 /** Every server the bench can start, what it runs on, and which cases it takes part in. */
 
 export type Framework = 'node' | 'fastify' | 'express' | 'todo';
-export type CaseName = 'repeated' | 'distinct' | 'todo';
+export type CaseName = 'repeated' | 'distinct' | 'todo' | 'dpop' | 'observed';
 
 export interface ServerSpec {
   /** The module in bench/servers/. */
@@ -15,49 +15,103 @@ export interface ServerSpec {
   note?: string;
   /** Reads its metadata over https (passport-azure-ad). */
   https?: boolean;
+  /**
+   * DPoP rows: every request carries a DPoP-bound token and a fresh proof; `bearer` names the row of
+   * the same server without DPoP, against which the DPoP overhead per request is computed.
+   */
+  dpop?: { bearer: string };
 }
 
 const BOTH: readonly CaseName[] = ['repeated', 'distinct'];
+/** The rows without DPoP that the DPoP case compares with. */
+const WITH_DPOP: readonly CaseName[] = [...BOTH, 'dpop'];
 
 export const SERVERS: readonly ServerSpec[] = [
-  { name: 'node-http', label: 'node:http (no auth)', framework: 'node', auth: 'none', cases: BOTH },
-  { name: 'fastify', label: 'Fastify (no auth)', framework: 'fastify', auth: 'none', cases: BOTH },
-  { name: 'express', label: 'Express (no auth)', framework: 'express', auth: 'none', cases: BOTH },
+  {
+    name: 'node-http',
+    label: 'node:http (no auth)',
+    framework: 'node',
+    auth: 'none',
+    cases: [...WITH_DPOP, 'observed'],
+  },
+  { name: 'fastify', label: 'Fastify (no auth)', framework: 'fastify', auth: 'none', cases: WITH_DPOP },
+  { name: 'express', label: 'Express (no auth)', framework: 'express', auth: 'none', cases: WITH_DPOP },
   {
     name: 'gatehouse-node',
     label: 'node:http + Gatehouse (gatehouse-auth/node)',
     framework: 'node',
     auth: 'gatehouse',
-    cases: BOTH,
+    cases: [...WITH_DPOP, 'observed'],
   },
   {
     name: 'gatehouse-node-observed',
     label: 'node:http + Gatehouse, diagnostics_channel subscribers',
     framework: 'node',
     auth: 'gatehouse',
-    cases: BOTH,
+    cases: [...BOTH, 'observed'],
     note: 'The gatehouse-node server with a subscriber on each of gatehouse-auth:verify, :keys and :cache counting events by outcome and code: what observability costs, against the row without subscribers in the same run.',
+  },
+  {
+    name: 'gatehouse-node-otel',
+    label: 'node:http + Gatehouse, gatehouse-auth/otel instrument(gatehouse)',
+    framework: 'node',
+    auth: 'gatehouse',
+    cases: ['observed'],
+    note: 'The gatehouse-node server with instrument(gatehouse) from gatehouse-auth/otel (counters, histogram, key and cache gauges) on an OpenTelemetry SDK MeterProvider exporting to memory every 5 s; no tracer provider and no HTTP instrumentation (no active span to annotate).',
+  },
+  {
+    name: 'gatehouse-node-dpop',
+    label: 'node:http + Gatehouse, DPoP required',
+    framework: 'node',
+    auth: 'gatehouse',
+    cases: ['dpop'],
+    dpop: { bearer: 'gatehouse-node' },
   },
   {
     name: 'gatehouse-fastify',
     label: 'Fastify + Gatehouse (gatehouse-auth/fastify)',
     framework: 'fastify',
     auth: 'gatehouse',
-    cases: BOTH,
+    cases: WITH_DPOP,
+  },
+  {
+    name: 'gatehouse-fastify-dpop',
+    label: 'Fastify + Gatehouse, DPoP required',
+    framework: 'fastify',
+    auth: 'gatehouse',
+    cases: ['dpop'],
+    dpop: { bearer: 'gatehouse-fastify' },
   },
   {
     name: 'gatehouse-express',
     label: 'Express + Gatehouse (gatehouse-auth/express)',
     framework: 'express',
     auth: 'gatehouse',
-    cases: BOTH,
+    cases: WITH_DPOP,
+  },
+  {
+    name: 'gatehouse-express-dpop',
+    label: 'Express + Gatehouse, DPoP required',
+    framework: 'express',
+    auth: 'gatehouse',
+    cases: ['dpop'],
+    dpop: { bearer: 'gatehouse-express' },
   },
   {
     name: 'express-oauth2-jwt-bearer',
     label: 'Express + express-oauth2-jwt-bearer',
     framework: 'express',
     auth: 'peer',
-    cases: BOTH,
+    cases: WITH_DPOP,
+  },
+  {
+    name: 'express-oauth2-jwt-bearer-dpop',
+    label: 'Express + express-oauth2-jwt-bearer, DPoP required',
+    framework: 'express',
+    auth: 'peer',
+    cases: ['dpop'],
+    dpop: { bearer: 'express-oauth2-jwt-bearer' },
+    note: 'dpop: { enabled: true, required: true }. It keeps no record of proof jti values (RFC 9449 §11.1 leaves replay detection to the server): the pre-check says whether a replayed proof was refused.',
   },
   {
     name: 'express-jwt',
@@ -134,6 +188,8 @@ export const REFERENCE: Record<CaseName, string> = {
   repeated: 'node-http',
   distinct: 'node-http',
   todo: 'todo-routes-noauth',
+  dpop: 'node-http',
+  observed: 'node-http',
 };
 
 /** The unprotected server of each framework, for the auth cost per request. */

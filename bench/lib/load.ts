@@ -10,8 +10,16 @@ export interface LoadOptions {
   amount?: number;
   /** Every request carries this token... */
   token?: string;
-  /** ...or the next of these, round-robin over all connections. */
+  /** ...or the next of these, round-robin over all connections... */
   tokens?: readonly string[];
+  /** ...or this token with the DPoP scheme, each request with the next proof, none used twice. */
+  dpop?: DpopLoad;
+}
+
+export interface DpopLoad {
+  token: string;
+  /** One a request; once they run out, requests go without a proof (and are refused). */
+  proofs: readonly string[];
 }
 
 export interface LoadResult {
@@ -27,12 +35,33 @@ export interface LoadResult {
   duration: number;
   /** CPU time the load generator used, when it runs in its own process (wrk); autocannon's is this process's. */
   cpuUs?: number;
+  /** DPoP runs: requests sent without a proof because the proofs ran out (a broken run). */
+  proofsRunOut?: number;
 }
 
 export function load(options: LoadOptions): Promise<LoadResult> {
-  const { url, connections, duration, token, tokens, amount } = options;
+  const { url, connections, duration, token, tokens, amount, dpop } = options;
   const base: autocannon.Options = { url, connections, timeout: 10, ...(amount ? { amount } : { duration }) };
-  if (tokens && tokens.length > 0) {
+  let used = 0;
+  let runOut = 0;
+  if (dpop) {
+    base.requests = [
+      {
+        method: 'GET',
+        setupRequest: (request) => {
+          const proof = dpop.proofs[used];
+          if (proof === undefined) runOut++;
+          else used++;
+          request.headers = {
+            ...request.headers,
+            authorization: `DPoP ${dpop.token}`,
+            ...(proof === undefined ? {} : { dpop: proof }),
+          };
+          return request;
+        },
+      },
+    ];
+  } else if (tokens && tokens.length > 0) {
     let next = 0;
     base.requests = [
       {
@@ -60,6 +89,7 @@ export function load(options: LoadOptions): Promise<LoadResult> {
         non2xx: result.non2xx,
         errors: result.errors + result.timeouts,
         duration: result.duration,
+        ...(dpop ? { proofsRunOut: runOut } : {}),
       });
     });
   });

@@ -13,6 +13,11 @@ export interface ServerConfig {
   scope: string;
   /** Gatehouse's verified-token cache (`cache: { enabled }`); peers keep their own defaults. */
   cache: boolean;
+  /**
+   * DPoP required (RFC 9449): tokens come with the DPoP scheme and a proof. Set by the `*-dpop`
+   * server modules, never by the orchestrator: a row is one module.
+   */
+  dpop?: boolean;
   /** The to-do API cases: where its SQLite file goes, and whose items to seed. */
   todo?: TodoConfig;
 }

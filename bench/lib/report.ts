@@ -1,5 +1,6 @@
 /** Turns the samples into the tables: medians over rounds, ratios, and the auth cost per request. */
 import { type CaseName, FRAMEWORK_BASELINE, REFERENCE, SERVERS, type ServerSpec } from './catalog.ts';
+import type { FloorRow } from './proof-floor.ts';
 
 export interface Sample {
   rps: number;
@@ -15,6 +16,8 @@ export interface Sample {
   loadBusy: number;
   /** The largest share of either pinned core other processes used during the run (NaN when unknown). */
   others: number;
+  /** DPoP runs: requests sent without a proof because the proofs ran out. */
+  proofsRunOut?: number;
 }
 
 export interface Row {
@@ -29,6 +32,8 @@ export interface CaseResult {
   title: string;
   rows: Row[];
   notes: string[];
+  /** The DPoP case: one ES256 proof verified in process, the floor of its overhead. */
+  floor?: readonly FloorRow[];
 }
 
 export function median(values: readonly number[]): number {
@@ -133,12 +138,13 @@ export function caseTable(result: CaseResult): Table {
       notes.push(
         `${row.spec.label}: other processes took up to ${Math.round(s.others * 100)} % of a bench core during timing (median): treat this row with caution.`,
       );
-    const bad = row.samples.filter((x) => x.non2xx > 0 || x.errors > 0);
+    const bad = row.samples.filter((x) => x.non2xx > 0 || x.errors > 0 || (x.proofsRunOut ?? 0) > 0);
     if (bad.length > 0) {
       const non2xx = bad.reduce((a, x) => a + x.non2xx, 0);
       const errors = bad.reduce((a, x) => a + x.errors, 0);
+      const runOut = bad.reduce((a, x) => a + (x.proofsRunOut ?? 0), 0);
       notes.push(
-        `${row.spec.label}: ${non2xx} non-2xx responses and ${errors} errors during timing (not counted in req/s).`,
+        `${row.spec.label}: ${non2xx} non-2xx responses and ${errors} errors during timing (not counted in req/s)${runOut > 0 ? `; ${runOut} requests went without a DPoP proof because the proofs ran out` : ''}.`,
       );
     }
     if (row.spec.note && !notes.includes(`${row.spec.label}: ${row.spec.note}`))

@@ -17,12 +17,15 @@ export function wrkAvailable(): boolean {
 
 // done() runs once after the run; os.clock() is wrk's own CPU time (all threads); one JSON line on stdout carries what the report needs.
 // errors.status counts answers outside 2xx/3xx, so 2xx = requests − status errors here.
+// proofsRunOut() exists only in the DPoP script.
 const SUMMARY = `
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('{"wrkSummary":true,"requests":%d,"durationUs":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50Us":%d,"p99Us":%d,"cpuS":%.6f}\\n',
+  local runOut = 0
+  if proofsRunOut then runOut = proofsRunOut() end
+  io.write(string.format('{"wrkSummary":true,"requests":%d,"durationUs":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50Us":%d,"p99Us":%d,"cpuS":%.6f,"runOut":%d}\\n',
     summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99), os.clock()))
+    latency:percentile(50), latency:percentile(99), os.clock(), runOut))
 end
 `;
 
@@ -45,6 +48,43 @@ function request()
 end
 `;
 
+// Every request carries the token with the DPoP scheme and the next proof of the file, each proof
+// once. Should the proofs run out, requests go without one: the server refuses them, and the
+// count (read from the thread's state by done(), hence the globals) marks the run as broken.
+const DPOP = `
+local proofs = {}
+local path = '/'
+local authorization = ''
+count = 0
+used = 0
+runOut = 0
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function proofsRunOut()
+  local n = 0
+  for _, thread in ipairs(threads) do n = n + thread:get('runOut') end
+  return n
+end
+function init(args)
+  path = args[1]
+  authorization = 'DPoP ' .. args[2]
+  for line in io.lines(args[3]) do
+    count = count + 1
+    proofs[count] = line
+  end
+end
+function request()
+  if used < count then
+    used = used + 1
+    return wrk.format('GET', path, { Authorization = authorization, DPoP = proofs[used] })
+  end
+  runOut = runOut + 1
+  return wrk.format('GET', path, { Authorization = authorization })
+end
+`;
+
 interface WrkSummary {
   requests: number;
   durationUs: number;
@@ -56,18 +96,24 @@ interface WrkSummary {
   p50Us: number;
   p99Us: number;
   cpuS: number;
+  runOut: number;
 }
 
 /** Runs wrk with one thread (this process's CPU affinity is inherited: run.ts pins it to the load core). */
 export async function wrkLoad(options: LoadOptions): Promise<LoadResult> {
-  const { url, connections, duration, token, tokens } = options;
+  const { url, connections, duration, token, tokens, dpop } = options;
   if (options.amount !== undefined) throw new Error('wrk runs for a duration, not an amount');
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-wrk-'));
   try {
     const script = join(dir, 'run.lua');
     const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(duration))}s`, '--timeout', '10s'];
     const path = new URL(url).pathname;
-    if (tokens && tokens.length > 0) {
+    if (dpop) {
+      const file = join(dir, 'proofs.txt');
+      await writeFile(file, `${dpop.proofs.join('\n')}\n`);
+      await writeFile(script, DPOP + SUMMARY);
+      args.push('-s', script, url, '--', path, dpop.token, file);
+    } else if (tokens && tokens.length > 0) {
       const file = join(dir, 'tokens.txt');
       await writeFile(file, `${tokens.join('\n')}\n`);
       await writeFile(script, TOKENS + SUMMARY);
@@ -91,6 +137,7 @@ export async function wrkLoad(options: LoadOptions): Promise<LoadResult> {
       errors: w.connect + w.read + w.write + w.timeout,
       duration: seconds,
       cpuUs: w.cpuS * 1e6,
+      ...(dpop ? { proofsRunOut: w.runOut } : {}),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

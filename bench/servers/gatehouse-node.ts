@@ -1,13 +1,18 @@
 /** Gatehouse on node:http (`gatehouse-auth/node`'s `protect`). */
 import { createServer } from 'node:http';
-import { createGatehouse, requireScopes } from 'gatehouse-auth';
+import { createGatehouse, type Gatehouse, requireScopes } from 'gatehouse-auth';
 import { protect } from 'gatehouse-auth/node';
-import type { StartServer } from '../lib/protocol.ts';
+import type { ServerConfig, Started, StartServer } from '../lib/protocol.ts';
 import { ITEMS, listen, PATH, until } from './common.ts';
 import { gatehouseOptions } from './gatehouse-options.ts';
 
-export const start: StartServer = async (config) => {
+/** The server, with the Gatehouse handed to `attach` before it serves (the OpenTelemetry row's gauges). */
+export async function startGatehouseNode(
+  config: ServerConfig,
+  attach?: (gh: Gatehouse) => void,
+): Promise<Started> {
   const gh = createGatehouse(gatehouseOptions(config));
+  attach?.(gh);
   gh.start();
   await until(() => gh.ready);
   const items = protect(gh, { require: [requireScopes([config.scope])] }, (_req, res) => {
@@ -29,4 +34,6 @@ export const start: StartServer = async (config) => {
       gh.close();
     },
   };
-};
+}
+
+export const start: StartServer = (config) => startGatehouseNode(config);

@@ -1,0 +1,77 @@
+/**
+ * The floor of a DPoP check: what one ES256 proof signature costs to verify in process, with
+ * nothing else (no header parsing, no claims, no replay store). Every DPoP verifier pays at least
+ * this per request, because no proof is ever seen twice; the bench sets the DPoP overhead it
+ * measures over HTTP next to it.
+ */
+import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import { compactVerify, importJWK } from 'jose';
+import { makeClientKey, proofSigner } from './dpop-client.ts';
+import { median } from './report.ts';
+
+export interface FloorRow {
+  name: string;
+  /** CPU microseconds per proof, median over rounds. */
+  us: number;
+  rounds: number[];
+}
+
+/** Signature bytes and signing input of a compact JWS. */
+function split(proof: string): { input: Buffer; signature: Buffer } {
+  const dot = proof.lastIndexOf('.');
+  return {
+    input: Buffer.from(proof.slice(0, dot), 'latin1'),
+    signature: Buffer.from(proof.slice(dot + 1), 'base64url'),
+  };
+}
+
+function check(ok: boolean): void {
+  if (!ok) throw new Error('proof floor: a valid proof signature did not verify');
+}
+
+export const FLOOR_ROW = 'floor: ES256 crypto.verify (KeyObject made once)';
+
+/** Rows of CPU µs per proof over `count` distinct proofs, rounds interleaved. */
+export async function measureProofFloor(count: number, rounds: number): Promise<FloorRow[]> {
+  const client = makeClientKey();
+  const sign = proofSigner(client.privateKey, client.publicJwk, {
+    htm: 'GET',
+    htu: 'http://127.0.0.1:8080/items',
+    ath: 'x'.repeat(43),
+  });
+  const proofs = Array.from({ length: count }, () => sign());
+  const key: KeyObject = createPublicKey({ key: client.publicJwk, format: 'jwk' });
+  const jwk: JsonWebKey = client.publicJwk;
+  const options = { dsaEncoding: 'ieee-p1363' } as const;
+  const rows: Record<string, (proof: string) => unknown> = {
+    [FLOOR_ROW]: (proof) => {
+      const { input, signature } = split(proof);
+      check(verify('sha256', input, { key, ...options }, signature));
+    },
+    'ES256 crypto.verify, key imported from the JWK each time': (proof) => {
+      const { input, signature } = split(proof);
+      check(
+        verify('sha256', input, { key: createPublicKey({ key: jwk, format: 'jwk' }), ...options }, signature),
+      );
+    },
+    'jose importJWK + compactVerify (WebCrypto)': async (proof) => {
+      await compactVerify(proof, await importJWK(jwk, 'ES256'), { algorithms: ['ES256'] });
+    },
+  };
+  const once = async (fn: (proof: string) => unknown): Promise<number> => {
+    const before = process.cpuUsage();
+    for (const proof of proofs) await fn(proof);
+    const cpu = process.cpuUsage(before);
+    return (cpu.user + cpu.system) / proofs.length;
+  };
+  const names = Object.keys(rows);
+  const samples = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (const fn of Object.values(rows)) await once(fn); // warm-up: JIT, OpenSSL contexts
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + round) % names.length]!;
+      samples.get(name)!.push(await once(rows[name]!));
+    }
+  }
+  return names.map((name) => ({ name, us: median(samples.get(name)!), rounds: samples.get(name)! }));
+}
