@@ -8,6 +8,7 @@ import {
   resolveIntrospection,
 } from './introspection/options.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
+import type { IssuerSource } from './issuer-source.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
 import type { Logger } from './logger.ts';
 import type { ClaimMapping } from './principal.ts';
@@ -112,10 +113,7 @@ export interface SharedOptions {
 /** One issuer inline, or several (`issuers`), each token routed by its `iss`. */
 export type GatehouseOptions = SharedOptions & (IssuerOptions | { issuers: readonly IssuerOptions[] });
 
-export type IssuerSource =
-  | { kind: 'discovery'; metadataUrl: string; issuer: string }
-  | { kind: 'metadata'; metadataUrl: string; issuer: string | undefined }
-  | { kind: 'jwks'; jwksUri: string; issuer: string };
+export type { IssuerSource };
 
 export interface ResolvedIssuer {
   name: string;
