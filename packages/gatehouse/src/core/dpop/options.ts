@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../errors.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../key-store.ts';
+import { booleanOption, choiceOption, numberOption, refuseUnknown } from '../option-rules.ts';
+import { DPOP_NONCE_OPTIONS, DPOP_OPTIONS } from '../option-table.ts';
 import { MemoryReplayStore, type ReplayStore } from './replay.ts';
 
 /**
@@ -47,19 +49,14 @@ export interface ResolvedDpop {
   nonce: { secret: string; lifetime: number } | undefined;
 }
 
-const KEYS = ['mode', 'algorithms', 'iatWindow', 'replayStore', 'publicUrl', 'advertise', 'nonce'];
-const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
-
 export function resolveDpop(value: DpopMode | DpopOptions | undefined): ResolvedDpop {
   const options: DpopOptions = typeof value === 'string' ? { mode: value } : (value ?? {});
   if (options === null || typeof options !== 'object')
     throw new ConfigurationError('dpop', 'must be "off", "allowed", "required" or an object');
-  for (const key of Object.keys(options))
-    if (!KEYS.includes(key)) throw new ConfigurationError(`dpop.${key}`, 'is not a known option');
-  const mode = options.mode ?? 'allowed';
-  if (!MODES.includes(mode))
-    throw new ConfigurationError('dpop.mode', 'must be "off", "allowed" or "required"');
-  const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
+  refuseUnknown(options, DPOP_OPTIONS, 'dpop.');
+  // `null` has always meant "the default" for these two.
+  const mode = choiceOption<DpopMode>(DPOP_OPTIONS.mode, options.mode ?? undefined, 'dpop.mode');
+  const algorithms = options.algorithms ?? DPOP_OPTIONS.algorithms.default;
   if (
     !Array.isArray(algorithms) ||
     algorithms.length === 0 ||
@@ -70,9 +67,7 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
       `must be a non-empty list of asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
     );
   }
-  const iatWindow = options.iatWindow ?? 60;
-  if (typeof iatWindow !== 'number' || !Number.isFinite(iatWindow) || iatWindow < 1 || iatWindow > 600)
-    throw new ConfigurationError('dpop.iatWindow', 'must be a number from 1 to 600');
+  const iatWindow = numberOption(DPOP_OPTIONS.iatWindow, options.iatWindow ?? undefined, 'dpop.iatWindow');
   const store = options.replayStore ?? new MemoryReplayStore();
   if (typeof (store as { seen?: unknown }).seen !== 'function')
     throw new ConfigurationError('dpop.replayStore', 'must have a seen(jti, expiresAt) method');
@@ -90,15 +85,18 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
     )
       throw new ConfigurationError('dpop.publicUrl', 'must be an http(s) URL without query or fragment');
   }
-  if (options.advertise !== undefined && typeof options.advertise !== 'boolean')
-    throw new ConfigurationError('dpop.advertise', 'must be a boolean');
+  const advertise = booleanOption(DPOP_OPTIONS.advertise, options.advertise, 'dpop.advertise');
   let nonce: ResolvedDpop['nonce'];
   if (options.nonce !== undefined) {
-    const { secret, lifetime = 300 } = options.nonce ?? {};
+    const { secret, lifetime = DPOP_NONCE_OPTIONS.lifetime.default } = options.nonce ?? {};
     if (typeof secret !== 'string' || secret.length < 32)
       throw new ConfigurationError('dpop.nonce.secret', 'must be a string of at least 32 characters');
-    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime < 10 || lifetime > 86_400)
-      throw new ConfigurationError('dpop.nonce.lifetime', 'must be a number of seconds from 10 to 86400');
+    const { min, max } = DPOP_NONCE_OPTIONS.lifetime;
+    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime < min || lifetime > max)
+      throw new ConfigurationError(
+        'dpop.nonce.lifetime',
+        `must be a number of seconds from ${min} to ${max}`,
+      );
     nonce = { secret, lifetime };
   }
   return {
@@ -108,6 +106,6 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
     iatWindow,
     replayStore: store,
     publicUrl,
-    advertise: options.advertise ?? false,
+    advertise,
   };
 }
