@@ -148,6 +148,65 @@ export const MTLS_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** Server nonces, RFC 9449 §9 (`dpop.nonce.*`). */
+export const DPOP_NONCE_OPTIONS = {
+  secret: {
+    kind: 'custom',
+    shown: 'required with `nonce`',
+    allowed: '32+ characters',
+    doc: 'Proofs must carry a server nonce: an HMAC of a time slot under this secret (the same on every instance).',
+  },
+  lifetime: {
+    kind: 'number',
+    default: 300,
+    min: 10,
+    max: 86_400,
+    doc: 'Seconds of a time slot; a nonce is valid for one to two lifetimes.',
+  },
+} as const satisfies OptionTable;
+
+/** Sender-constrained tokens, RFC 9449 (`dpop.*`). */
+export const DPOP_OPTIONS = {
+  mode: {
+    kind: 'choice',
+    values: ['off', 'allowed', 'required'],
+    default: 'allowed',
+    doc: '`off`: the DPoP scheme counts as no token. `allowed`: Bearer and DPoP. `required`: DPoP only; any Bearer token is refused.',
+  },
+  algorithms: {
+    kind: 'custom',
+    default: ASYMMETRIC_ALGORITHMS,
+    shown: 'all asymmetric',
+    allowed: 'asymmetric algorithms',
+    doc: 'Proof algorithms accepted, also sent as `algs`. `none` and HMAC are never accepted.',
+  },
+  iatWindow: {
+    kind: 'number',
+    default: 60,
+    min: 1,
+    max: 600,
+    doc: "Seconds a proof's `iat` may lie in the past; `clockTolerance` is added both ways.",
+  },
+  replayStore: {
+    kind: 'custom',
+    shown: '`MemoryReplayStore`',
+    allowed: '`{ seen(jti, expiresAt): boolean | Promise<boolean> }`',
+    doc: 'Seen `jti`s. The memory store is bounded (200000 live records) and expiring; it covers one process only. Several instances need `RedisReplayStore`.',
+  },
+  publicUrl: {
+    kind: 'custom',
+    shown: 'from `Host` and the socket',
+    allowed: 'http(s) URL, no query',
+    doc: 'Scheme, host, port (and a path prefix a proxy strips) of the URL clients call, for `htu`. Set it behind any proxy or load balancer: `Host` is whatever the client sent.',
+  },
+  advertise: {
+    kind: 'boolean',
+    default: false,
+    doc: 'In `allowed` mode, add the DPoP challenge to 401s of Bearer and anonymous requests too (Bearer clients otherwise keep the exact RFC 6750 answers).',
+  },
+  nonce: DPOP_NONCE_OPTIONS,
+} as const satisfies OptionTable;
+
 /** Settings shared by every trusted issuer. */
 export const SHARED_OPTIONS = {
   algorithms: {
@@ -199,70 +258,12 @@ export const SHARED_OPTIONS = {
   fetch: { kind: 'custom', shown: 'global `fetch`', doc: 'Replaces `fetch` for metadata and JWKS requests.' },
   dpop: {
     kind: 'custom',
-    shown: "`'allowed'`",
+    // `dpop: 'required'` is short for `dpop: { mode: 'required' }`: the mode's default is its default.
+    shown: `\`'${DPOP_OPTIONS.mode.default}'\``,
     allowed: "`'off'`, `'allowed'`, `'required'` or `dpop.*`",
     doc: 'DPoP (RFC 9449). See "Sender-constrained tokens (DPoP)".',
   },
   mtls: MTLS_OPTIONS,
-} as const satisfies OptionTable;
-
-/** Server nonces, RFC 9449 §9 (`dpop.nonce.*`). */
-export const DPOP_NONCE_OPTIONS = {
-  secret: {
-    kind: 'custom',
-    shown: 'required with `nonce`',
-    allowed: '32+ characters',
-    doc: 'Proofs must carry a server nonce: an HMAC of a time slot under this secret (the same on every instance).',
-  },
-  lifetime: {
-    kind: 'number',
-    default: 300,
-    min: 10,
-    max: 86_400,
-    doc: 'Seconds of a time slot; a nonce is valid for one to two lifetimes.',
-  },
-} as const satisfies OptionTable;
-
-/** Sender-constrained tokens, RFC 9449 (`dpop.*`). */
-export const DPOP_OPTIONS = {
-  mode: {
-    kind: 'choice',
-    values: ['off', 'allowed', 'required'],
-    default: 'allowed',
-    doc: '`off`: the DPoP scheme counts as no token. `allowed`: Bearer and DPoP. `required`: DPoP only; any Bearer token is refused.',
-  },
-  algorithms: {
-    kind: 'custom',
-    default: ASYMMETRIC_ALGORITHMS,
-    shown: 'all asymmetric',
-    allowed: 'asymmetric algorithms',
-    doc: 'Proof algorithms accepted, also sent as `algs`. `none` and HMAC are never accepted.',
-  },
-  iatWindow: {
-    kind: 'number',
-    default: 60,
-    min: 1,
-    max: 600,
-    doc: "Seconds a proof's `iat` may lie in the past; `clockTolerance` is added both ways.",
-  },
-  replayStore: {
-    kind: 'custom',
-    shown: '`MemoryReplayStore`',
-    allowed: '`{ seen(jti, expiresAt) }`',
-    doc: 'Seen `jti`s. The memory store is bounded (200000 live records) and expiring; it covers one process only. Several instances need `RedisReplayStore`.',
-  },
-  publicUrl: {
-    kind: 'custom',
-    shown: 'from `Host` and the socket',
-    allowed: 'http(s) URL, no query',
-    doc: 'Scheme, host, port (and a path prefix a proxy strips) of the URL clients call, for `htu`. Set it behind any proxy or load balancer: `Host` is whatever the client sent.',
-  },
-  advertise: {
-    kind: 'boolean',
-    default: false,
-    doc: 'In `allowed` mode, add the DPoP challenge to 401s of Bearer and anonymous requests too (Bearer clients otherwise keep the exact RFC 6750 answers).',
-  },
-  nonce: DPOP_NONCE_OPTIONS,
 } as const satisfies OptionTable;
 
 /** Opaque tokens of one issuer, RFC 7662 (`introspection.*`). */

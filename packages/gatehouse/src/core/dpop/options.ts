@@ -13,7 +13,7 @@ export type DpopMode = 'off' | 'allowed' | 'required';
 export interface DpopOptions {
   /** @default 'allowed' */
   mode?: DpopMode;
-  /** Proof signature algorithms accepted (asymmetric only, RFC 9449 §4.3 check 5). @default ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512, EdDSA */
+  /** Proof signature algorithms accepted (asymmetric only, RFC 9449 §4.3 check 5). @default every asymmetric JWS algorithm */
   algorithms?: readonly AsymmetricAlgorithm[];
   /** Seconds a proof's `iat` may lie in the past, before the clock tolerance (RFC 9449 §11.1). @default 60 */
   iatWindow?: number;
@@ -34,9 +34,13 @@ export interface DpopOptions {
   /**
    * Server nonces (RFC 9449 §9): proofs must carry a `nonce` this server handed out in a
    * `DPoP-Nonce` header. Stateless: an HMAC of a time slot under `secret` (at least 32 characters;
-   * the same on every instance), valid for one to two `lifetime`s (seconds, default 300).
+   * the same on every instance), valid for one to two `lifetime`s.
    */
-  nonce?: { secret: string; lifetime?: number };
+  nonce?: {
+    secret: string;
+    /** Seconds. @default 300 */
+    lifetime?: number;
+  };
 }
 
 export interface ResolvedDpop {
