@@ -78,6 +78,18 @@ export function numberOption(row: NumberOption, value: unknown, path: string): n
  * `whenAbsent: 'refuse'` is for a flag that must be said whenever its object is given
  * (`cache: { enabled }`, `tokenType: { strict }`): the default applies only without the object.
  */
+/** Every member of an object of numbers (`keys`), each checked and defaulted by its row. */
+export function numberOptions<T extends Readonly<Record<string, NumberOption>>>(
+  table: T,
+  value: { readonly [K in keyof T]?: unknown },
+  prefix: string,
+): { [K in keyof T]: number } {
+  const resolved = {} as { [K in keyof T]: number };
+  for (const [name, row] of Object.entries(table) as [keyof T & string, NumberOption][])
+    resolved[name] = numberOption(row, value[name], `${prefix}${name}`);
+  return resolved;
+}
+
 export function booleanOption(
   row: BooleanOption,
   value: unknown,

@@ -11,7 +11,7 @@ import type { KeySetSnapshot } from './issuer-keys.ts';
 import type { IssuerSource } from './issuer-source.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
 import type { Logger } from './logger.ts';
-import { booleanOption, numberOption, textOption } from './option-rules.ts';
+import { booleanOption, numberOption, numberOptions, textOption } from './option-rules.ts';
 import { CACHE_OPTIONS, ISSUER_OPTIONS, KEYS_OPTIONS, SHARED_OPTIONS } from './option-table.ts';
 import type { ClaimMapping } from './principal.ts';
 import { isMultiTenant, isTenantId, TENANT_TEMPLATE, type TenantPolicy } from './tenants.ts';
@@ -308,7 +308,7 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
           'tokenType.strict',
           'refuse',
         );
-  const keys: NonNullable<SharedOptions['keys']> = options.keys ?? {};
+  const realm = textOption(SHARED_OPTIONS.realm, options.realm, 'realm');
   // Likewise `cache`: `{ enabled: false }` is how it is turned off, so `enabled` is never implied.
   const cache = options.cache ?? { enabled: CACHE_OPTIONS.enabled.default };
   const enabled = booleanOption(CACHE_OPTIONS.enabled, cache.enabled, 'cache.enabled', 'refuse');
@@ -318,19 +318,12 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
     clockTolerance: numberOption(SHARED_OPTIONS.clockTolerance, options.clockTolerance, 'clockTolerance'),
     maxTokenAge: numberOption(SHARED_OPTIONS.maxTokenAge, options.maxTokenAge, 'maxTokenAge'),
     strictType,
-    realm: textOption(SHARED_OPTIONS.realm, options.realm, 'realm'),
+    realm,
     resourceMetadata:
       options.resourceMetadata === undefined
         ? undefined
         : secureUrl(options.resourceMetadata, 'resourceMetadata').href,
-    keys: {
-      timeout: numberOption(KEYS_OPTIONS.timeout, keys.timeout, 'keys.timeout'),
-      cooldown: numberOption(KEYS_OPTIONS.cooldown, keys.cooldown, 'keys.cooldown'),
-      maxAge: numberOption(KEYS_OPTIONS.maxAge, keys.maxAge, 'keys.maxAge'),
-      metadataMaxAge: numberOption(KEYS_OPTIONS.metadataMaxAge, keys.metadataMaxAge, 'keys.metadataMaxAge'),
-      retryInterval: numberOption(KEYS_OPTIONS.retryInterval, keys.retryInterval, 'keys.retryInterval'),
-      maxBytes: numberOption(KEYS_OPTIONS.maxBytes, keys.maxBytes, 'keys.maxBytes'),
-    },
+    keys: numberOptions(KEYS_OPTIONS, options.keys ?? {}, 'keys.'),
     cache: {
       enabled,
       maxEntries: numberOption(CACHE_OPTIONS.maxEntries, cache.maxEntries, 'cache.maxEntries'),
