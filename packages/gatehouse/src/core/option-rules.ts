@@ -57,11 +57,7 @@ export function isRow(entry: OptionRow | OptionTable): entry is OptionRow {
   return typeof entry.kind === 'string';
 }
 
-/** Every name a table accepts, so an unknown one (a typo) is refused rather than ignored. */
-export function namesOf(table: OptionTable): readonly string[] {
-  return Object.keys(table);
-}
-
+/** Every option of an object must be one of its table's, so a typo is refused rather than ignored. */
 export function refuseUnknown(value: object, table: OptionTable, path: string): void {
   for (const key of Object.keys(value))
     if (!Object.hasOwn(table, key)) throw new ConfigurationError(`${path}${key}`, 'is not a known option');
@@ -116,7 +112,7 @@ export function textOption(row: TextOption & { default: string }, value: unknown
 }
 
 /** `"a", "b" or "c"`: how messages list allowed values. */
-export function spokenList(values: readonly string[]): string {
+function spokenList(values: readonly string[]): string {
   const quoted = values.map((v) => JSON.stringify(v));
   return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
 }

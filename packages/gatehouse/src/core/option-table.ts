@@ -255,7 +255,11 @@ export const SHARED_OPTIONS = {
     doc: 'pino-style `(obj, msg)`; the Fastify plugin uses `fastify.log`.',
   },
   clock: { kind: 'custom', shown: '`Date.now`', doc: 'Milliseconds since the epoch; tests inject a clock.' },
-  fetch: { kind: 'custom', shown: 'global `fetch`', doc: 'Replaces `fetch` for metadata and JWKS requests.' },
+  fetch: {
+    kind: 'custom',
+    shown: 'global `fetch`',
+    doc: 'Replaces `fetch` for metadata, JWKS and introspection requests.',
+  },
   dpop: {
     kind: 'custom',
     // `dpop: 'required'` is short for `dpop: { mode: 'required' }`: the mode's default is its default.

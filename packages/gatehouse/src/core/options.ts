@@ -101,7 +101,7 @@ export interface SharedOptions {
   logger?: Logger;
   /** Milliseconds since the epoch; tests inject a clock. @default Date.now */
   clock?: () => number;
-  /** Replaces global fetch for metadata and JWKS requests. */
+  /** Replaces global fetch for metadata, JWKS and introspection requests. */
   fetch?: typeof fetch;
   /**
    * DPoP (RFC 9449): `'off' | 'allowed' | 'required'` or `DpopOptions`. A DPoP-bound token sent as
