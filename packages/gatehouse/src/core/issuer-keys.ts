@@ -1,10 +1,10 @@
 import { observedLoad } from './diagnostics.ts';
 import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
 import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
+import type { IssuerSource } from './issuer-source.ts';
 import { type KeyQuery, KeyStore, type StoredKey } from './key-store.ts';
 import type { Logger } from './logger.ts';
 import type { IssuerMetadataSource } from './metadata-source.ts';
-import type { IssuerSource } from './options.ts';
 import { Refreshing } from './refreshing.ts';
 
 export interface KeySetPolicy extends FetchJsonOptions {

@@ -8,8 +8,11 @@ import {
   resolveIntrospection,
 } from './introspection/options.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
+import type { IssuerSource } from './issuer-source.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
 import type { Logger } from './logger.ts';
+import { booleanOption, numberOption, numberOptions, textOption } from './option-rules.ts';
+import { CACHE_OPTIONS, ISSUER_OPTIONS, KEYS_OPTIONS, SHARED_OPTIONS } from './option-table.ts';
 import type { ClaimMapping } from './principal.ts';
 import { isMultiTenant, isTenantId, TENANT_TEMPLATE, type TenantPolicy } from './tenants.ts';
 import { secureUrl } from './url-policy.ts';
@@ -98,7 +101,7 @@ export interface SharedOptions {
   logger?: Logger;
   /** Milliseconds since the epoch; tests inject a clock. @default Date.now */
   clock?: () => number;
-  /** Replaces global fetch for metadata and JWKS requests. */
+  /** Replaces global fetch for metadata, JWKS and introspection requests. */
   fetch?: typeof fetch;
   /**
    * DPoP (RFC 9449): `'off' | 'allowed' | 'required'` or `DpopOptions`. A DPoP-bound token sent as
@@ -112,10 +115,7 @@ export interface SharedOptions {
 /** One issuer inline, or several (`issuers`), each token routed by its `iss`. */
 export type GatehouseOptions = SharedOptions & (IssuerOptions | { issuers: readonly IssuerOptions[] });
 
-export type IssuerSource =
-  | { kind: 'discovery'; metadataUrl: string; issuer: string }
-  | { kind: 'metadata'; metadataUrl: string; issuer: string | undefined }
-  | { kind: 'jwks'; jwksUri: string; issuer: string };
+export type { IssuerSource };
 
 export interface ResolvedIssuer {
   name: string;
@@ -151,59 +151,26 @@ export interface ResolvedOptions {
   mtls: ResolvedMtls;
 }
 
+/** The defaults of the numeric and plain options, as read from the option table. */
 export const defaults = {
-  algorithms: ASYMMETRIC_ALGORITHMS,
-  clockTolerance: 60,
-  maxTokenAge: 86_400,
-  realm: 'api',
-  cache: { enabled: true, maxEntries: 10_000, maxBytes: 32 * 1024 * 1024 },
+  algorithms: SHARED_OPTIONS.algorithms.default,
+  clockTolerance: SHARED_OPTIONS.clockTolerance.default,
+  maxTokenAge: SHARED_OPTIONS.maxTokenAge.default,
+  realm: SHARED_OPTIONS.realm.default,
+  cache: {
+    enabled: CACHE_OPTIONS.enabled.default,
+    maxEntries: CACHE_OPTIONS.maxEntries.default,
+    maxBytes: CACHE_OPTIONS.maxBytes.default,
+  },
   keys: {
-    timeout: 5000,
-    cooldown: 30_000,
-    maxAge: 600_000,
-    metadataMaxAge: 86_400_000,
-    retryInterval: 10_000,
-    maxBytes: 512 * 1024,
+    timeout: KEYS_OPTIONS.timeout.default,
+    cooldown: KEYS_OPTIONS.cooldown.default,
+    maxAge: KEYS_OPTIONS.maxAge.default,
+    metadataMaxAge: KEYS_OPTIONS.metadataMaxAge.default,
+    retryInterval: KEYS_OPTIONS.retryInterval.default,
+    maxBytes: KEYS_OPTIONS.maxBytes.default,
   },
 } as const;
-
-const SHARED = [
-  'algorithms',
-  'clockTolerance',
-  'maxTokenAge',
-  'tokenType',
-  'realm',
-  'resourceMetadata',
-  'keys',
-  'cache',
-  'snapshot',
-  'logger',
-  'clock',
-  'fetch',
-  'dpop',
-  'mtls',
-];
-const ISSUER = [
-  'issuer',
-  'metadataUrl',
-  'jwksUri',
-  'audience',
-  'audienceClaim',
-  'tenants',
-  'claims',
-  'validate',
-  'match',
-  'name',
-  'introspection',
-];
-
-function number(value: unknown, path: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigurationError(path, `must be a number from ${min} to ${max}`);
-  }
-  return value;
-}
 
 function strings(value: unknown, path: string): readonly string[] {
   const list = typeof value === 'string' ? [value] : value;
@@ -267,9 +234,9 @@ function tenantPolicy(options: IssuerOptions, at: string): TenantPolicy | undefi
 
 function resolveIssuer(options: IssuerOptions, at: string): ResolvedIssuer {
   for (const key of Object.keys(options)) {
-    if (!ISSUER.includes(key) && !(at === '' && SHARED.includes(key)) && !(at === '' && key === 'issuers')) {
+    const known = Object.hasOwn(ISSUER_OPTIONS, key) || (at === '' && Object.hasOwn(SHARED_OPTIONS, key));
+    if (!known && !(at === '' && key === 'issuers'))
       throw new ConfigurationError(`${at}${key}`, 'is not a known option');
-    }
   }
   const src = source(options, at);
   for (const name of ['validate', 'match'] as const) {
@@ -280,7 +247,7 @@ function resolveIssuer(options: IssuerOptions, at: string): ResolvedIssuer {
     name: options.name ?? src.issuer ?? (src.kind === 'jwks' ? src.jwksUri : src.metadataUrl),
     source: src,
     audience: strings(options.audience, `${at}audience`),
-    audienceClaim: options.audienceClaim ?? 'aud',
+    audienceClaim: options.audienceClaim ?? ISSUER_OPTIONS.audienceClaim.default,
     tenants: tenantPolicy(options, at),
     claims: { ...options.claims },
     validate: options.validate,
@@ -306,7 +273,7 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
   let issuers: ResolvedIssuer[];
   if ('issuers' in options) {
     for (const key of Object.keys(options)) {
-      if (!SHARED.includes(key) && key !== 'issuers')
+      if (!Object.hasOwn(SHARED_OPTIONS, key) && key !== 'issuers')
         throw new ConfigurationError(key, 'is not a known option (per-issuer options go inside issuers[])');
     }
     if (!Array.isArray(options.issuers) || options.issuers.length === 0)
@@ -320,7 +287,7 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       'issuers',
       'may set introspection on one issuer only (an opaque token does not say which issuer it came from)',
     );
-  const algorithms = options.algorithms ?? defaults.algorithms;
+  const algorithms = options.algorithms ?? SHARED_OPTIONS.algorithms.default;
   if (!Array.isArray(algorithms) || algorithms.length === 0)
     throw new ConfigurationError('algorithms', 'must be a non-empty array');
   for (const alg of algorithms) {
@@ -331,44 +298,36 @@ export function resolveOptions(options: GatehouseOptions): ResolvedOptions {
       );
     }
   }
-  if (options.tokenType !== undefined && typeof options.tokenType?.strict !== 'boolean')
-    throw new ConfigurationError('tokenType.strict', 'must be a boolean');
-  if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm.length === 0)) {
-    throw new ConfigurationError('realm', 'must be a non-empty string');
-  }
-  const keys = options.keys ?? {};
-  const d = defaults.keys;
-  const cache = options.cache ?? defaults.cache;
-  if (typeof cache.enabled !== 'boolean') throw new ConfigurationError('cache.enabled', 'must be a boolean');
+  // A `tokenType` given is an object whose `strict` must be said; absent, the default applies.
+  const strictType =
+    options.tokenType === undefined
+      ? SHARED_OPTIONS.tokenType.strict.default
+      : booleanOption(
+          SHARED_OPTIONS.tokenType.strict,
+          options.tokenType?.strict,
+          'tokenType.strict',
+          'refuse',
+        );
+  const realm = textOption(SHARED_OPTIONS.realm, options.realm, 'realm');
+  // Likewise `cache`: `{ enabled: false }` is how it is turned off, so `enabled` is never implied.
+  const cache = options.cache ?? { enabled: CACHE_OPTIONS.enabled.default };
+  const enabled = booleanOption(CACHE_OPTIONS.enabled, cache.enabled, 'cache.enabled', 'refuse');
   return {
     issuers: Object.freeze(issuers),
     algorithms: Object.freeze([...algorithms]),
-    clockTolerance: number(options.clockTolerance, 'clockTolerance', 0, 300, defaults.clockTolerance),
-    maxTokenAge: number(options.maxTokenAge, 'maxTokenAge', 60, 366 * 86_400, defaults.maxTokenAge),
-    strictType: options.tokenType?.strict ?? false,
-    realm: options.realm ?? defaults.realm,
+    clockTolerance: numberOption(SHARED_OPTIONS.clockTolerance, options.clockTolerance, 'clockTolerance'),
+    maxTokenAge: numberOption(SHARED_OPTIONS.maxTokenAge, options.maxTokenAge, 'maxTokenAge'),
+    strictType,
+    realm,
     resourceMetadata:
       options.resourceMetadata === undefined
         ? undefined
         : secureUrl(options.resourceMetadata, 'resourceMetadata').href,
-    keys: {
-      timeout: number(keys.timeout, 'keys.timeout', 100, 30_000, d.timeout),
-      cooldown: number(keys.cooldown, 'keys.cooldown', 0, 30_000, d.cooldown),
-      maxAge: number(keys.maxAge, 'keys.maxAge', 1000, 7 * 86_400_000, d.maxAge),
-      metadataMaxAge: number(
-        keys.metadataMaxAge,
-        'keys.metadataMaxAge',
-        1000,
-        30 * 86_400_000,
-        d.metadataMaxAge,
-      ),
-      retryInterval: number(keys.retryInterval, 'keys.retryInterval', 10, 10_000, d.retryInterval),
-      maxBytes: number(keys.maxBytes, 'keys.maxBytes', 1024, 16 * 1024 * 1024, d.maxBytes),
-    },
+    keys: numberOptions(KEYS_OPTIONS, options.keys ?? {}, 'keys.'),
     cache: {
-      enabled: cache.enabled,
-      maxEntries: number(cache.maxEntries, 'cache.maxEntries', 1, 10_000_000, defaults.cache.maxEntries),
-      maxBytes: number(cache.maxBytes, 'cache.maxBytes', 64 * 1024, 4 * 1024 ** 3, defaults.cache.maxBytes),
+      enabled,
+      maxEntries: numberOption(CACHE_OPTIONS.maxEntries, cache.maxEntries, 'cache.maxEntries'),
+      maxBytes: numberOption(CACHE_OPTIONS.maxBytes, cache.maxBytes, 'cache.maxBytes'),
     },
     dpop: resolveDpop(options.dpop),
     mtls: resolveMtls(options.mtls),

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { flatten } from '../../../../scripts/options-table.ts';
+import {
+  DPOP_OPTIONS,
+  INTROSPECTION_OPTIONS,
+  ISSUER_OPTIONS,
+  SHARED_OPTIONS,
+} from '../../src/core/option-table.ts';
 import { ConfigurationError, createGatehouse, type GatehouseOptions } from '../../src/index.ts';
 
 const base = { issuer: 'https://login.example.com/tenant/v2.0', audience: 'api://x' };
@@ -63,4 +70,71 @@ describe('options: checked once, at construction', () => {
   it('rejects unknown options instead of ignoring them', () => {
     refused({ ...base, audiences: ['x'] }, /audiences is not a known option/);
   });
+});
+
+describe('options: every number is bounded and defaulted as the option table says', () => {
+  // Members an object option needs besides the one under test.
+  const around: Record<string, object> = {
+    cache: { enabled: true },
+    introspection: { clientId: 'api', clientSecret: 'secret' },
+    'dpop.nonce': { secret: 'a secret of at least thirty-two characters' },
+  };
+  const withValue = (path: string, value: unknown): GatehouseOptions => {
+    const names = path.split('.');
+    let inner: Record<string, unknown> = value === undefined ? {} : { [names.at(-1)!]: value };
+    for (let i = names.length - 1; i > 0; i--) {
+      const parent = names.slice(0, i).join('.');
+      inner = { [names[i - 1]!]: { ...around[parent], ...inner } };
+    }
+    return { ...base, ...inner } as GatehouseOptions;
+  };
+  const resolved = (path: string, value: unknown): unknown => {
+    const options: unknown = createGatehouse(withValue(path, value)).options;
+    const at = path.startsWith('introspection.') ? `issuers.0.${path}` : path;
+    return at.split('.').reduce((o, name) => (o as Record<string, unknown>)[name], options);
+  };
+  const table = {
+    ...ISSUER_OPTIONS,
+    ...SHARED_OPTIONS,
+    dpop: DPOP_OPTIONS,
+    introspection: INTROSPECTION_OPTIONS,
+  };
+  const numbers = flatten(table).flatMap(([path, row]) =>
+    row.kind === 'number' ? [[path, row] as const] : [],
+  );
+
+  it('covers every number option', () => {
+    assert.deepEqual(
+      numbers.map(([path]) => path),
+      [
+        'introspection.cacheMaxAge',
+        'introspection.timeout',
+        'clockTolerance',
+        'maxTokenAge',
+        'keys.timeout',
+        'keys.cooldown',
+        'keys.maxAge',
+        'keys.metadataMaxAge',
+        'keys.retryInterval',
+        'keys.maxBytes',
+        'cache.maxEntries',
+        'cache.maxBytes',
+        'dpop.iatWindow',
+        'dpop.nonce.lifetime',
+      ],
+    );
+  });
+
+  for (const [path, row] of numbers) {
+    it(`${path}: ${row.default} when absent, ${row.min} to ${row.max} accepted, outside refused`, () => {
+      assert.equal(resolved(path, undefined), row.default);
+      assert.equal(resolved(path, row.min), row.min);
+      assert.equal(resolved(path, row.max), row.max);
+      const message = new RegExp(
+        `^gatehouse: ${path} must be a number (of seconds )?from ${row.min} to ${row.max}$`,
+      );
+      for (const bad of [row.min - 1, row.max + 1, Number.NaN, Number.POSITIVE_INFINITY, String(row.default)])
+        refused(withValue(path, bad), message);
+    });
+  }
 });

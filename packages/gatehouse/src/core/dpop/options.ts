@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../errors.ts';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../key-store.ts';
+import { booleanOption, choiceOption, numberOption, refuseUnknown } from '../option-rules.ts';
+import { DPOP_NONCE_OPTIONS, DPOP_OPTIONS } from '../option-table.ts';
 import { MemoryReplayStore, type ReplayStore } from './replay.ts';
 
 /**
@@ -11,7 +13,7 @@ export type DpopMode = 'off' | 'allowed' | 'required';
 export interface DpopOptions {
   /** @default 'allowed' */
   mode?: DpopMode;
-  /** Proof signature algorithms accepted (asymmetric only, RFC 9449 §4.3 check 5). @default ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512, EdDSA */
+  /** Proof signature algorithms accepted (asymmetric only, RFC 9449 §4.3 check 5). @default every asymmetric JWS algorithm */
   algorithms?: readonly AsymmetricAlgorithm[];
   /** Seconds a proof's `iat` may lie in the past, before the clock tolerance (RFC 9449 §11.1). @default 60 */
   iatWindow?: number;
@@ -32,9 +34,13 @@ export interface DpopOptions {
   /**
    * Server nonces (RFC 9449 §9): proofs must carry a `nonce` this server handed out in a
    * `DPoP-Nonce` header. Stateless: an HMAC of a time slot under `secret` (at least 32 characters;
-   * the same on every instance), valid for one to two `lifetime`s (seconds, default 300).
+   * the same on every instance), valid for one to two `lifetime`s.
    */
-  nonce?: { secret: string; lifetime?: number };
+  nonce?: {
+    secret: string;
+    /** Seconds. @default 300 */
+    lifetime?: number;
+  };
 }
 
 export interface ResolvedDpop {
@@ -47,19 +53,14 @@ export interface ResolvedDpop {
   nonce: { secret: string; lifetime: number } | undefined;
 }
 
-const KEYS = ['mode', 'algorithms', 'iatWindow', 'replayStore', 'publicUrl', 'advertise', 'nonce'];
-const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
-
 export function resolveDpop(value: DpopMode | DpopOptions | undefined): ResolvedDpop {
   const options: DpopOptions = typeof value === 'string' ? { mode: value } : (value ?? {});
   if (options === null || typeof options !== 'object')
     throw new ConfigurationError('dpop', 'must be "off", "allowed", "required" or an object');
-  for (const key of Object.keys(options))
-    if (!KEYS.includes(key)) throw new ConfigurationError(`dpop.${key}`, 'is not a known option');
-  const mode = options.mode ?? 'allowed';
-  if (!MODES.includes(mode))
-    throw new ConfigurationError('dpop.mode', 'must be "off", "allowed" or "required"');
-  const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
+  refuseUnknown(options, DPOP_OPTIONS, 'dpop.');
+  // `null` has always meant "the default" for these two.
+  const mode = choiceOption<DpopMode>(DPOP_OPTIONS.mode, options.mode ?? undefined, 'dpop.mode');
+  const algorithms = options.algorithms ?? DPOP_OPTIONS.algorithms.default;
   if (
     !Array.isArray(algorithms) ||
     algorithms.length === 0 ||
@@ -70,9 +71,7 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
       `must be a non-empty list of asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
     );
   }
-  const iatWindow = options.iatWindow ?? 60;
-  if (typeof iatWindow !== 'number' || !Number.isFinite(iatWindow) || iatWindow < 1 || iatWindow > 600)
-    throw new ConfigurationError('dpop.iatWindow', 'must be a number from 1 to 600');
+  const iatWindow = numberOption(DPOP_OPTIONS.iatWindow, options.iatWindow ?? undefined, 'dpop.iatWindow');
   const store = options.replayStore ?? new MemoryReplayStore();
   if (typeof (store as { seen?: unknown }).seen !== 'function')
     throw new ConfigurationError('dpop.replayStore', 'must have a seen(jti, expiresAt) method');
@@ -90,15 +89,18 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
     )
       throw new ConfigurationError('dpop.publicUrl', 'must be an http(s) URL without query or fragment');
   }
-  if (options.advertise !== undefined && typeof options.advertise !== 'boolean')
-    throw new ConfigurationError('dpop.advertise', 'must be a boolean');
+  const advertise = booleanOption(DPOP_OPTIONS.advertise, options.advertise, 'dpop.advertise');
   let nonce: ResolvedDpop['nonce'];
   if (options.nonce !== undefined) {
-    const { secret, lifetime = 300 } = options.nonce ?? {};
+    const { secret, lifetime = DPOP_NONCE_OPTIONS.lifetime.default } = options.nonce ?? {};
     if (typeof secret !== 'string' || secret.length < 32)
       throw new ConfigurationError('dpop.nonce.secret', 'must be a string of at least 32 characters');
-    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime < 10 || lifetime > 86_400)
-      throw new ConfigurationError('dpop.nonce.lifetime', 'must be a number of seconds from 10 to 86400');
+    const { min, max } = DPOP_NONCE_OPTIONS.lifetime;
+    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime < min || lifetime > max)
+      throw new ConfigurationError(
+        'dpop.nonce.lifetime',
+        `must be a number of seconds from ${min} to ${max}`,
+      );
     nonce = { secret, lifetime };
   }
   return {
@@ -108,6 +110,6 @@ export function resolveDpop(value: DpopMode | DpopOptions | undefined): Resolved
     iatWindow,
     replayStore: store,
     publicUrl,
-    advertise: options.advertise ?? false,
+    advertise,
   };
 }

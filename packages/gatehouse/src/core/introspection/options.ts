@@ -1,5 +1,7 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../errors.ts';
+import { numberOption, refuseUnknown } from '../option-rules.ts';
+import { INTROSPECTION_OPTIONS } from '../option-table.ts';
 import { secureUrl } from '../url-policy.ts';
 
 /**
@@ -76,18 +78,6 @@ export interface ResolvedIntrospection {
   timeout: number;
 }
 
-export const introspectionDefaults = { cacheMaxAge: 60, timeout: 5000 } as const;
-
-const KNOWN = [
-  'endpoint',
-  'clientId',
-  'clientSecret',
-  'privateKey',
-  'privateKeyId',
-  'cacheMaxAge',
-  'timeout',
-];
-
 function algorithmOf(key: KeyObject, path = 'introspection.privateKey'): string {
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -123,13 +113,6 @@ function privateKey(value: unknown, path: string): KeyObject {
   return key;
 }
 
-function bounded(value: unknown, path: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
-    throw new ConfigurationError(path, `must be a number from ${min} to ${max}`);
-  return value;
-}
-
 /** Checks `introspection` at creation, like every other option; `hasMetadata` is false for `jwksUri`. */
 export function resolveIntrospection(
   value: unknown,
@@ -141,9 +124,7 @@ export function resolveIntrospection(
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new ConfigurationError(path, 'must be an object');
   const options = value as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new ConfigurationError(`${path}.${key}`, 'is not a known option');
-  }
+  refuseUnknown(options, INTROSPECTION_OPTIONS, `${path}.`);
   const { clientId, clientSecret, endpoint, privateKeyId } = options;
   if (typeof clientId !== 'string' || clientId.length === 0)
     throw new ConfigurationError(`${path}.clientId`, 'must be a non-empty string');
@@ -170,13 +151,7 @@ export function resolveIntrospection(
       key,
       privateKeyId as string | undefined,
     ),
-    cacheMaxAge: bounded(
-      options.cacheMaxAge,
-      `${path}.cacheMaxAge`,
-      0,
-      3600,
-      introspectionDefaults.cacheMaxAge,
-    ),
-    timeout: bounded(options.timeout, `${path}.timeout`, 100, 30_000, introspectionDefaults.timeout),
+    cacheMaxAge: numberOption(INTROSPECTION_OPTIONS.cacheMaxAge, options.cacheMaxAge, `${path}.cacheMaxAge`),
+    timeout: numberOption(INTROSPECTION_OPTIONS.timeout, options.timeout, `${path}.timeout`),
   };
 }
