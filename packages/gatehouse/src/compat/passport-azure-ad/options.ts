@@ -1,9 +1,9 @@
 import type { JWTPayload } from 'jose';
-import { ConfigurationError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
-import type { GatehouseOptions, IssuerOptions } from '../core/options.ts';
-import { printable, printableJson } from '../core/printable.ts';
-import { b2cPolicy, policyMismatch } from '../providers/b2c.ts';
+import { ConfigurationError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { GatehouseOptions, IssuerOptions } from '../../core/options.ts';
+import { printable, printableJson } from '../../core/printable.ts';
+import { b2cPolicy, policyMismatch } from '../../providers/b2c.ts';
 
 /** The options of passport-azure-ad's `BearerStrategy`, which users already have in their code. */
 export interface BearerStrategyOptions {

@@ -1,0 +1,263 @@
+/**
+ * express-jwt's middleware (6 as `jwt`, 7+ as `expressjwt`), rebuilt on Gatehouse so that code
+ * written for it runs with only its require lines changed. Every option either keeps its original
+ * meaning or is refused when the middleware is created. HMAC secrets are refused, and the JWKS URL
+ * must be https (loopback excepted). The token is decided by the core guard, as on every adapter.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { decodeProtectedHeader, type JWTHeaderParameters, type JWTPayload } from 'jose';
+// For the `req.principal` declaration the Express adapter makes, which this module sets too.
+import type {} from '../../adapters/express.ts';
+import { MissingTokenError } from '../../core/errors.ts';
+import { extractBearerToken, type RequestLike } from '../../core/extract.ts';
+import { createGatehouse, type Gatehouse } from '../../core/gatehouse.ts';
+import { guard } from '../../core/guard.ts';
+import type { AsymmetricAlgorithm } from '../../core/key-store.ts';
+import type { Principal } from '../../core/principal.ts';
+import { rememberChallengeContext } from './challenge-contexts.ts';
+import { failWith, revokedError, UnauthorizedError } from './errors.ts';
+import { type JwksSecret, jwksSecretOptions, keyOptions } from './jwks-secret.ts';
+import { PREFIX, refuse } from './refuse.ts';
+
+/** A decoded token as express-jwt 7+ hands it to `isRevoked`. */
+export interface DecodedToken {
+  header: JWTHeaderParameters;
+  payload: JWTPayload;
+  signature: string;
+}
+
+export type TokenGetter = (req: Request) => string | undefined | null | Promise<string | undefined | null>;
+
+interface CommonOptions {
+  secret: JwksSecret;
+  /** Required: without it a token the issuer minted for any other API would pass. */
+  audience: string | string[];
+  issuer: string | string[];
+  algorithms?: AsymmetricAlgorithm[];
+  /** @default true */
+  credentialsRequired?: boolean;
+  /**
+   * Supplies the token instead of the Authorization header. Whatever source it reads (a query
+   * parameter, a cookie) becomes a place tokens are accepted from, with that source's risks.
+   */
+  getToken?: TokenGetter;
+  /** Seconds of clock skew allowed on `exp`/`nbf` (jsonwebtoken's option). @default 60 */
+  clockTolerance?: number;
+}
+
+/** express-jwt 6's options (`jwt(...)`). */
+export interface ExpressJwt6Options extends CommonOptions {
+  /** Where the claims go (a dotted path). @default 'user' */
+  requestProperty?: string;
+  /** express-jwt 6's older name for `requestProperty`; wins when both are given. */
+  userProperty?: string;
+  /** Puts the claims on `res` at this path instead of on `req`. */
+  resultProperty?: string;
+  isRevoked?: (req: Request, payload: JWTPayload, done: (error?: unknown, revoked?: boolean) => void) => void;
+}
+
+/** express-jwt 7+'s options (`expressjwt(...)`). */
+export interface ExpressJwtOptions extends CommonOptions {
+  /** Where the claims go (a dotted path). @default 'auth' */
+  requestProperty?: string;
+  isRevoked?: (req: Request, token: DecodedToken | undefined) => boolean | Promise<boolean>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Verified token claims, as express-jwt 7+ sets them. */
+    auth?: JWTPayload;
+  }
+}
+
+const COMMON = [
+  'secret',
+  'audience',
+  'issuer',
+  'algorithms',
+  'credentialsRequired',
+  'getToken',
+  'clockTolerance',
+];
+const V6 = [...COMMON, 'requestProperty', 'userProperty', 'resultProperty', 'isRevoked'];
+const V7 = [...COMMON, 'requestProperty', 'isRevoked'];
+
+const WHY: Record<string, string> = {
+  onExpired: 'is refused: Gatehouse never accepts an expired token (clockTolerance covers clock skew)',
+  ignoreExpiration: 'is refused: Gatehouse never accepts an expired token',
+  ignoreNotBefore: 'is refused: Gatehouse always checks nbf',
+};
+
+const UNSAFE_SEGMENT = new Set(['__proto__', 'prototype', 'constructor']);
+
+function propertyPath(value: unknown, option: string): string[] {
+  if (typeof value !== 'string' || value.length === 0) refuse(option, 'must be a non-empty string');
+  const path = value.split('.');
+  if (path.some((s) => s.length === 0 || UNSAFE_SEGMENT.has(s)))
+    refuse(option, `cannot be ${JSON.stringify(value)}`);
+  return path;
+}
+
+/** lodash.set, as express-jwt uses it for requestProperty: a dotted path, created as needed. */
+function setPath(target: object, path: readonly string[], value: unknown): void {
+  let at = target as Record<string, unknown>;
+  for (const segment of path.slice(0, -1)) {
+    const next = at[segment];
+    if (typeof next !== 'object' || next === null) at[segment] = {};
+    at = at[segment] as Record<string, unknown>;
+  }
+  at[path[path.length - 1]!] = value;
+}
+
+function buildGatehouse(options: CommonOptions, allowed: readonly string[], name: string): Gatehouse {
+  if (typeof options !== 'object' || options === null) refuse(name, 'needs an options object');
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key))
+      refuse(`${name} ${key}`, WHY[key] ?? 'is not supported (refused rather than ignored)');
+  }
+  const secret = jwksSecretOptions(options.secret);
+  if (secret === undefined)
+    refuse(
+      `${name} secret`,
+      'must be expressJwtSecret({ jwksUri }): shared (HMAC) secrets and key callbacks are refused',
+    );
+  if (options.audience === undefined)
+    refuse(`${name} audience`, 'is required: without it a token for any API of the issuer would pass');
+  if (options.issuer === undefined) refuse(`${name} issuer`, 'is required');
+  if (options.getToken !== undefined && typeof options.getToken !== 'function')
+    refuse(`${name} getToken`, 'must be a function');
+  if (options.credentialsRequired !== undefined && typeof options.credentialsRequired !== 'boolean')
+    refuse(`${name} credentialsRequired`, 'must be true or false');
+  const issuers = Array.isArray(options.issuer) ? options.issuer : [options.issuer];
+  const gatehouse = createGatehouse({
+    issuers: issuers.map((issuer) => ({ issuer, jwksUri: secret.jwksUri, audience: options.audience })),
+    ...(options.algorithms ? { algorithms: options.algorithms } : {}),
+    ...(options.clockTolerance !== undefined ? { clockTolerance: options.clockTolerance } : {}),
+    ...keyOptions(secret),
+  });
+  gatehouse.start();
+  return gatehouse;
+}
+
+interface Verified {
+  principal: Principal;
+  token: string;
+}
+
+/**
+ * The shared part of both versions: the token (from `getToken` or the Authorization header) and
+ * its verification by Gatehouse. `null` when no token came and none is required.
+ */
+async function verifyRequest(
+  gatehouse: Gatehouse,
+  options: CommonOptions,
+  req: Request,
+): Promise<Verified | null> {
+  const optional = options.credentialsRequired === false;
+  let source: RequestLike = req;
+  if (options.getToken) {
+    const supplied = await options.getToken(req);
+    if (supplied === undefined || supplied === null || supplied === '') {
+      if (optional) return null;
+      return Promise.reject(new UnauthorizedError('credentials_required', new MissingTokenError()));
+    }
+    if (typeof supplied !== 'string') throw new TypeError(`${PREFIX}: getToken must return a string`);
+    source = { headers: { authorization: `Bearer ${supplied}` } };
+  }
+  // express-jwt checks the token and nothing more (scopes are jwtAuthz's, or the application's,
+  // to check), so a token without scopes passes as it did there.
+  const principal = await guard(gatehouse, source, { optional, allowTokensWithoutScopes: true });
+  if (!principal) return null;
+  return { principal, token: extractBearerToken(source) ?? '' };
+}
+
+/** express-jwt 6 and earlier skip CORS preflights that announce an Authorization header. */
+function isPreflight(req: Request): boolean {
+  const announced = req.headers['access-control-request-headers'];
+  return (
+    req.method === 'OPTIONS' &&
+    typeof announced === 'string' &&
+    announced
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .includes('authorization')
+  );
+}
+
+function decoded(token: string, payload: JWTPayload): DecodedToken {
+  return {
+    header: decodeProtectedHeader(token) as JWTHeaderParameters,
+    payload,
+    signature: token.split('.')[2] ?? '',
+  };
+}
+
+/**
+ * express-jwt 6's `jwt(...)`: claims on `req.user` (or `requestProperty`/`userProperty`, or on
+ * `res` at `resultProperty`), `isRevoked(req, payload, done)`, failures as `UnauthorizedError`.
+ */
+export function jwt(options: ExpressJwt6Options): RequestHandler {
+  const gatehouse = buildGatehouse(options, V6, 'jwt');
+  const context = gatehouse.options;
+  const isRevoked = options.isRevoked;
+  if (isRevoked !== undefined && (typeof isRevoked !== 'function' || isRevoked.length < 3))
+    refuse(
+      'jwt isRevoked',
+      'must be (req, payload, done) as in express-jwt 6; an async (req, token) check needs expressjwt()',
+    );
+  const onResponse = options.resultProperty !== undefined;
+  const path = onResponse
+    ? propertyPath(options.resultProperty, 'jwt resultProperty')
+    : propertyPath(options.userProperty ?? options.requestProperty ?? 'user', 'jwt requestProperty');
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (isPreflight(req)) return next();
+    verifyRequest(gatehouse, options, req)
+      .then(async (verified) => {
+        if (!verified) return next();
+        const claims = verified.principal.claims;
+        if (isRevoked) {
+          const revoked = await new Promise<boolean>((resolve, reject) => {
+            const done = (error?: unknown, answer?: boolean) =>
+              error ? reject(error) : resolve(answer === true);
+            isRevoked(req, claims, done);
+          });
+          if (revoked) throw revokedError(context);
+        }
+        req.principal = verified.principal;
+        rememberChallengeContext(req, context);
+        setPath(onResponse ? res : req, path, claims);
+        next();
+      })
+      .catch(failWith(next, req, context, !options.getToken));
+  };
+}
+
+/** express-jwt 7+'s `expressjwt(...)`: claims on `req.auth`, `isRevoked(req, token)` may be async. */
+export function expressjwt(options: ExpressJwtOptions): RequestHandler {
+  const gatehouse = buildGatehouse(options, V7, 'expressjwt');
+  const context = gatehouse.options;
+  const isRevoked = options.isRevoked;
+  if (isRevoked !== undefined && typeof isRevoked !== 'function')
+    refuse('expressjwt isRevoked', 'must be a function');
+  // A 3-argument callback would be called without `done` and never answer "revoked".
+  if (isRevoked && isRevoked.length >= 3)
+    refuse(
+      'expressjwt isRevoked',
+      'takes (req, payload, done), express-jwt 6 form: use jwt() or an async (req, token) => boolean',
+    );
+  const path = propertyPath(options.requestProperty ?? 'auth', 'expressjwt requestProperty');
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (isPreflight(req)) return next();
+    verifyRequest(gatehouse, options, req)
+      .then(async (verified) => {
+        if (!verified) return next();
+        const claims = verified.principal.claims;
+        if (isRevoked && (await isRevoked(req, decoded(verified.token, claims)))) throw revokedError(context);
+        req.principal = verified.principal;
+        rememberChallengeContext(req, context);
+        setPath(req, path, claims);
+        next();
+      })
+      .catch(failWith(next, req, context, !options.getToken));
+  };
+}
