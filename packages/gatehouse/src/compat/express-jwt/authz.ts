@@ -3,12 +3,13 @@
  * same exact, case-sensitive matching, as `authorize`/`requireScopes` on every adapter.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { challengeContextOf } from '../../adapters/challenge-contexts.ts';
 // For the `req.principal` declaration the Express adapter makes.
 import type {} from '../../adapters/express.ts';
+import type { ChallengeContext } from '../../core/challenge.ts';
 import type { GatehouseError } from '../../core/errors.ts';
 import { requireScopes } from '../../core/policy.ts';
 import { type Principal, stringList } from '../../core/principal.ts';
-import { challengeContextOf } from './challenge-contexts.ts';
 import { challengeHeaders } from './errors.ts';
 import { checkKeys, refuse } from './refuse.ts';
 
@@ -54,6 +55,9 @@ function lookup(holder: unknown, key: string): unknown {
   return at;
 }
 
+/** jwtAuthz after middleware other than Gatehouse's: Gatehouse's default realm. */
+const DEFAULT_CONTEXT: ChallengeContext = Object.freeze({ realm: 'api' });
+
 const NOBODY: Principal = Object.freeze({
   subject: '',
   issuer: '',
@@ -85,7 +89,7 @@ export function jwtAuthz(expectedScopes: string[], options: JwtAuthzOptions = {}
     const held = stringList(lookup(claims, scopeKey));
     const failure = requirement.check({ ...(req.principal ?? NOBODY), scopes: held });
     if (!failure) return next();
-    const headers = challengeHeaders(failure, challengeContextOf(req));
+    const headers = challengeHeaders(failure, challengeContextOf(req) ?? DEFAULT_CONTEXT);
     if (options.failWithError) return next(new InsufficientScopeHttpError(failure, headers));
     // express-jwt-authz's own answer, not the core's problem+json: clients of code that used it
     // may read this text. The challenge header is the core's all the same.

@@ -6,6 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { decodeProtectedHeader, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { rememberChallengeContext } from '../../adapters/challenge-contexts.ts';
 // For the `req.principal` declaration the Express adapter makes, which this module sets too.
 import type {} from '../../adapters/express.ts';
 import { MissingTokenError } from '../../core/errors.ts';
@@ -14,7 +15,6 @@ import { createGatehouse, type Gatehouse } from '../../core/gatehouse.ts';
 import { guard } from '../../core/guard.ts';
 import type { AsymmetricAlgorithm } from '../../core/key-store.ts';
 import type { Principal } from '../../core/principal.ts';
-import { rememberChallengeContext } from './challenge-contexts.ts';
 import { failWith, revokedError, UnauthorizedError } from './errors.ts';
 import { type JwksSecret, jwksSecretOptions, keyOptions } from './jwks-secret.ts';
 import { PREFIX, refuse } from './refuse.ts';
