@@ -6,11 +6,5 @@
 export { InsufficientScopeHttpError, type JwtAuthzOptions, jwtAuthz } from './authz.ts';
 export { GatehouseHttpError, UnauthorizedError, type UnauthorizedErrorCode } from './errors.ts';
 export { type ExpressJwtSecretOptions, expressJwtSecret, type JwksSecret } from './jwks-secret.ts';
-export {
-  type DecodedToken,
-  type ExpressJwt6Options,
-  type ExpressJwtOptions,
-  expressjwt,
-  jwt,
-  type TokenGetter,
-} from './middleware.ts';
+export { expressjwt, jwt } from './middleware.ts';
+export type { DecodedToken, ExpressJwt6Options, ExpressJwtOptions, TokenGetter } from './options.ts';

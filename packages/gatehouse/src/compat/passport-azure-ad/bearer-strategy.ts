@@ -81,7 +81,7 @@ export class BearerStrategy {
   readonly verifyCallback: VerifyCallback | VerifyCallbackWithRequest;
   readonly passReqToCallback: boolean;
   readonly requiredScope: ReturnType<typeof requireScopes> | undefined;
-  /** What every request is held to, by the same guard as every adapter's routes. */
+  /** @internal What every request is held to, by the same guard as every adapter's routes. */
   readonly route: RouteAuth;
 
   constructor(options: BearerStrategyOptions, verify: VerifyCallback | VerifyCallbackWithRequest) {
