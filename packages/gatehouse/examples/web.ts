@@ -2,7 +2,7 @@
 // Run: AUTH_ISSUER=... AUTH_AUDIENCE=... node examples/web.ts
 import { serve } from '@hono/node-server';
 import { createGatehouse, requireScopes } from 'gatehouse-auth';
-import { authenticateRequest } from 'gatehouse-auth/web';
+import { authenticate } from 'gatehouse-auth/web';
 import { Hono } from 'hono';
 
 const gh = createGatehouse({
@@ -13,7 +13,7 @@ gh.start();
 
 const app = new Hono();
 app.get('/hello', async (c) => {
-  const auth = await authenticateRequest(gh, c.req.raw, { require: [requireScopes(['ToDoList.Read'])] });
+  const auth = await authenticate(gh, c.req.raw, { require: [requireScopes(['ToDoList.Read'])] });
   if (auth.response) return auth.response;
   return c.json({ hello: auth.principal?.subject });
 });

@@ -11,6 +11,7 @@ import {
   resourceMetadataBuilder,
 } from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
+import { challengeContextOf, rememberChallengeContext } from './challenge-contexts.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -19,18 +20,16 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const realms = new WeakMap<Request, ChallengeContext>();
-
 /** Copies the core's answer onto the response; the adapter decides nothing itself. */
-export function sendError(res: Response, error: unknown, realm?: string | ChallengeContext): void {
-  const response = errorResponse(error, realm);
+export function sendError(res: Response, error: unknown, context?: string | ChallengeContext): void {
+  const response = errorResponse(error, context);
   res.status(response.status).set(response.headers).send(JSON.stringify(response.body));
 }
 
 /** Verifies the bearer token (and optional requirements) and sets `req.principal`. */
 export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    realms.set(req, gatehouse.options);
+    rememberChallengeContext(req, gatehouse.options);
     guardThen(
       gatehouse,
       req,
@@ -52,7 +51,7 @@ export function authorize(...requirements: Requirement[]): RequestHandler {
       next();
     } catch (error) {
       // DPoP (RFC 9449 §7.1): a 403 to a DPoP request challenges with the DPoP scheme.
-      sendError(res, tagForRequest(error, req), realms.get(req));
+      sendError(res, tagForRequest(error, req), challengeContextOf(req));
     }
   };
 }

@@ -8,10 +8,13 @@ import type {
   RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ChallengeContext } from '../core/challenge.ts';
+import { tagForRequest } from '../core/dpop/challenge.ts';
 import { ConfigurationError } from '../core/errors.ts';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
-import { guardThen, type RouteAuth } from '../core/guard.ts';
+import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
 import type { GatehouseOptions } from '../core/options.ts';
+import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
 import type { Principal } from '../core/principal.ts';
 import {
   RESOURCE_METADATA_HEADERS,
@@ -72,13 +75,24 @@ export type GatehousePluginOptions = ({ gatehouse: Gatehouse } | GatehouseOption
 
 const metadataFor = new WeakMap<Gatehouse, (request: FastifyRequest) => string | undefined>();
 
-/** Copies the core's answer onto the reply; the adapter decides nothing itself. */
-export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+/** The plugin's challenge context for a request: its gatehouse's, with the per-request metadata URL. */
+function challengeContext(reply: FastifyReply): ChallengeContext | undefined {
   const gh = reply.server.gatehouse;
   const perRequest = gh && metadataFor.get(gh);
-  const context = perRequest
+  return perRequest
     ? { realm: gh.options.realm, resourceMetadata: perRequest(reply.request) ?? gh.options.resourceMetadata }
     : gh?.options;
+}
+
+/**
+ * Copies the core's answer onto the reply; the adapter decides nothing itself. Without `context`,
+ * the realm and metadata URL are the plugin's.
+ */
+export function sendError(
+  reply: FastifyReply,
+  error: unknown,
+  context: string | ChallengeContext | undefined = challengeContext(reply),
+): FastifyReply {
   const response = errorResponse(error, context);
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
@@ -105,6 +119,46 @@ function check(
       sendError(reply, error);
     },
   );
+}
+
+/**
+ * Authenticates a request from a handler, with the plugin's gatehouse: for a route the plugin leaves
+ * public that decides on its own when to ask for a token. On failure answers the request and
+ * resolves `undefined`, so a handler writes
+ * `const principal = await authenticate(request, reply, route); if (principal === undefined) return reply;`.
+ */
+export function authenticate(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: RouteAuth = {},
+): Promise<Principal | null | undefined> {
+  return guard(request.server.gatehouse, request.raw, route).then(
+    (principal) => {
+      request.principal = principal;
+      return principal;
+    },
+    (error: unknown) => {
+      sendError(reply, error);
+      return undefined;
+    },
+  );
+}
+
+/**
+ * A route-level hook checking requirements against `request.principal`, which the plugin (or
+ * `protect()`) set before: `onRequest: authorize(requireScopes(['write']))`, or as a `preHandler`.
+ */
+export function authorize(...requirements: Requirement[]): onRequestHookHandler {
+  return function gatehouseAuthorize(request, reply, done) {
+    try {
+      authorizePrincipal(request.principal, requirements);
+    } catch (error) {
+      // DPoP (RFC 9449 §7.1): a 403 to a DPoP request challenges with the DPoP scheme.
+      sendError(reply, tagForRequest(error, request.raw));
+      return;
+    }
+    done();
+  };
 }
 
 /** A route-level hook, for routes that prefer `onRequest: protect({...})` to `config.gatehouse`. */
@@ -249,16 +303,32 @@ async function gatehousePlugin(fastify: FastifyInstance, options: GatehousePlugi
 export const gatehouse = fp(gatehousePlugin, { fastify: '5.x', name: 'gatehouse' });
 export default gatehouse;
 
+/**
+ * A route handler answering the RFC 9728 protected-resource metadata document. Mount it at
+ * `resourceMetadataPath(resource)` with `config: { gatehouse: { public: true } }` (a client reads
+ * it because it has no usable token), or register the `resourceMetadata` plugin, which does both.
+ */
+export function serveResourceMetadata(
+  gatehouse: Gatehouse,
+  options: ResourceMetadataOptions,
+): (request: FastifyRequest, reply: FastifyReply) => void {
+  const build = resourceMetadataBuilder(gatehouse, options);
+  return (_request, reply) => {
+    reply.headers(RESOURCE_METADATA_HEADERS).send(JSON.stringify(build()));
+  };
+}
+
 async function resourceMetadataPlugin(
   fastify: FastifyInstance,
   options: ResourceMetadataOptions,
 ): Promise<void> {
-  const build = resourceMetadataBuilder(fastify.gatehouse, options);
   // Public by design: a client reads it precisely because it has no usable token (RFC 9728 §5).
   const open: PublicRoute = { public: true };
-  fastify.get(resourceMetadataPath(options.resource), { config: { gatehouse: open } }, (_request, reply) => {
-    reply.headers(RESOURCE_METADATA_HEADERS).send(JSON.stringify(build()));
-  });
+  fastify.get(
+    resourceMetadataPath(options.resource),
+    { config: { gatehouse: open } },
+    serveResourceMetadata(fastify.gatehouse, options),
+  );
 }
 
 /**

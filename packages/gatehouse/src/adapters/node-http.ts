@@ -17,8 +17,8 @@ export type ProtectedHandler = (
 ) => unknown;
 
 /** Writes the core's answer; the adapter decides nothing itself. */
-export function sendError(res: ServerResponse, error: unknown, realm?: string | ChallengeContext): void {
-  const response = errorResponse(error, realm);
+export function sendError(res: ServerResponse, error: unknown, context?: string | ChallengeContext): void {
+  const response = errorResponse(error, context);
   if (res.headersSent) {
     res.destroy();
     return;

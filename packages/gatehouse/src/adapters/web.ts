@@ -9,18 +9,24 @@ import {
 } from '../core/resource-metadata.ts';
 import { errorResponse } from '../core/response.ts';
 
-/** The core's answer as a Web `Response`. */
-export function errorToResponse(error: unknown, realm?: string | ChallengeContext): Response {
-  const response = errorResponse(error, realm);
+/**
+ * The core's answer as a Web `Response`, for the handler to return: in Fetch-API frameworks,
+ * returning the response is how it is sent.
+ */
+export function sendError(error: unknown, context?: string | ChallengeContext): Response {
+  const response = errorResponse(error, context);
   return new Response(JSON.stringify(response.body), { status: response.status, headers: response.headers });
 }
+
+/** @deprecated Use `sendError`, the name every adapter uses (kept so existing code runs). */
+export const errorToResponse: typeof sendError = sendError;
 
 export type AuthenticateResult =
   | { principal: Principal | null; response?: undefined }
   | { principal?: undefined; response: Response };
 
 /** Authenticates a Web `Request`: either the principal, or the `Response` to return. */
-export async function authenticateRequest(
+export async function authenticate(
   gatehouse: Gatehouse,
   request: Request,
   route: RouteAuth = {},
@@ -28,9 +34,12 @@ export async function authenticateRequest(
   try {
     return { principal: await guard(gatehouse, request, route) };
   } catch (error) {
-    return { response: errorToResponse(error, gatehouse.options) };
+    return { response: sendError(error, gatehouse.options) };
   }
 }
+
+/** @deprecated Use `authenticate`, the name every adapter uses (kept so existing code runs). */
+export const authenticateRequest: typeof authenticate = authenticate;
 
 /** Wraps a `(request) => Response` handler (Hono, or any Fetch-API framework on Node) behind `route`. */
 export function protect<Args extends unknown[]>(
@@ -39,7 +48,7 @@ export function protect<Args extends unknown[]>(
   handler: (request: Request, principal: Principal | null, ...rest: Args) => Response | Promise<Response>,
 ): (request: Request, ...rest: Args) => Promise<Response> {
   return async (request, ...rest) => {
-    const result = await authenticateRequest(gatehouse, request, route);
+    const result = await authenticate(gatehouse, request, route);
     if (result.response) return result.response;
     return handler(request, result.principal, ...rest);
   };

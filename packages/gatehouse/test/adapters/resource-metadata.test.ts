@@ -13,6 +13,7 @@ import { serveResourceMetadata as expressMetadata } from '../../src/adapters/exp
 import {
   gatehouse as fastifyGatehouse,
   resourceMetadata as fastifyMetadata,
+  serveResourceMetadata as fastifyMetadataHandler,
 } from '../../src/adapters/fastify.ts';
 import { serveResourceMetadata as nodeMetadata } from '../../src/adapters/node-http.ts';
 import { serveResourceMetadata as webMetadata } from '../../src/adapters/web.ts';
@@ -43,6 +44,21 @@ describe('protected-resource metadata handlers over real HTTP', () => {
         const app = Fastify({ forceCloseConnections: true });
         await app.register(fastifyGatehouse, { gatehouse });
         await app.register(fastifyMetadata, OPTIONS);
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        const { port } = app.server.address() as AddressInfo;
+        return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+      },
+    ],
+    [
+      'Fastify handler',
+      async () => {
+        const app = Fastify({ forceCloseConnections: true });
+        await app.register(fastifyGatehouse, { gatehouse });
+        app.get(
+          resourceMetadataPath(RESOURCE),
+          { config: { gatehouse: { public: true } } },
+          fastifyMetadataHandler(gatehouse, OPTIONS),
+        );
         await app.listen({ port: 0, host: '127.0.0.1' });
         const { port } = app.server.address() as AddressInfo;
         return { url: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -6,7 +6,6 @@ import restify from 'restify';
 import { authenticate as restifyAuthenticate } from '../../src/adapters/restify.ts';
 import type { Principal } from '../../src/index.ts';
 import { listen } from './http-client.ts';
-import type { MountPassport } from './passport-behaviour.ts';
 import { assertType, type Exactly, type MakeServer, principalJson, ROUTES } from './servers.ts';
 
 export const restifyServer: MakeServer = async (gatehouse) => {
@@ -29,25 +28,5 @@ export const restifyServer: MakeServer = async (gatehouse) => {
       },
     );
   }
-  return listen(app.server);
-};
-
-/** Seed 001's shape: passport.initialize() and passport.authenticate('oauth-bearer') on restify. */
-export const passportRestifyServer: MountPassport = async (authenticator) => {
-  const app = restify.createServer({ handleUncaughtExceptions: false });
-  // passport's middleware is typed for Express.
-  app.use(authenticator.initialize() as unknown as restify.RequestHandler);
-  app.get('/public', (_req, res, next) => {
-    res.send({ public: true });
-    next();
-  });
-  app.get(
-    '/hello',
-    authenticator.authenticate('oauth-bearer', { session: false }) as unknown as restify.RequestHandler,
-    (req: restify.Request, res: restify.Response, next: restify.Next) => {
-      res.send({ user: (req as restify.Request & { user?: unknown }).user });
-      next();
-    },
-  );
   return listen(app.server);
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { consoleLogger } from '../../src/adapters/passport-options.ts';
+import { consoleLogger } from '../../src/compat/passport-azure-ad/options.ts';
 import { createGatehouse, GatehouseError, requireScopes } from '../../src/index.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
 

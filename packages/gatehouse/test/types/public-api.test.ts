@@ -103,15 +103,34 @@ test('every subpath exports what its types promise', () => {
       core,
       ['createGatehouse', 'requireScopes', 'GatehouseError', 'explain', 'bearerChallenge'],
     ],
-    'gatehouse-auth/express': [expressAdapter, ['authenticate', 'authorize']],
+    'gatehouse-auth/express': [
+      expressAdapter,
+      ['authenticate', 'authorize', 'sendError', 'serveResourceMetadata'],
+    ],
     'gatehouse-auth/express-jwt': [expressJwt, ['expressjwt', 'jwt', 'expressJwtSecret', 'jwtAuthz']],
-    'gatehouse-auth/fastify': [fastifyAdapter, ['gatehouse', 'default']],
-    'gatehouse-auth/node': [nodeAdapter, ['protect', 'authenticate', 'sendError']],
+    'gatehouse-auth/fastify': [
+      fastifyAdapter,
+      ['gatehouse', 'default', 'authenticate', 'authorize', 'protect', 'sendError', 'serveResourceMetadata'],
+    ],
+    'gatehouse-auth/node': [nodeAdapter, ['protect', 'authenticate', 'sendError', 'serveResourceMetadata']],
     'gatehouse-auth/otel': [otel, ['instrument']],
     'gatehouse-auth/passport': [passportCompat, ['BearerStrategy']],
     'gatehouse-auth/providers': [providers, ['entra', 'b2c', 'auth0', 'keycloak', 'okta', 'cognito', 'oidc']],
-    'gatehouse-auth/restify': [restifyAdapter, ['authenticate']],
-    'gatehouse-auth/web': [webAdapter, ['protect', 'authenticateRequest', 'errorToResponse']],
+    'gatehouse-auth/restify': [
+      restifyAdapter,
+      ['authenticate', 'authorize', 'sendError', 'serveResourceMetadata'],
+    ],
+    'gatehouse-auth/web': [
+      webAdapter,
+      [
+        'protect',
+        'authenticateRequest',
+        'errorToResponse',
+        'authenticate',
+        'sendError',
+        'serveResourceMetadata',
+      ],
+    ],
   };
   for (const [specifier, [module, names]] of Object.entries(expected)) {
     for (const name of names) assert.equal(typeof module[name], 'function', `${specifier} exports ${name}`);

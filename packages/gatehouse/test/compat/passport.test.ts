@@ -8,10 +8,10 @@ import {
   BearerStrategyError,
   type BearerStrategyOptions,
   type VerifyCallback,
-} from '../../src/adapters/passport.ts';
+} from '../../src/compat/passport-azure-ad/index.ts';
 import { ConfigurationError } from '../../src/index.ts';
+import { listen, type RunningServer } from '../adapters/http-client.ts';
 import { makeKey, TestIssuer } from '../helpers/issuer.ts';
-import { listen, type RunningServer } from './http-client.ts';
 import { CLIENT, type MountPassport, newAuthenticator, runPassportBehaviour } from './passport-behaviour.ts';
 
 /** Express with its default final handler, in development mode: the error page shows `err.stack`. */
@@ -42,7 +42,7 @@ describe('gatehouse-auth/passport: a drop-in BearerStrategy for passport-azure-a
     await idp.close();
   });
 
-  /** Seed 000's shape: passport.authenticate('oauth-bearer', { session: false }), claims in req.authInfo. */
+  /** The shape of Microsoft's B2C web-API sample: passport.authenticate('oauth-bearer', { session: false }), claims in req.authInfo. */
   async function serve(options: Partial<BearerStrategyOptions>, verify?: VerifyCallback): Promise<string> {
     const strategy = new BearerStrategy(
       { identityMetadata: `${idp.url}/.well-known/openid-configuration`, clientID: CLIENT, ...options },
@@ -250,7 +250,7 @@ describe('gatehouse-auth/passport: a drop-in BearerStrategy for passport-azure-a
     await down.close();
   });
 
-  it('accepts tenantName (seed 001 passes it) and ignores it with a one-line warning', (t) => {
+  it("accepts tenantName (Microsoft's restify B2C sample passes it) and ignores it with a one-line warning", (t) => {
     const warn = t.mock.method(console, 'warn', () => {});
     const base = { identityMetadata: `${idp.url}/.well-known/openid-configuration`, clientID: CLIENT };
     const verify: VerifyCallback = (claims, done) => done(null, claims);

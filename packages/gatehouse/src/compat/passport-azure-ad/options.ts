@@ -1,9 +1,16 @@
+/**
+ * passport-azure-ad's `BearerStrategy` options mapped onto Gatehouse's: each keeps its meaning, or
+ * is refused at start-up with the reason, or (`tenantName`) is ignored with a warning.
+ */
 import type { JWTPayload } from 'jose';
-import { ConfigurationError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
-import type { GatehouseOptions, IssuerOptions } from '../core/options.ts';
-import { printable, printableJson } from '../core/printable.ts';
-import { b2cPolicy, policyMismatch } from '../providers/b2c.ts';
+import { ConfigurationError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { GatehouseOptions, IssuerOptions } from '../../core/options.ts';
+import { printable, printableJson } from '../../core/printable.ts';
+// The B2C preset is the one home of how a B2C token names its user flow; the drop-in reads it
+// there rather than keep a second copy (adapters never import providers; a drop-in for an
+// Entra-specific library may).
+import { b2cPolicy, policyMismatch } from '../../providers/b2c.ts';
 
 /** The options of passport-azure-ad's `BearerStrategy`, which users already have in their code. */
 export interface BearerStrategyOptions {

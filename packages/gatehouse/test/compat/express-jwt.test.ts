@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { expressJwtSecret, expressjwt, jwt, jwtAuthz } from '../../src/adapters/express-jwt.ts';
+import { expressJwtSecret, expressjwt, jwt, jwtAuthz } from '../../src/compat/express-jwt/index.ts';
 import { ConfigurationError } from '../../src/index.ts';
+import { listen, type RunningServer } from '../adapters/http-client.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
-import { listen, type RunningServer } from './http-client.ts';
 
-describe('gatehouse-auth/express-jwt: seed 004 moves over by changing its imports', () => {
+describe("gatehouse-auth/express-jwt: Auth0's Node.js API sample moves over by changing its imports", () => {
   let idp: TestIssuer;
   let server: RunningServer;
   const AUDIENCE = 'https://api.exampleco.com/timesheets';
   before(async () => {
     idp = await TestIssuer.start(['RS256']);
-    // As seed 004 writes it (express-jwt 5 era: claims on req.user).
+    // As Auth0's Node.js API sample writes it (express-jwt 5 era: claims on req.user).
     const checkJwt = jwt({
       secret: expressJwtSecret({
         cache: true,

@@ -1,15 +1,12 @@
-import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { JWTPayload } from 'jose';
-import { bearerChallenge } from '../core/challenge.ts';
-import { ConfigurationError, MissingTokenError } from '../core/errors.ts';
-import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
-import { requireScopes } from '../core/policy.ts';
-import type { Principal } from '../core/principal.ts';
-import { type ErrorResponse, errorResponse, type ProblemDetails } from '../core/response.ts';
-import { type BearerStrategyOptions, gatehouseOptionsFor } from './passport-options.ts';
-
-export type { BearerStrategyOptions } from './passport-options.ts';
+import { ConfigurationError, InvalidTokenError, MissingTokenError } from '../../core/errors.ts';
+import { createGatehouse, type Gatehouse } from '../../core/gatehouse.ts';
+import { guard, type RouteAuth } from '../../core/guard.ts';
+import { requireScopes } from '../../core/policy.ts';
+import { type ErrorResponse, errorResponse, type ProblemDetails } from '../../core/response.ts';
+import { type BearerStrategyOptions, gatehouseOptionsFor } from './options.ts';
+import { type PassportRequest, setResponseHeaders, watchResponses } from './response-headers.ts';
 
 export type VerifyDone = (error: unknown, user?: unknown, info?: unknown) => void;
 /** passport-azure-ad's contract: the decoded, verified token claims, then `done`. */
@@ -21,37 +18,6 @@ interface PassportActions {
   success(user: unknown, info?: unknown): void;
   fail(challenge?: string, status?: number): void;
   error(error: unknown): void;
-}
-
-type PassportRequest = IncomingMessage & {
-  /** Express's link to the response; restify and node:http have none. */
-  res?: ServerResponse;
-  principal?: Principal | null;
-};
-
-/** Each request's response, for servers whose request does not link to it (restify, node:http). */
-const responses = new WeakMap<IncomingMessage, ServerResponse>();
-let watchingResponses = false;
-
-/**
- * Passport keeps the response to itself and writes `WWW-Authenticate` for a 401 only. node:http
- * publishes every request with its response on the `http.server.request.start` diagnostics channel
- * (public API), which gives the strategy the response under any framework built on node:http.
- */
-function watchResponses(): void {
-  if (watchingResponses) return;
-  watchingResponses = true;
-  subscribe('http.server.request.start', (message) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
-    responses.set(request, response);
-  });
-}
-
-/** Sets `headers` on the request's response, when it can be found and is still unsent. */
-function setResponseHeaders(req: PassportRequest, headers: Record<string, string>): void {
-  const res = req.res ?? responses.get(req);
-  if (!res || res.headersSent) return;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }
 
 /** The headers of a 5xx answer that stay whatever the framework renders the error as. */
@@ -93,6 +59,14 @@ export class BearerStrategyError extends Error {
   }
 }
 
+/** The verify callback answered no user: 401 `invalid_token`, as passport-azure-ad answered. */
+function verifyCallbackRefusal(): InvalidTokenError {
+  return new InvalidTokenError('ERR_TOKEN_CLAIM', {
+    description: 'The token was not accepted',
+    detail: 'the verify callback of BearerStrategy returned no user',
+  });
+}
+
 /**
  * A drop-in for passport-azure-ad's `BearerStrategy` (registered as `oauth-bearer`), with
  * Gatehouse underneath: stricter defaults, RFC 6750 challenges, 503 while keys are unavailable,
@@ -107,6 +81,8 @@ export class BearerStrategy {
   readonly verifyCallback: VerifyCallback | VerifyCallbackWithRequest;
   readonly passReqToCallback: boolean;
   readonly requiredScope: ReturnType<typeof requireScopes> | undefined;
+  /** @internal What every request is held to, by the same guard as every adapter's routes. */
+  readonly route: RouteAuth;
 
   constructor(options: BearerStrategyOptions, verify: VerifyCallback | VerifyCallbackWithRequest) {
     if (typeof verify !== 'function') throw new TypeError('BearerStrategy: a verify callback is required');
@@ -115,6 +91,12 @@ export class BearerStrategy {
     this.verifyCallback = verify;
     this.passReqToCallback = options.passReqToCallback === true;
     this.requiredScope = options.scope ? requireScopes(options.scope) : undefined;
+    this.route = {
+      ...(this.requiredScope ? { require: [this.requiredScope] } : {}),
+      // passport-azure-ad accepted a token without scopes or roles and left the decision to the
+      // verify callback; the drop-in keeps that rather than turn such callers away.
+      allowTokensWithoutScopes: true,
+    };
     watchResponses();
   }
 
@@ -134,7 +116,7 @@ export class BearerStrategy {
       return;
     }
     const refuse = (error: unknown) => {
-      const answer = errorResponse(error, self.gatehouse.options.realm);
+      const answer = errorResponse(error, self.gatehouse.options);
       if (answer.status >= 500) {
         // Headers set on the response too: restify renders the error without reading them.
         setResponseHeaders(req, errorHeaders(answer));
@@ -146,22 +128,16 @@ export class BearerStrategy {
       if (answer.status !== 401 && challenge) setResponseHeaders(req, { 'www-authenticate': challenge });
       self.fail(challenge, answer.status);
     };
-    self.gatehouse
-      .authenticate(req)
+    guard(self.gatehouse, req, self.route)
       .then((principal) => {
+        // The route is not optional, so the guard has refused an anonymous caller already.
         if (!principal) throw new MissingTokenError();
-        if (self.requiredScope) self.gatehouse.authorize(principal, [self.requiredScope]);
         req.principal = principal;
         const done: VerifyDone = (error, user, info) => {
           if (error) return self.error(error);
-          if (!user) {
-            // The application's own verify callback turned the caller away.
-            const realm = self.gatehouse.options.realm;
-            return self.fail(
-              bearerChallenge({ realm, error: 'invalid_token', description: 'The token was not accepted' }),
-              401,
-            );
-          }
+          // The application's own verify callback turned the caller away.
+          if (!user) return refuse(verifyCallbackRefusal());
+          // passport-azure-ad's contract, kept: passport sets `req.user`, and `req.authInfo` to `info`.
           self.success(user, info);
         };
         const claims = principal.claims as JWTPayload;

@@ -10,10 +10,10 @@ import {
   jwt,
   jwtAuthz,
   UnauthorizedError,
-} from '../../src/adapters/express-jwt.ts';
+} from '../../src/compat/express-jwt/index.ts';
 import { ConfigurationError } from '../../src/index.ts';
+import { listen, type RunningServer } from '../adapters/http-client.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
-import { listen, type RunningServer } from './http-client.ts';
 
 const AUDIENCE = 'https://api.exampleco.com/timesheets';
 
@@ -116,7 +116,7 @@ describe('gatehouse-auth/express-jwt: express-jwt 6 and 7+ shapes, option by opt
       echo((req) => req.auth?.sub),
       report,
     );
-    // No error handler: Express's own answers, as in seed 004's tutorial.
+    // No error handler: Express's own answers, as in Auth0's Node.js API sample.
     app.get(
       '/default-handler',
       jwt(base()),

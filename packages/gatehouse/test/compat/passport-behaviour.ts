@@ -1,15 +1,19 @@
 /**
  * The answers of gatehouse-auth/passport's BearerStrategy over real HTTP, run once per framework
- * (Express in passport.test.ts, restify in restify.test.ts, which alone may import restify).
+ * (Express in passport.test.ts, restify in passport-restify.test.ts, which alone may import restify).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
 import passport from 'passport';
-import { BearerStrategy, type BearerStrategyOptions, type VerifyDone } from '../../src/adapters/passport.ts';
+import {
+  BearerStrategy,
+  type BearerStrategyOptions,
+  type VerifyDone,
+} from '../../src/compat/passport-azure-ad/index.ts';
+import type { RunningServer } from '../adapters/http-client.ts';
 import { TestIssuer } from '../helpers/issuer.ts';
 import { freePort } from '../helpers/ports.ts';
-import type { RunningServer } from './http-client.ts';
 
 export const CLIENT = 'f0b6e4eb-2d8c-40b6-b9c6-e26d1074846d';
 
