@@ -1,0 +1,82 @@
+/**
+ * The fenced code blocks of the repository's READMEs and docs, with the markers written above them.
+ *
+ * A marker is an HTML comment on the lines right above a fence (invisible on GitHub, plain in the
+ * source), so whoever edits a block sees how the test treats it:
+ *
+ * - `<!-- context: express-app, gh -->`: the block is a fragment; the named preludes
+ *   (`contexts.ts`) declare what it assumes, and it is type-checked with them.
+ * - `<!-- not-run: why -->`: the block is an illustration nothing can check; the reason is printed.
+ */
+import { globSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CodeBlock {
+  /** Path from the repository root, with `/`. */
+  readonly file: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  /** The fence's info string up to the first space, lower case; '' when there is none. */
+  readonly lang: string;
+  readonly code: string;
+  readonly contexts: readonly string[];
+  readonly notRun: string | undefined;
+}
+
+/** Where documentation lives; a glob, so READMEs added or moved later are covered without a change here. */
+const DOC_PATTERNS = ['**/README.md', 'docs/**/*.md'];
+const NOT_DOCS = /(^|\/)(node_modules|dist|data|test-results|\.git)\//;
+
+export function documentationFiles(root: string): string[] {
+  const found = DOC_PATTERNS.flatMap((pattern) => globSync(pattern, { cwd: root }));
+  return [...new Set(found.map((path) => path.split('\\').join('/')))]
+    .filter((path) => !NOT_DOCS.test(path))
+    .sort();
+}
+
+const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
+const MARKER = /^<!--\s*(context|not-run):\s*(.*?)\s*-->$/;
+
+function markersAbove(lines: readonly string[], fence: number): { contexts: string[]; notRun?: string } {
+  const contexts: string[] = [];
+  let notRun: string | undefined;
+  for (let i = fence - 1; i >= 0; i--) {
+    const match = MARKER.exec(lines[i]!.trim());
+    if (!match) break;
+    if (match[1] === 'context') contexts.push(...match[2]!.split(',').map((name) => name.trim()));
+    else notRun = match[2]!;
+  }
+  return notRun === undefined ? { contexts } : { contexts, notRun };
+}
+
+export function codeBlocks(root: string, file: string): CodeBlock[] {
+  const lines = readFileSync(join(root, file), 'utf8').split('\n');
+  const blocks: CodeBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = FENCE.exec(lines[i]!);
+    if (!open) continue;
+    const [, indent, fence, info] = open as unknown as [string, string, string, string];
+    const body: string[] = [];
+    let j = i + 1;
+    // A closing fence is at least as long as the opening one, of the same character, and has no info string.
+    while (j < lines.length && !new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(lines[j]!)) {
+      body.push(lines[j]!.startsWith(indent) ? lines[j]!.slice(indent.length) : lines[j]!);
+      j++;
+    }
+    const { contexts, notRun } = markersAbove(lines, i);
+    blocks.push({
+      file,
+      line: i + 1,
+      lang: info.toLowerCase(),
+      code: `${body.join('\n')}\n`,
+      contexts,
+      notRun,
+    });
+    i = j;
+  }
+  return blocks;
+}
+
+export function where(block: CodeBlock): string {
+  return `${block.file}:${block.line}`;
+}
