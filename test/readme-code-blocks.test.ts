@@ -15,11 +15,11 @@
  * ends with a tally per README: a run that checked nothing would show it.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { globSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DevIdp, getUserToken, startDevIdp } from 'gatehouse-dev-idp';
+import { type DevIdp, getAppToken, getUserToken, startDevIdp } from 'gatehouse-dev-idp';
 import { checkCommand } from './readme/commands.ts';
 import { CONTEXTS } from './readme/contexts.ts';
 import { parseJsonBlock } from './readme/json.ts';
@@ -41,7 +41,14 @@ const JSON_LANGS = new Set(['json', 'jsonc']);
 const OTHER_CHECKED = new Set(['dotenv', 'promql', 'diff']);
 const AUDIENCE = 'api://todo';
 
-type Treatment = 'ran' | 'type-checked' | 'commands checked' | 'parsed' | 'checked' | 'not-run';
+type Treatment =
+  | 'ran'
+  | 'type-checked'
+  | 'commands checked'
+  | 'parsed'
+  | 'files checked'
+  | 'checked'
+  | 'not-run';
 
 const blocks: CodeBlock[] = documentationFiles(root).flatMap((file) => codeBlocks(root, file));
 const treatment = new Map<CodeBlock, Treatment>();
@@ -52,6 +59,7 @@ function treatmentOf(block: CodeBlock): Treatment {
   if (block.lang in SCRIPT_LANGS) return 'type-checked';
   if (SHELL.has(block.lang)) return 'commands checked';
   if (JSON_LANGS.has(block.lang)) return 'parsed';
+  if (block.files !== undefined) return 'files checked';
   return 'checked';
 }
 for (const block of blocks) treatment.set(block, treatmentOf(block));
@@ -80,7 +88,9 @@ describe('README code blocks', () => {
 
   it('every block has a language this test checks, or says with <!-- not-run: reason --> why not', () => {
     const checked = new Set([...Object.keys(SCRIPT_LANGS), ...SHELL, ...JSON_LANGS, ...OTHER_CHECKED]);
-    const unchecked = blocks.filter((b) => b.notRun === undefined && !checked.has(b.lang));
+    const unchecked = blocks.filter(
+      (b) => b.notRun === undefined && b.files === undefined && !checked.has(b.lang),
+    );
     assert.deepEqual(
       unchecked.map((b) => `${where(b)} \`\`\`${b.lang}`),
       [],
@@ -198,6 +208,42 @@ describe('README code blocks', () => {
     for (const block of blocks.filter((b) => JSON_LANGS.has(b.lang) && b.notRun === undefined)) {
       it(`${where(block)} ${block.lang}`, () => {
         assert.doesNotThrow(() => parseJsonBlock(block.lang, block.code));
+      });
+    }
+  });
+
+  describe('token examples: the claims a dev IdP token really carries', () => {
+    // A jsonc block whose first line says `(getUserToken, ...)` or `(getAppToken)` shows such a token.
+    for (const block of blocks.filter((b) => b.lang === 'jsonc' && b.notRun === undefined)) {
+      const helper = /^\/\/.*\((getUserToken|getAppToken)\b/.exec(block.code)?.[1];
+      if (helper === undefined) continue;
+      it(`${where(block)}: the claims of a token from ${helper}`, async () => {
+        const token =
+          helper === 'getUserToken' ? userToken : (await getAppToken({ issuer: idp.issuer })).accessToken;
+        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as object;
+        const shown = parseJsonBlock(block.lang, block.code) as object;
+        assert.deepEqual(Object.keys(shown).sort(), Object.keys(claims).sort());
+      });
+    }
+  });
+
+  describe('file listings: every file listed exists', () => {
+    for (const block of blocks.filter((b) => b.files !== undefined && b.notRun === undefined)) {
+      it(`${where(block)} (files of ${block.files})`, () => {
+        const entries = block.code
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .flatMap((line) =>
+            line
+              .trim()
+              .split(/\s{2,}/)[0]!
+              .split(/,\s*/),
+          );
+        assert.ok(entries.length > 0);
+        assert.deepEqual(
+          entries.filter((entry) => globSync(entry, { cwd: join(root, block.files!) }).length === 0),
+          [],
+        );
       });
     }
   });

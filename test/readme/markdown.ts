@@ -6,6 +6,8 @@
  *
  * - `<!-- context: express-app, gh -->`: the block is a fragment; the named preludes
  *   (`contexts.ts`) declare what it assumes, and it is type-checked with them.
+ * - `<!-- files: dir -->`: the block lists files of `dir` (a path from the repository root), one
+ *   entry a line (`path  what it is`, or `a.ts, b.ts`; globs allowed), each of which must exist.
  * - `<!-- not-run: why -->`: the block is an illustration nothing can check; the reason is printed.
  */
 import { globSync, readFileSync } from 'node:fs';
@@ -21,6 +23,8 @@ export interface CodeBlock {
   readonly code: string;
   readonly contexts: readonly string[];
   readonly notRun: string | undefined;
+  /** The folder a file listing is relative to (`<!-- files: dir -->`). */
+  readonly files: string | undefined;
 }
 
 /** Where documentation lives; a glob, so READMEs added or moved later are covered without a change here. */
@@ -35,18 +39,25 @@ export function documentationFiles(root: string): string[] {
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
-const MARKER = /^<!--\s*(context|not-run):\s*(.*?)\s*-->$/;
+const MARKER = /^<!--\s*(context|not-run|files):\s*(.*?)\s*-->$/;
 
-function markersAbove(lines: readonly string[], fence: number): { contexts: string[]; notRun?: string } {
-  const contexts: string[] = [];
-  let notRun: string | undefined;
+interface Markers {
+  contexts: string[];
+  notRun: string | undefined;
+  files: string | undefined;
+}
+
+function markersAbove(lines: readonly string[], fence: number): Markers {
+  const markers: Markers = { contexts: [], notRun: undefined, files: undefined };
   for (let i = fence - 1; i >= 0; i--) {
     const match = MARKER.exec(lines[i]!.trim());
     if (!match) break;
-    if (match[1] === 'context') contexts.push(...match[2]!.split(',').map((name) => name.trim()));
-    else notRun = match[2]!;
+    const value = match[2]!;
+    if (match[1] === 'context') markers.contexts.push(...value.split(',').map((name) => name.trim()));
+    else if (match[1] === 'files') markers.files = value;
+    else markers.notRun = value;
   }
-  return notRun === undefined ? { contexts } : { contexts, notRun };
+  return markers;
 }
 
 export function codeBlocks(root: string, file: string): CodeBlock[] {
@@ -63,15 +74,8 @@ export function codeBlocks(root: string, file: string): CodeBlock[] {
       body.push(lines[j]!.startsWith(indent) ? lines[j]!.slice(indent.length) : lines[j]!);
       j++;
     }
-    const { contexts, notRun } = markersAbove(lines, i);
-    blocks.push({
-      file,
-      line: i + 1,
-      lang: info.toLowerCase(),
-      code: `${body.join('\n')}\n`,
-      contexts,
-      notRun,
-    });
+    const markers = markersAbove(lines, i);
+    blocks.push({ file, line: i + 1, lang: info.toLowerCase(), code: `${body.join('\n')}\n`, ...markers });
     i = j;
   }
   return blocks;
