@@ -7,19 +7,22 @@
  *   token, 200 with one. A program that starts a dev IdP of its own runs to its end.
  * - Shell and console commands name scripts, bins, files, flags and environment variables that exist;
  *   `--help` forms and `gatehouse-auth explain` are run.
- * - JSON parses; PromQL names series the to-do API exports; a diff's added lines are in a file
- *   next to the README (the file it describes).
+ * - JSON parses, and a token example labelled `(getUserToken ...)` / `(getAppToken)` has exactly the
+ *   claims of such a token from the dev IdP; PromQL names series the to-do API exports; a diff's
+ *   added lines are in a file next to the README (the file it describes); a listing marked
+ *   `<!-- files: dir -->` names files that exist.
  * - Anything else is marked `<!-- not-run: reason -->`, and the reasons are printed.
  *
  * READMEs are found by glob, so a new or moved README is covered without a change here. The run
- * ends with a tally per README: a run that checked nothing would show it.
+ * ends with a tally per README ("ran" blocks were also type-checked or command-checked): a run
+ * that checked nothing would show it.
  */
 import assert from 'node:assert/strict';
 import { globSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DevIdp, getAppToken, getUserToken, startDevIdp } from 'gatehouse-dev-idp';
+import { type DevIdp, getAppToken, getUserToken, type ProfileName, startDevIdp } from 'gatehouse-dev-idp';
 import { checkCommand } from './readme/commands.ts';
 import { CONTEXTS } from './readme/contexts.ts';
 import { parseJsonBlock } from './readme/json.ts';
@@ -46,6 +49,7 @@ type Treatment =
   | 'type-checked'
   | 'commands checked'
   | 'parsed'
+  | 'compared with a real token'
   | 'files checked'
   | 'checked'
   | 'not-run';
@@ -213,16 +217,36 @@ describe('README code blocks', () => {
   });
 
   describe('token examples: the claims a dev IdP token really carries', () => {
-    // A jsonc block whose first line says `(getUserToken, ...)` or `(getAppToken)` shows such a token.
+    // A jsonc block whose first line says `(getUserToken, ...)` or `(getAppToken)`, with `profile x`
+    // for a profile other than entra, shows such a token.
+    const LABEL = /^\/\/.*\((getUserToken|getAppToken)\b[^)]*?(?:profile (\w+))?\)/;
+    const others = new Map<string, DevIdp>();
+    after(() => Promise.all([...others.values()].map((other) => other.close())));
+
     for (const block of blocks.filter((b) => b.lang === 'jsonc' && b.notRun === undefined)) {
-      const helper = /^\/\/.*\((getUserToken|getAppToken)\b/.exec(block.code)?.[1];
+      const [, helper, profile = 'entra'] = LABEL.exec(block.code) ?? [];
       if (helper === undefined) continue;
-      it(`${where(block)}: the claims of a token from ${helper}`, async () => {
+      it(`${where(block)}: the claims of a token from ${helper}, profile ${profile}`, async () => {
+        let issuer = idp;
+        if (profile !== 'entra') {
+          issuer =
+            others.get(profile) ??
+            (await startDevIdp({
+              profile: profile as ProfileName,
+              port: 0,
+              dataDir: join(scratch.dir, `dev-idp-${profile}`),
+              logger: quiet,
+            }));
+          others.set(profile, issuer);
+        }
         const token =
-          helper === 'getUserToken' ? userToken : (await getAppToken({ issuer: idp.issuer })).accessToken;
+          helper === 'getUserToken'
+            ? (await getUserToken({ metadataUrl: issuer.metadataUrl, user: 'alice' })).accessToken
+            : (await getAppToken({ metadataUrl: issuer.metadataUrl })).accessToken;
         const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as object;
         const shown = parseJsonBlock(block.lang, block.code) as object;
         assert.deepEqual(Object.keys(shown).sort(), Object.keys(claims).sort());
+        treatment.set(block, 'compared with a real token');
       });
     }
   });

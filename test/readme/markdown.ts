@@ -11,7 +11,7 @@
  * - `<!-- not-run: why -->`: the block is an illustration nothing can check; the reason is printed.
  */
 import { globSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface CodeBlock {
   /** Path from the repository root, with `/`. */
@@ -29,13 +29,15 @@ export interface CodeBlock {
 
 /** Where documentation lives; a glob, so READMEs added or moved later are covered without a change here. */
 const DOC_PATTERNS = ['**/README.md', 'docs/**/*.md'];
-const NOT_DOCS = /(^|\/)(node_modules|dist|data|test-results|\.git)\//;
+/** Folders that hold other people's documents or generated files, never ours. */
+const NOT_DOCS = new Set(['node_modules', 'dist', 'data', 'test-results', '.git']);
 
 export function documentationFiles(root: string): string[] {
-  const found = DOC_PATTERNS.flatMap((pattern) => globSync(pattern, { cwd: root }));
-  return [...new Set(found.map((path) => path.split('\\').join('/')))]
-    .filter((path) => !NOT_DOCS.test(path))
-    .sort();
+  const found = globSync(DOC_PATTERNS, {
+    cwd: root,
+    exclude: (name) => NOT_DOCS.has(basename(String(name))),
+  });
+  return [...new Set(found.map((path) => path.split('\\').join('/')))].sort();
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
