@@ -22,7 +22,15 @@ import { globSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DevIdp, getAppToken, getUserToken, type ProfileName, startDevIdp } from 'gatehouse-dev-idp';
+import {
+  DEV_DAEMON_OPAQUE_SECRET,
+  DEV_INTROSPECTION_SECRET,
+  type DevIdp,
+  getAppToken,
+  getUserToken,
+  type ProfileName,
+  startDevIdp,
+} from 'gatehouse-dev-idp';
 import { checkCommand } from './readme/commands.ts';
 import { CONTEXTS } from './readme/contexts.ts';
 import { parseJsonBlock } from './readme/json.ts';
@@ -246,6 +254,33 @@ describe('README code blocks', () => {
         const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as object;
         const shown = parseJsonBlock(block.lang, block.code) as object;
         assert.deepEqual(Object.keys(shown).sort(), Object.keys(claims).sort());
+        treatment.set(block, 'compared with a real token');
+      });
+    }
+  });
+
+  describe('introspection examples: the members the dev IdP answers with', () => {
+    for (const block of blocks.filter(
+      (b) => b.lang === 'jsonc' && /^\/\/ POST \/token\/introspection/.test(b.code),
+    )) {
+      it(`${where(block)}: the members of an answer about todo-daemon-opaque's token`, async () => {
+        const opaque = await getAppToken({
+          issuer: idp.issuer,
+          clientId: 'todo-daemon-opaque',
+          clientSecret: DEV_DAEMON_OPAQUE_SECRET,
+        });
+        const answer = await fetch(`${idp.issuer}/token/introspection`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`todo-api-introspect:${DEV_INTROSPECTION_SECRET}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token: opaque.accessToken, token_type_hint: 'access_token' }),
+        });
+        assert.equal(answer.status, 200);
+        const members = (await answer.json()) as object;
+        const shown = parseJsonBlock(block.lang, block.code) as object;
+        assert.deepEqual(Object.keys(shown).sort(), Object.keys(members).sort());
         treatment.set(block, 'compared with a real token');
       });
     }
