@@ -2,7 +2,8 @@
  * Whether a README command can work in this repository: `npm run X` names a script of the package
  * it runs in (the root, unless `--workspace` says another), `npx X` and bare `X` a bin we ship,
  * `node path` a file that exists, `node --test "glob"` some test file; every flag given to one of
- * our CLIs is one its `--help` lists; every environment variable set is one our code reads.
+ * our CLIs is one its `--help` lists; every environment variable set is one our code reads; a
+ * `curl` to the to-do API names one of its routes.
  * Commands run from the repository root, as every README here writes them.
  */
 import { globSync } from 'node:fs';
@@ -81,6 +82,19 @@ function checkNode(facts: RepoFacts, args: readonly string[]): string[] {
   return cli ? checkFlags(cli, args.slice(index + 1), `node ${path}`) : [];
 }
 
+/** Where the READMEs run the to-do API: `PORT`'s default, and the second instance's port. */
+const TO_DO_API = /^http:\/\/(?:127\.0\.0\.1|localhost):(?:3000|3010)(\/[^?#\s]*)/;
+
+/** A `curl` to the to-do API names one of its routes (an item's path by its collection). */
+function checkCurl(facts: RepoFacts, args: readonly string[]): string[] {
+  return args.flatMap((arg) => {
+    const path = TO_DO_API.exec(arg)?.[1];
+    if (path === undefined) return [];
+    const known = facts.toDoApiPaths.has(path) || facts.toDoApiPaths.has(path.replace(/\/[^/]+$/, ''));
+    return known ? [] : [`curl ${arg}: the to-do API has no route ${path}`];
+  });
+}
+
 export function checkCommand(facts: RepoFacts, command: ShellCommand): string[] {
   const problems = command.env
     .filter((name) => !facts.readsEnv(name))
@@ -97,6 +111,7 @@ export function checkCommand(facts: RepoFacts, command: ShellCommand): string[] 
   }
   const bin = facts.bins.get(program);
   if (bin) return [...problems, ...checkFlags(bin, args, program)];
+  if (program === 'curl') return [...problems, ...checkCurl(facts, args)];
   if (OTHER_PROGRAMS.has(program)) return problems;
   return [...problems, `${program}: neither ours nor a program these READMEs are expected to use`];
 }

@@ -37,6 +37,8 @@ export interface RepoFacts {
   runnable(path: string): boolean;
   /** Whether our code (or Node, or a library we configure through it) reads this variable. */
   readsEnv(name: string): boolean;
+  /** Paths the to-do API's source names as string literals (`'/api/todos'`, `'/ready'`). */
+  readonly toDoApiPaths: ReadonlySet<string>;
 }
 
 /** Programs that are not ours; README commands may use them as they like. */
@@ -121,6 +123,11 @@ export function readRepoFacts(root: string): RepoFacts {
   }
 
   const words = sourceWords(root);
+  const toDoApiPaths = new Set(
+    globSync('apps/todo-api/src/**/*.ts', { cwd: root }).flatMap((file) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(/'(\/[\w./-]*)'/g)].map((m) => m[1]!),
+    ),
+  );
   const normal = (path: string) => path.replace(/^\.\//, '').replace(/\/$/, '');
   return {
     root,
@@ -136,5 +143,6 @@ export function readRepoFacts(root: string): RepoFacts {
       return main !== undefined && existsSync(join(full, main));
     },
     readsEnv: (name) => words.has(name) || OTHERS_ENV.test(name),
+    toDoApiPaths,
   };
 }
