@@ -59,6 +59,7 @@ type Treatment =
   | 'parsed'
   | 'compared with a real token'
   | 'files checked'
+  | 'output checked'
   | 'checked'
   | 'not-run';
 
@@ -72,6 +73,7 @@ function treatmentOf(block: CodeBlock): Treatment {
   if (SHELL.has(block.lang)) return 'commands checked';
   if (JSON_LANGS.has(block.lang)) return 'parsed';
   if (block.files !== undefined) return 'files checked';
+  if (block.prints !== undefined) return 'output checked';
   return 'checked';
 }
 for (const block of blocks) treatment.set(block, treatmentOf(block));
@@ -101,7 +103,8 @@ describe('README code blocks', () => {
   it('every block has a language this test checks, or says with <!-- not-run: reason --> why not', () => {
     const checked = new Set([...Object.keys(SCRIPT_LANGS), ...SHELL, ...JSON_LANGS, ...OTHER_CHECKED]);
     const unchecked = blocks.filter(
-      (b) => b.notRun === undefined && b.files === undefined && !checked.has(b.lang),
+      (b) =>
+        b.notRun === undefined && b.files === undefined && b.prints === undefined && !checked.has(b.lang),
     );
     assert.deepEqual(
       unchecked.map((b) => `${where(b)} \`\`\`${b.lang}`),
@@ -301,6 +304,27 @@ describe('README code blocks', () => {
         assert.ok(entries.length > 0);
         assert.deepEqual(
           entries.filter((entry) => globSync(entry, { cwd: join(root, block.files!) }).length === 0),
+          [],
+        );
+      });
+    }
+  });
+
+  describe('printed output: every line is one the program prints', () => {
+    for (const block of blocks.filter((b) => b.prints !== undefined && b.notRun === undefined)) {
+      it(`${where(block)} (printed by ${block.prints})`, () => {
+        const source = readFileSync(join(root, block.prints!), 'utf8');
+        // Each string literal of the program, as a pattern: its `${...}` parts may print anything.
+        const printed = [...source.matchAll(/'([^'\n]*)'|`([^`]*)`/g)].map((m) => {
+          const parts = (m[1] ?? m[2]!)
+            .split(/\$\{[^}]*\}/)
+            .map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&'));
+          return new RegExp(`^${parts.join('.*')}$`);
+        });
+        const lines = block.code.split('\n').filter((line) => line.trim() !== '');
+        assert.ok(lines.length > 0);
+        assert.deepEqual(
+          lines.filter((line) => !printed.some((pattern) => pattern.test(line))),
           [],
         );
       });

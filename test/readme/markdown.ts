@@ -8,6 +8,8 @@
  *   (`contexts.ts`) declare what it assumes, and it is type-checked with them.
  * - `<!-- files: dir -->`: the block lists files of `dir` (a path from the repository root), one
  *   entry a line (`path  what it is`, or `a.ts, b.ts`; globs allowed), each of which must exist.
+ * - `<!-- prints: file -->`: the block is what that program prints; each of its lines must be one of
+ *   the file's string literals, with any `${...}` standing for any text.
  * - `<!-- not-run: why -->`: the block is an illustration nothing can check; the reason is printed.
  */
 import { globSync, readFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ export interface CodeBlock {
   readonly notRun: string | undefined;
   /** The folder a file listing is relative to (`<!-- files: dir -->`). */
   readonly files: string | undefined;
+  /** The program whose output the block shows (`<!-- prints: file -->`). */
+  readonly prints: string | undefined;
 }
 
 /** Where documentation lives; a glob, so READMEs added or moved later are covered without a change here. */
@@ -41,22 +45,24 @@ export function documentationFiles(root: string): string[] {
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
-const MARKER = /^<!--\s*(context|not-run|files):\s*(.*?)\s*-->$/;
+const MARKER = /^<!--\s*(context|not-run|files|prints):\s*(.*?)\s*-->$/;
 
 interface Markers {
   contexts: string[];
   notRun: string | undefined;
   files: string | undefined;
+  prints: string | undefined;
 }
 
 function markersAbove(lines: readonly string[], fence: number): Markers {
-  const markers: Markers = { contexts: [], notRun: undefined, files: undefined };
+  const markers: Markers = { contexts: [], notRun: undefined, files: undefined, prints: undefined };
   for (let i = fence - 1; i >= 0; i--) {
     const match = MARKER.exec(lines[i]!.trim());
     if (!match) break;
     const value = match[2]!;
     if (match[1] === 'context') markers.contexts.push(...value.split(',').map((name) => name.trim()));
     else if (match[1] === 'files') markers.files = value;
+    else if (match[1] === 'prints') markers.prints = value;
     else markers.notRun = value;
   }
   return markers;
