@@ -60,6 +60,7 @@ type Treatment =
   | 'compared with a real token'
   | 'files checked'
   | 'output checked'
+  | 'checked by its own test'
   | 'checked'
   | 'not-run';
 
@@ -74,6 +75,7 @@ function treatmentOf(block: CodeBlock): Treatment {
   if (JSON_LANGS.has(block.lang)) return 'parsed';
   if (block.files !== undefined) return 'files checked';
   if (block.prints !== undefined) return 'output checked';
+  if (block.checkedBy !== undefined) return 'checked by its own test';
   return 'checked';
 }
 for (const block of blocks) treatment.set(block, treatmentOf(block));
@@ -104,7 +106,11 @@ describe('README code blocks', () => {
     const checked = new Set([...Object.keys(SCRIPT_LANGS), ...SHELL, ...JSON_LANGS, ...OTHER_CHECKED]);
     const unchecked = blocks.filter(
       (b) =>
-        b.notRun === undefined && b.files === undefined && b.prints === undefined && !checked.has(b.lang),
+        b.notRun === undefined &&
+        b.files === undefined &&
+        b.prints === undefined &&
+        b.checkedBy === undefined &&
+        !checked.has(b.lang),
     );
     assert.deepEqual(
       unchecked.map((b) => `${where(b)} \`\`\`${b.lang}`),
@@ -327,6 +333,14 @@ describe('README code blocks', () => {
           lines.filter((line) => !printed.some((pattern) => pattern.test(line))),
           [],
         );
+      });
+    }
+  });
+
+  describe('blocks another test asserts: that test exists and reads this README', () => {
+    for (const block of blocks.filter((b) => b.checkedBy !== undefined && b.notRun === undefined)) {
+      it(`${where(block)} (checked by ${block.checkedBy})`, () => {
+        assert.ok(readFileSync(join(root, block.checkedBy!), 'utf8').includes(block.file));
       });
     }
   });

@@ -10,6 +10,8 @@
  *   entry a line (`path  what it is`, or `a.ts, b.ts`; globs allowed), each of which must exist.
  * - `<!-- prints: file -->`: the block is what that program prints; each of its lines must be one of
  *   the file's string literals, with any `${...}` standing for any text.
+ * - `<!-- checked-by: test/file.test.ts -->`: the block's content is asserted by that test, which
+ *   reads it from the README (the README test checks that the file exists and names the README).
  * - `<!-- not-run: why -->`: the block is an illustration nothing can check; the reason is printed.
  */
 import { globSync, readFileSync } from 'node:fs';
@@ -29,6 +31,8 @@ export interface CodeBlock {
   readonly files: string | undefined;
   /** The program whose output the block shows (`<!-- prints: file -->`). */
   readonly prints: string | undefined;
+  /** The test that asserts the block's content (`<!-- checked-by: file -->`). */
+  readonly checkedBy: string | undefined;
 }
 
 /** Where documentation lives; a glob, so READMEs added or moved later are covered without a change here. */
@@ -45,17 +49,24 @@ export function documentationFiles(root: string): string[] {
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
-const MARKER = /^<!--\s*(context|not-run|files|prints):\s*(.*?)\s*-->$/;
+const MARKER = /^<!--\s*(context|not-run|files|prints|checked-by):\s*(.*?)\s*-->$/;
 
 interface Markers {
   contexts: string[];
   notRun: string | undefined;
   files: string | undefined;
   prints: string | undefined;
+  checkedBy: string | undefined;
 }
 
 function markersAbove(lines: readonly string[], fence: number): Markers {
-  const markers: Markers = { contexts: [], notRun: undefined, files: undefined, prints: undefined };
+  const markers: Markers = {
+    contexts: [],
+    notRun: undefined,
+    files: undefined,
+    prints: undefined,
+    checkedBy: undefined,
+  };
   for (let i = fence - 1; i >= 0; i--) {
     const match = MARKER.exec(lines[i]!.trim());
     if (!match) break;
@@ -63,6 +74,7 @@ function markersAbove(lines: readonly string[], fence: number): Markers {
     if (match[1] === 'context') markers.contexts.push(...value.split(',').map((name) => name.trim()));
     else if (match[1] === 'files') markers.files = value;
     else if (match[1] === 'prints') markers.prints = value;
+    else if (match[1] === 'checked-by') markers.checkedBy = value;
     else markers.notRun = value;
   }
   return markers;

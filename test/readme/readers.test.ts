@@ -21,6 +21,7 @@ function block(lang: string, code: string): CodeBlock {
     notRun: undefined,
     files: undefined,
     prints: undefined,
+    checkedBy: undefined,
   };
 }
 
@@ -113,6 +114,7 @@ describe('codeBlocks', () => {
         notRun: undefined,
         files: undefined,
         prints: undefined,
+        checkedBy: undefined,
       });
       assert.equal(text?.notRun, 'pseudo-code');
       assert.equal(text?.code, '```\n', 'a longer fence holds a shorter one');
