@@ -395,7 +395,8 @@ describe('README code blocks', () => {
       t.diagnostic(`not-run ${where(block)}: ${block.notRun}`);
     const totals = Map.groupBy(blocks, (b) => treatment.get(b)!);
     t.diagnostic(
-      `all: ${blocks.length} blocks: ${[...totals].map(([k, v]) => `${v.length} ${k}`).join(', ')}`,
+      `all: ${blocks.length} blocks: ${[...totals].map(([k, v]) => `${v.length} ${k}`).join(', ')}` +
+        ` (${totals.get('not-run')?.length ?? 0} not-run)`,
     );
     assert.ok((totals.get('ran')?.length ?? 0) >= 3, 'fewer than 3 blocks ran');
     assert.ok((totals.get('type-checked')?.length ?? 0) >= 20, 'fewer than 20 blocks were type-checked');
