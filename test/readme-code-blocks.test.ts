@@ -10,7 +10,9 @@
  * - JSON parses, and a token example labelled `(getUserToken ...)` / `(getAppToken)` has exactly the
  *   claims of such a token from the dev IdP; PromQL names series the to-do API exports; a diff's
  *   added lines are in a file next to the README (the file it describes); a listing marked
- *   `<!-- files: dir -->` names files that exist.
+ *   `<!-- files: dir -->` names files that exist; output marked `<!-- prints: file -->` is lines that
+ *   program prints; a block marked `<!-- checked-by: test -->` is compared by that test (the
+ *   challenges of test/readme-challenges.test.ts and test/readme-todo-api-answers.test.ts).
  * - Anything else is marked `<!-- not-run: reason -->`, and the reasons are printed.
  *
  * READMEs are found by glob, so a new or moved README is covered without a change here. The run
@@ -102,7 +104,7 @@ describe('README code blocks', () => {
     scratch?.remove();
   });
 
-  it('every block has a language this test checks, or says with <!-- not-run: reason --> why not', () => {
+  it('every block has a language this test checks, or a marker saying how else it is checked, or why not', () => {
     const checked = new Set([...Object.keys(SCRIPT_LANGS), ...SHELL, ...JSON_LANGS, ...OTHER_CHECKED]);
     const unchecked = blocks.filter(
       (b) =>
@@ -115,7 +117,7 @@ describe('README code blocks', () => {
     assert.deepEqual(
       unchecked.map((b) => `${where(b)} \`\`\`${b.lang}`),
       [],
-      'give these blocks a checked language, or a not-run marker',
+      'give these blocks a checked language, or a files / prints / checked-by / not-run marker (test/readme/markdown.ts)',
     );
     for (const block of blocks) {
       for (const name of block.contexts)
