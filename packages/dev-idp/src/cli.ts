@@ -5,7 +5,8 @@ import type { ProfileName } from './profiles/types.ts';
 import { startDevIdp } from './server.ts';
 
 const usage =
-  'usage: gatehouse-dev-idp [--profile entra|b2c|auth0|keycloak] [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR] [--https]';
+  'usage: gatehouse-dev-idp [--profile entra|b2c|auth0|keycloak] [--port 3001] [--host 127.0.0.1] [--issuer URL] [--data-dir DIR]\n' +
+  '                         [--api-port 3000] [--web-port 3002] [--https]';
 
 function portOf(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value);
