@@ -1,7 +1,8 @@
 import type { DevUser } from '../accounts.ts';
+import type { ApiResource, TranslateParams } from '../api-resource.ts';
 import { DEV_CLIENT_IDS } from '../clients.ts';
 import type { Routes } from '../routes.ts';
-import type { ApiResource, Authority, Profile, ShapeAccessToken, TranslateParams } from './types.ts';
+import type { Authority, Profile, ShapeAccessToken } from './types.ts';
 import { apiScopes, oidcScopes, tokenClientId, tokenUser } from './users.ts';
 
 const ALL = ['read:timesheets', 'create:timesheets', 'approve:timesheets'];
