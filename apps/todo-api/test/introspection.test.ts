@@ -16,7 +16,8 @@ import {
   startDevIdp,
 } from 'gatehouse-dev-idp';
 import { buildApp } from '../src/app.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
+import { ConfigError } from '../src/config-error.ts';
 import { SqliteTodoStore } from '../src/store/sqlite.ts';
 
 describe('AUTH_INTROSPECTION_* configuration', () => {
