@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DevIdp, type DevIdpOptions, startDevIdp } from 'gatehouse-dev-idp';
-import { freePort } from '../../packages/gatehouse/test/helpers/ports.ts';
+import { freePort } from 'gatehouse-test-support/ports';
 
 const silent = { info() {}, warn() {}, error() {} };
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import type { JWTPayload } from 'jose';
 import {
   type DecodedToken,
@@ -12,7 +13,6 @@ import {
   UnauthorizedError,
 } from '../../src/adapters/express-jwt.ts';
 import { ConfigurationError } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { listen, type RunningServer } from './http-client.ts';
 
 const AUDIENCE = 'https://api.exampleco.com/timesheets';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { expressJwtSecret, expressjwt, jwt, jwtAuthz } from '../../src/adapters/express-jwt.ts';
 import { ConfigurationError } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { listen, type RunningServer } from './http-client.ts';
 
 describe('gatehouse-auth/express-jwt: seed 004 moves over by changing its imports', () => {

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
+import { freePort } from 'gatehouse-test-support/ports';
 import type { JWTPayload } from 'jose';
 import passport from 'passport';
 import { BearerStrategy, type BearerStrategyOptions, type VerifyDone } from '../../src/adapters/passport.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
-import { freePort } from '../helpers/ports.ts';
 import type { RunningServer } from './http-client.ts';
 
 export const CLIENT = 'f0b6e4eb-2d8c-40b6-b9c6-e26d1074846d';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
+import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
 import type { JWTPayload } from 'jose';
 import {
   BearerStrategy,
@@ -10,7 +11,6 @@ import {
   type VerifyCallback,
 } from '../../src/adapters/passport.ts';
 import { ConfigurationError } from '../../src/index.ts';
-import { makeKey, TestIssuer } from '../helpers/issuer.ts';
 import { listen, type RunningServer } from './http-client.ts';
 import { CLIENT, type MountPassport, newAuthenticator, runPassportBehaviour } from './passport-behaviour.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, GatehouseError } from '../../src/index.ts';
 import { b2c, requirePolicy } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, refused, TENANT } from './helpers.ts';
 
 describe('providers: Azure AD B2C', () => {

@@ -34,9 +34,16 @@ export async function makeKey(alg: TestKey['alg'], kid?: string): Promise<TestKe
   return { kid: id, alg, privateKey, publicJwk: { ...publicJwk, kid: id, use: 'sig' } };
 }
 
+export interface TestIssuerOptions {
+  /** The `aud` of `claims()` and `sign()`. @default 'api://test' */
+  audience?: string;
+}
+
 /**
  * An OpenID issuer on loopback: discovery and JWKS over real HTTP, with keys that can be
- * rotated and an outage switch. Counts every fetch so tests can bound them.
+ * rotated and an outage switch. Counts every fetch so tests can bound them. Only the network edge
+ * is local: a verifier fetches its metadata and keys, and checks its tokens, as it would a real
+ * provider's.
  */
 export class TestIssuer {
   readonly server: Server;
@@ -48,7 +55,7 @@ export class TestIssuer {
   fetches = { discovery: 0, jwks: 0 };
   /** Milliseconds to delay each answer, to make concurrent fetches overlap. */
   delay = 0;
-  readonly audience = 'api://test';
+  readonly audience: string;
   /** Extra metadata documents by path and query (provider-shaped URLs), each naming its issuer. */
   readonly documents = new Map<string, string>();
   /** When set, every published JWK carries this Entra-style `issuer` member. */
@@ -57,12 +64,16 @@ export class TestIssuer {
   readonly requests: string[] = [];
   #hung: ServerResponse[] = [];
 
-  private constructor() {
+  private constructor(options: TestIssuerOptions) {
+    this.audience = options.audience ?? 'api://test';
     this.server = createServer((req, res) => this.#handle(req, res));
   }
 
-  static async start(algs: TestKey['alg'][] = ['RS256', 'ES256', 'EdDSA']): Promise<TestIssuer> {
-    const issuer = new TestIssuer();
+  static async start(
+    algs: TestKey['alg'][] = ['RS256', 'ES256', 'EdDSA'],
+    options: TestIssuerOptions = {},
+  ): Promise<TestIssuer> {
+    const issuer = new TestIssuer(options);
     issuer.server.listen(0, '127.0.0.1');
     await once(issuer.server, 'listening');
     issuer.url = `http://127.0.0.1:${(issuer.server.address() as AddressInfo).port}`;
@@ -101,10 +112,19 @@ export class TestIssuer {
     };
   }
 
+  /** A token over `claims()` with `overrides` (and without the claims `options.omit` names). */
   async sign(overrides: Record<string, unknown> = {}, options: SignOptions = {}): Promise<string> {
-    const key = options.key ?? this.key((options.alg as TestKey['alg']) ?? 'RS256');
     const claims: Record<string, unknown> = { ...this.claims(), ...overrides };
     for (const name of options.omit ?? []) delete claims[name];
+    return this.signClaims(claims, options);
+  }
+
+  /** A token over exactly `claims`, none of the defaults: for callers with token shapes of their own. */
+  async signClaims(
+    claims: Record<string, unknown>,
+    options: Omit<SignOptions, 'omit'> = {},
+  ): Promise<string> {
+    const key = options.key ?? this.key((options.alg as TestKey['alg']) ?? 'RS256');
     const header: Record<string, unknown> = { alg: options.alg ?? key.alg, typ: 'at+jwt', ...options.header };
     if (!('kid' in options) || options.kid !== undefined) header.kid = options.kid ?? key.kid;
     return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
@@ -163,7 +183,7 @@ export class TestIssuer {
         ? {
             issuer: this.url,
             jwks_uri: this.jwksUri,
-            authorization_endpoint: `${this.url}/authorize`,
+            authorization_endpoint: `${this.url}/auth`,
             token_endpoint: `${this.url}/token`,
           }
         : path === '/jwks'
