@@ -1,41 +1,33 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DevIdp, type DevIdpOptions, startDevIdp } from 'gatehouse-dev-idp';
+import type { DevIdp, DevIdpOptions } from 'gatehouse-dev-idp';
+import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
 import { freePort } from 'gatehouse-test-support/ports';
-
-const silent = { info() {}, warn() {}, error() {} };
+import { tempDir as makeTempDir, type TempDir } from 'gatehouse-test-support/temp';
 
 // Cleanup runs once the file's tests are done: servers first, then the IdP, then the directories.
 const children = new Set<ChildProcess>();
 const idps: DevIdp[] = [];
-const dirs: string[] = [];
+const dirs: TempDir[] = [];
 after(async () => {
   await Promise.all([...children].map(stopServer));
   await Promise.all(idps.map((idp) => idp.close()));
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
+  for (const dir of dirs) dir.remove();
 });
 
 /** A fresh directory, removed when the test file ends. */
 export async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const dir = makeTempDir(prefix);
   dirs.push(dir);
-  return dir;
+  return dir.path;
 }
 
 /** A dev IdP speaking `profile`, on a free port, closed when the test file ends. */
 export async function startIdp(profile: DevIdpOptions['profile']): Promise<DevIdp> {
-  const idp = await startDevIdp({
-    profile,
-    port: 0,
-    dataDir: await tempDir('examples-idp-'),
-    logger: silent,
-  });
+  const idp = await startQuietDevIdp({ profile });
   idps.push(idp);
   return idp;
 }

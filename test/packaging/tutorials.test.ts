@@ -20,16 +20,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  freePort,
-  nodeBinary,
-  packAll,
-  repoRange,
-  run,
-  type Started,
-  scratchDir,
-  startProcess,
-} from './scratch.ts';
+import { freePort } from 'gatehouse-test-support/ports';
+import { nodeBinary, packAll, repoRange, run, type Started, scratchDir, startProcess } from './scratch.ts';
 
 const LOWEST_NODE = '22.12.0';
 const NODE_LINES = [LOWEST_NODE, 'current'] as const;

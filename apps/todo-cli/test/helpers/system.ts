@@ -5,11 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEV_TENANT_ID, DEV_USERS } from 'gatehouse-dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const CLI = join(ROOT, 'apps/todo-cli/src/cli.ts');
@@ -20,24 +19,6 @@ const API_ENTRY = join(ROOT, 'apps/todo-api/src/server.ts');
 /** Users of the dev IdP: an app names the owner of what it creates by the user's oid. */
 export const ALICE = DEV_USERS[0]?.oid ?? '';
 export const BOB = DEV_USERS[1]?.oid ?? '';
-
-export function tempDir(prefix: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** A port nothing listens on right now (and, for a test that wants "down", nothing will). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 // The environment children start from: nothing of the developer's own todo/auth configuration.
 function baseEnv(): Record<string, string | undefined> {

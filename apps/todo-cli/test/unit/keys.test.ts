@@ -5,9 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DATA_FILES, startDevIdp } from 'gatehouse-dev-idp';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { CliError, EXIT } from '../../src/errors.ts';
 import { loadSigningKey } from '../../src/keys.ts';
-import { tempDir } from '../helpers/system.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DevIdp, getUserToken } from 'gatehouse-dev-idp';
+import { silent, startQuietDevIdp as startDevIdpFor } from 'gatehouse-test-support/dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createSessionCodec, openSession } from '../../src/session.ts';
-import { containsJwt, freePort, SECRET } from '../helpers.ts';
-import { silent, startDevIdpFor } from '../idp.ts';
+import { containsJwt, SECRET } from '../helpers.ts';
 import { type Child, startNode, waitFor } from './processes.ts';
 
 const RESULTS = resolve(import.meta.dirname, '../../test-results');

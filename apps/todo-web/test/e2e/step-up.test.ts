@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DevIdp, getUserToken } from 'gatehouse-dev-idp';
+import { silent, startQuietDevIdp as startDevIdpFor } from 'gatehouse-test-support/dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
 import { decodeJwt } from 'jose';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createSessionCodec, openSession } from '../../src/session.ts';
-import { freePort, SECRET } from '../helpers.ts';
-import { silent, startDevIdpFor } from '../idp.ts';
+import { SECRET } from '../helpers.ts';
 import { type Child, startNode, waitFor } from './processes.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
