@@ -229,7 +229,7 @@ describe('todo token', () => {
   });
 });
 
-describe("seed 003's own form", () => {
+describe("the MSAL daemon tutorial's own form", () => {
   test('node apps/todo-cli --op getToDos lists, and the other ops map to commands', async () => {
     const entry = { entry: CLI_PACKAGE };
     const posted = await runCli(

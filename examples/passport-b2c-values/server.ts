@@ -1,5 +1,5 @@
-// Seed 000 ("Secure a Node.js web API by using Azure Active Directory B2C"), as the seed writes it,
-// with passport-azure-ad's BearerStrategy replaced by Gatehouse's. Differences from the seed, each
+// Microsoft's tutorial "Secure a Node.js web API by using Azure Active Directory B2C", as it is written,
+// with passport-azure-ad's BearerStrategy replaced by Gatehouse's. Differences from the tutorial, each
 // marked below: the import line; configuration from the environment instead of literals; morgan
 // (not installed) left out; TypeScript annotations; and the optional MFA check without its bug.
 import express from 'express';
@@ -11,16 +11,16 @@ import passport from 'passport';
 function required(name: string): string {
   const value = process.env[name];
   if (!value) {
-    console.error(`seed-000: set ${name} (see examples/seed-000-values/README.md)`);
+    console.error(`passport-b2c-values: set ${name} (see examples/passport-b2c-values/README.md)`);
     process.exit(1);
   }
   return value;
 }
 
-// The seed's literals, from the environment: the user flow's metadata URL and the API's application ID.
+// The tutorial's literals, from the environment: the user flow's metadata URL and the API's application ID.
 var identityMetadata = required('IDENTITY_METADATA');
 var clientID = required('CLIENT_ID');
-// Section 6 of the seed: when set, /api/values also requires a token from this policy (e.g. B2C_1_mfa).
+// Section 6 of the tutorial: when set, /api/values also requires a token from this policy (e.g. B2C_1_mfa).
 var requiredPolicy = process.env.REQUIRED_POLICY;
 
 // Initializing express.js
@@ -64,7 +64,7 @@ if (!requiredPolicy) {
   app.get('/api/values', passport.authenticate('oauth-bearer', { session: false }), function (req, res) {
     var claims = req.authInfo as JWTPayload;
     if (claims['tfp'] !== requiredPolicy) {
-      // The seed has no `return` here: after this 403 it went on to `res.status(200).json(...)`,
+      // The tutorial has no `return` here: after this 403 it went on to `res.status(200).json(...)`,
       // which Express refuses (ERR_HTTP_HEADERS_SENT) after logging the error — the caller got the
       // 403, the server an exception on every such request. Returning ends the request here.
       return res.status(403).json({ error: 'insufficient permissions' });

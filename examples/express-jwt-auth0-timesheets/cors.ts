@@ -54,7 +54,7 @@ export function cors(options: CorsOptions): RequestHandler {
 }
 
 /**
- * What the seed's `cors()` (no arguments) becomes here: the origins listed in CORS_ORIGINS
+ * What the tutorial's `cors()` (no arguments) becomes here: the origins listed in CORS_ORIGINS
  * (comma-separated) instead of any origin.
  */
 export function corsFromEnvironment(): RequestHandler {

@@ -32,7 +32,7 @@ function getWithBody(url: string, token: string | undefined, json: unknown) {
   });
 }
 
-describe('seed 004 as the tutorial writes it (tutorial.cjs: only require lines and configuration changed)', () => {
+describe('Auth0’s timesheets server.js as the tutorial writes it (tutorial.cjs: only require lines and configuration changed)', () => {
   let idp: DevIdp;
   let api: RunningServer;
   const tokens: Record<string, string> = {};
@@ -43,7 +43,7 @@ describe('seed 004 as the tutorial writes it (tutorial.cjs: only require lines a
       (await getUserToken({ issuer: idp.issuer, user: 'alice', ...(scope ? { scope } : {}) })).accessToken;
     [api, tokens.all, tokens.createOnly] = await Promise.all([
       startServer(
-        'seed-004-timesheets',
+        'express-jwt-auth0-timesheets',
         {
           AUTH_ISSUER: idp.issuer.replace(/\/*$/, '/'),
           AUTH_AUDIENCE: DEV_AUTH0.audience,

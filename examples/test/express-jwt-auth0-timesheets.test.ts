@@ -11,7 +11,7 @@ interface Timesheet {
   [key: string]: unknown;
 }
 
-describe('seed 004: the timesheets API on Express + gatehouse-auth/express-jwt, Auth0', () => {
+describe('Auth0’s timesheets API on Express + gatehouse-auth/express-jwt, Auth0', () => {
   let idp: DevIdp;
   let env: Record<string, string>;
   let api: RunningServer;
@@ -22,14 +22,14 @@ describe('seed 004: the timesheets API on Express + gatehouse-auth/express-jwt, 
     env = {
       AUTH_ISSUER: idp.issuer,
       AUTH_AUDIENCE: DEV_AUTH0.audience,
-      DATA_DIR: await tempDir('seed-004-'),
+      DATA_DIR: await tempDir('timesheets-'),
       CORS_ORIGINS: `${SPA}, https://timesheets.example.com`,
     };
     const user = async (name: string, scope?: string) =>
       (await getUserToken({ issuer: idp.issuer, user: name, ...(scope ? { scope } : {}) })).accessToken;
     [api, tokens.alice, tokens.bob, tokens.aliceReadOnly, tokens.aliceWriteOnly, tokens.app] =
       await Promise.all([
-        startServer('seed-004-timesheets', env),
+        startServer('express-jwt-auth0-timesheets', env),
         user('alice'),
         user('bob'),
         user('alice', 'read:timesheets'),
@@ -103,7 +103,7 @@ describe('seed 004: the timesheets API on Express + gatehouse-auth/express-jwt, 
   it('keeps the entries across a restart (SQLite under DATA_DIR)', async () => {
     const saved = await list(tokens.alice!);
     await api.stop();
-    api = await startServer('seed-004-timesheets', env);
+    api = await startServer('express-jwt-auth0-timesheets', env);
     assert.deepEqual(await list(tokens.alice!), saved);
   });
 

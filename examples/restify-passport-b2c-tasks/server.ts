@@ -1,7 +1,7 @@
-// Seed 001 ("Azure AD B2C: Secure a web API by using Node.js"): the tasks API on Restify +
+// Microsoft's tutorial "Azure AD B2C: Secure a web API by using Node.js": the tasks API on Restify +
 // passport, with passport-azure-ad's BearerStrategy replaced by Gatehouse's. Every other difference
-// from the seed is marked below and listed in README.md; the two security fixes are that the
-// owner of a task is the token's subject, per request (the seed kept it in a global variable that
+// from the tutorial is marked below and listed in README.md; the two security fixes are that the
+// owner of a task is the token's subject, per request (the tutorial kept it in a global variable that
 // concurrent requests overwrote), and that callers are no longer auto-registered in memory.
 
 // var OIDCBearerStrategy = require('passport-azure-ad').BearerStrategy;
@@ -26,7 +26,7 @@ var options = {
   passReqToCallback: config.creds.passReqToCallback,
 };
 
-// The seed's `var users = []; var owner = null;` are gone: the in-memory "auto-registration" let
+// The tutorial's `var users = []; var owner = null;` are gone: the in-memory "auto-registration" let
 // anyone in and grew forever, and the global `owner` belonged to whichever request had been
 // verified last. The owner now travels with each request (req.user, set by the verify callback).
 
@@ -44,7 +44,7 @@ function ownerOf(req: restify.Request): string {
 }
 
 /**
- * The seed's routes name an `:owner`, but the token decides whose tasks these are; another
+ * The tutorial's routes name an `:owner`, but the token decides whose tasks these are; another
  * owner's tasks are not found (404), never shown or changed.
  */
 function notYours(req: restify.Request, res: restify.Response, owner: string): boolean {
@@ -70,17 +70,17 @@ function createTask(req: restify.Request, res: restify.Response, next: restify.N
   var owner = ownerOf(req);
   if (notYours(req, res, owner)) return next(false);
 
-  // The JSON body's `Text`, or the `:task` of POST /api/tasks/:owner/:task (the seed read `Text`
+  // The JSON body's `Text`, or the `:task` of POST /api/tasks/:owner/:task (the tutorial read `Text`
   // only, so its own curl example could never create a task).
   var text = req.params.Text ?? req.params.task;
   if (typeof text !== 'string' || !text) {
     req.log.warn({ params: Object.keys(req.params ?? {}) }, 'createTodo: missing task');
-    // restify.RestError is gone from restify; the same answer the seed's MissingTaskError gave.
+    // restify.RestError is gone from restify; the same answer the tutorial's MissingTaskError gave.
     res.send(409, { code: 'MissingTask', message: '"task" is a required parameter' });
     return next(false);
   }
 
-  // The seed saved asynchronously and called next() both before and after saving; the store is
+  // The tutorial saved asynchronously and called next() both before and after saving; the store is
   // synchronous, so the task is saved before the answer, and next() is called once.
   var _task = Task.create(owner, text);
   res.send(201, _task);
@@ -103,12 +103,12 @@ function listTasks(req: restify.Request, res: restify.Response, next: restify.Ne
   if (!data.length) {
     req.log.info('There is no tasks in the database. Add one!');
   }
-  // (The seed answered nothing at all when `owner` was unset; the owner always exists now.)
+  // (The tutorial answered nothing at all when `owner` was unset; the owner always exists now.)
   res.json(data);
   return next();
 }
 
-// getTask, removeTask and removeAll are in the seed's "complete branch", not in its text.
+// getTask, removeTask and removeAll are in the tutorial's "complete branch", not in its text.
 
 function getTask(req: restify.Request, res: restify.Response, next: restify.Next) {
   res.header('Access-Control-Allow-Origin', '*');
@@ -132,7 +132,7 @@ function removeTask(req: restify.Request, res: restify.Response, next: restify.N
   return next();
 }
 
-// The seed's removeAll removed every task of every user; this removes the caller's.
+// The tutorial's removeAll removed every task of every user; this removes the caller's.
 function removeAll(req: restify.Request, res: restify.Response, next: restify.Next) {
   res.header('Access-Control-Allow-Origin', '*');
   res.header('Access-Control-Allow-Headers', 'X-Requested-With');
@@ -195,7 +195,7 @@ server.use(passport.initialize() as unknown as restify.RequestHandler); // Start
 // Use the OIDCBearerStrategy that is included with passport-azure-ad
 
 var oidcStrategy = new OIDCBearerStrategy(options, function (token: JWTPayload, done: VerifyDone) {
-  // The seed logged the whole token here; its subject is enough.
+  // The tutorial logged the whole token here; its subject is enough.
   // "When the server stores ToDo items, it does so based on the oid of the user in the token":
   // the owner is this request's own token's `oid` (else `sub`), handed on as req.user.
   var owner = typeof token.oid === 'string' ? token.oid : token.sub;
@@ -206,7 +206,7 @@ var oidcStrategy = new OIDCBearerStrategy(options, function (token: JWTPayload, 
 
 passport.use(oidcStrategy);
 
-// Add the routes to the server (duplicates of the seed removed: restify refuses a route twice)
+// Add the routes to the server (duplicates of the tutorial removed: restify refuses a route twice)
 server.get(
   '/api/tasks',
   passport.authenticate('oauth-bearer', {

@@ -24,12 +24,12 @@ interface Task {
   date: string;
 }
 
-describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStrategy, B2C', () => {
+describe('Azure AD B2C tutorial’s tasks API on Restify + passport, Gatehouse’s BearerStrategy, B2C', () => {
   let idp: DevIdp;
   let env: Record<string, string>;
   let aliceToken: string;
   let bobToken: string;
-  // Started together: one for most tests, a fresh one for exact counts, one with the seed's throttle.
+  // Started together: one for most tests, a fresh one for exact counts, one with the tutorial's throttle.
   let api: RunningServer;
   let fresh: RunningServer;
   let throttled: RunningServer;
@@ -41,27 +41,30 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
       CLIENT_ID: DEV_B2C.apiClientId,
       POLICY_NAME: signUpSignIn!,
       TENANT_NAME: `${DEV_B2C.tenantName}.onmicrosoft.com`,
-      // The seed throttles to 5 requests a second per IP; these tests send more from one IP.
+      // The tutorial throttles to 5 requests a second per IP; these tests send more from one IP.
       THROTTLE_RATE: '10000',
       THROTTLE_BURST: '10000',
     };
     const tokenOf = async (user: string) =>
       (await getUserToken({ metadataUrl: idp.metadataUrl, user })).accessToken;
-    const { THROTTLE_RATE: _rate, THROTTLE_BURST: _burst, ...seedDefaults } = env;
+    const { THROTTLE_RATE: _rate, THROTTLE_BURST: _burst, ...tutorialDefaults } = env;
     [aliceToken, bobToken, api, fresh, throttled] = await Promise.all([
       tokenOf('alice'),
       tokenOf('bob'),
       server(),
       server(),
-      startServer('seed-001-tasks', seedDefaults),
+      startServer('restify-passport-b2c-tasks', tutorialDefaults),
     ]);
   });
 
   async function server(): Promise<RunningServer> {
-    return startServer('seed-001-tasks', { ...env, DATABASE: join(await tempDir('seed-001-'), 'tasks.db') });
+    return startServer('restify-passport-b2c-tasks', {
+      ...env,
+      DATABASE: join(await tempDir('tasks-'), 'tasks.db'),
+    });
   }
 
-  it('answers 401 with a Bearer challenge without a token (the seed’s curl), or with a bad one', async () => {
+  it('answers 401 with a Bearer challenge without a token (the tutorial’s curl), or with a bad one', async () => {
     const none = await call(`${api.url}/api/tasks/brandon/Hello`, { method: 'POST' });
     assert.equal(none.status, 401);
     assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
@@ -174,7 +177,7 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
     );
   });
 
-  it('keeps the seed’s throttle (5 requests a second per IP, bursts of 10) unless configured', async () => {
+  it('keeps the tutorial’s throttle (5 requests a second per IP, bursts of 10) unless configured', async () => {
     const statuses = await Promise.all(
       Array.from({ length: 15 }, async () => (await fetch(throttled.url)).status),
     );
@@ -182,7 +185,7 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
     assert.ok(statuses.includes(429), String(statuses));
   });
 
-  it('passes the seed’s tenantName: accepted, and ignored with one warning', () => {
+  it('passes the tutorial’s tenantName: accepted, and ignored with one warning', () => {
     const warnings = api.output().match(/BearerStrategy tenantName is ignored/g) ?? [];
     assert.equal(warnings.length, 1, api.output());
   });
@@ -191,7 +194,7 @@ describe('seed 001: the tasks API on Restify + passport, Gatehouse’s BearerStr
     const metadataUrl = await unreachableMetadataUrl(
       '/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration',
     );
-    const down = await startServer('seed-001-tasks', { ...env, IDENTITY_METADATA: metadataUrl });
+    const down = await startServer('restify-passport-b2c-tasks', { ...env, IDENTITY_METADATA: metadataUrl });
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`${down.url}/api/tasks`, {
         headers: { authorization: `Bearer ${aliceToken}` },

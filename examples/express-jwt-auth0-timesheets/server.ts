@@ -1,8 +1,8 @@
-// Seed 004 ("Mobile + API: Node.js Implementation for the API", Auth0): the timesheets API,
+// Auth0's tutorial "Mobile + API: Node.js Implementation for the API": the timesheets API,
 // moved line for line from express-jwt + jwks-rsa + express-jwt-authz to gatehouse-auth/express-jwt.
-// Other differences from the seed are marked below and listed in README.md: configuration from the
-// environment; CORS for the configured SPA origins only (the seed's cors() answered `*`); entries
-// saved for real (SQLite); and GET /timesheets lists the user's entries (the seed's GET was a copy
+// Other differences from the tutorial are marked below and listed in README.md: configuration from the
+// environment; CORS for the configured SPA origins only (the tutorial's cors() answered `*`); entries
+// saved for real (SQLite); and GET /timesheets lists the user's entries (the tutorial's GET was a copy
 // of its POST).
 import bodyParser from 'body-parser';
 import express from 'express';
@@ -19,16 +19,18 @@ import { openTimesheetStore, type Timesheet } from './store.ts';
 function required(name: string): string {
   const value = process.env[name];
   if (!value) {
-    console.error(`seed-004: set ${name} (see examples/seed-004-timesheets/README.md)`);
+    console.error(
+      `express-jwt-auth0-timesheets: set ${name} (see examples/express-jwt-auth0-timesheets/README.md)`,
+    );
     process.exit(1);
   }
   return value;
 }
 
-// The seed's `https://${account.namespace}/`: the Auth0 tenant's issuer, with its trailing slash.
+// The tutorial's `https://${account.namespace}/`: the Auth0 tenant's issuer, with its trailing slash.
 const issuer = required('AUTH_ISSUER').replace(/\/*$/, '/');
 const audience = required('AUTH_AUDIENCE');
-const db = openTimesheetStore(process.env.DATA_DIR ?? './data/seed-004-timesheets');
+const db = openTimesheetStore(process.env.DATA_DIR ?? './data/express-jwt-auth0-timesheets');
 const corsOrigins = (process.env.CORS_ORIGINS ?? '')
   .split(',')
   .map((o) => o.trim())
@@ -36,7 +38,7 @@ const corsOrigins = (process.env.CORS_ORIGINS ?? '')
 
 const app = express();
 
-// Enable CORS — for the SPA's origins only (CORS_ORIGINS); the seed's cors() allowed any origin.
+// Enable CORS — for the SPA's origins only (CORS_ORIGINS); the tutorial's cors() allowed any origin.
 app.use(cors({ origins: corsOrigins }));
 
 // Enable the use of request body parsing middleware
@@ -63,8 +65,8 @@ const checkJwt = jwt({
   algorithms: ['RS256'],
 });
 
-// The user the entries belong to: the email the seed's Auth0 rule adds to the access token, on
-// req.user where the seed's express-jwt 6 `jwt(...)` puts the claims.
+// The user the entries belong to: the email the tutorial's Auth0 rule adds to the access token, on
+// req.user where the tutorial's express-jwt 6 `jwt(...)` puts the claims.
 // (Typed here as the claims they are: passport's types, loaded in this repository, declare req.user too.)
 function userIdOf(req: express.Request, res: express.Response): string | undefined {
   const userId = (req.user as JWTPayload | undefined)?.['https://api.exampleco.com/email'];
@@ -100,7 +102,7 @@ app.post('/timesheets', checkJwt, jwtAuthz(['create:timesheets']), function (req
   res.status(201).send(saved);
 });
 
-// The seed's GET /timesheets read req.body and answered 201, a copy of the POST handler: this one
+// The tutorial's GET /timesheets read req.body and answered 201, a copy of the POST handler: this one
 // lists the current user's entries.
 app.get('/timesheets', checkJwt, jwtAuthz(['read:timesheets']), function (req, res) {
   var userId = userIdOf(req, res);

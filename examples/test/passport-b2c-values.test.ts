@@ -12,7 +12,7 @@ import {
 
 const [signUpSignIn, mfa] = DEV_B2C.policies;
 
-describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerStrategy, B2C', () => {
+describe('Azure AD B2C tutorial’s GET /api/values on Express + passport, Gatehouse’s BearerStrategy, B2C', () => {
   let idp: DevIdp;
   let plain: RunningServer;
   let mfaOnly: RunningServer;
@@ -22,14 +22,14 @@ describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerS
   before(async () => {
     idp = await startIdp('b2c');
     const origin = new URL(idp.issuer).origin;
-    // The seed's identityMetadata: the ?p= form of the sign-up/sign-in user flow.
+    // The tutorial's identityMetadata: the ?p= form of the sign-up/sign-in user flow.
     const env = {
       IDENTITY_METADATA: b2cQueryMetadataUrl(origin, signUpSignIn!),
       CLIENT_ID: DEV_B2C.apiClientId,
     };
     [plain, mfaOnly, signInToken, mfaToken] = await Promise.all([
-      startServer('seed-000-values', env),
-      startServer('seed-000-values', { ...env, REQUIRED_POLICY: mfa! }),
+      startServer('passport-b2c-values', env),
+      startServer('passport-b2c-values', { ...env, REQUIRED_POLICY: mfa! }),
       getUserToken({ metadataUrl: idp.metadataUrl, user: 'alice' }).then((token) => token.accessToken),
       // The user picks the MFA user flow at sign-in.
       getUserToken({ metadataUrl: b2cQueryMetadataUrl(origin, mfa!), user: 'alice' }).then(
@@ -50,7 +50,7 @@ describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerS
     assert.equal(none.status, 401);
     assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
 
-    // The seed's own test: add "INVALID" to the token.
+    // The tutorial's own test: add "INVALID" to the token.
     const tampered = await call(`${plain.url}/api/values`, { token: `${signInToken}INVALID` });
     assert.equal(tampered.status, 401);
     assert.match(
@@ -64,7 +64,7 @@ describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerS
   });
 
   it('refuses a token for another API (audience) with 401', async () => {
-    const other = await startServer('seed-000-values', {
+    const other = await startServer('passport-b2c-values', {
       IDENTITY_METADATA: idp.metadataUrl,
       CLIENT_ID: '00000000-0000-4000-8000-000000000000',
     });
@@ -81,7 +81,7 @@ describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerS
     const refused = await call(`${mfaOnly.url}/api/values`, { token: signInToken });
     assert.equal(refused.status, 403);
     assert.deepEqual(await refused.json(), { error: 'insufficient permissions' });
-    // The seed's handler went on to send 200 after its 403; the server would log ERR_HTTP_HEADERS_SENT.
+    // The tutorial's handler went on to send 200 after its 403; the server would log ERR_HTTP_HEADERS_SENT.
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.doesNotMatch(mfaOnly.output(), /ERR_HTTP_HEADERS_SENT|Cannot set headers/);
 
@@ -93,7 +93,7 @@ describe('seed 000: GET /api/values on Express + passport, Gatehouse’s BearerS
     const metadataUrl = await unreachableMetadataUrl(
       `/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration?p=${signUpSignIn}`,
     );
-    const down = await startServer('seed-000-values', {
+    const down = await startServer('passport-b2c-values', {
       IDENTITY_METADATA: metadataUrl,
       CLIENT_ID: DEV_B2C.apiClientId,
     });

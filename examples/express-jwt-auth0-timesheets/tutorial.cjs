@@ -1,4 +1,4 @@
-// Seed 004's server.js exactly as the tutorial assembles it (sections 1 to 4), running on Gatehouse.
+// The server.js of Auth0's "Mobile + API: Node.js Implementation for the API" exactly as the tutorial assembles it (sections 1 to 4), running on Gatehouse.
 // Only the lines marked "require:" and "config:" differ from the tutorial; every other line is the
 // tutorial's own, bugs included (GET /timesheets reads req.body and answers 201).
 // server.ts beside it is the same API done properly: entries stored, listed, CORS per origin.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 
-/** The seed's Mongoose `Task` model (owner, Text, completed, date), as it went over the wire. */
+/** The tutorial's Mongoose `Task` model (owner, Text, completed, date), as it went over the wire. */
 export interface Task {
   _id: string;
   owner: string;
@@ -26,7 +26,7 @@ const toTask = (row: Row): Task => ({
   date: row.date,
 });
 
-/** Replaces the seed's MongoDB: one SQLite table, every query scoped to an owner. */
+/** Replaces the tutorial's MongoDB: one SQLite table, every query scoped to an owner. */
 export function openTaskStore(path: string) {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -46,7 +46,7 @@ export function openTaskStore(path: string) {
     create(owner: string, text: string): Task {
       return toTask(insert.get(randomUUID(), owner, text, new Date().toISOString()) as Row);
     },
-    /** The owner's tasks by date; the seed lists 20 (`.limit(20).sort('date')`). */
+    /** The owner's tasks by date; the tutorial lists 20 (`.limit(20).sort('date')`). */
     list(owner: string, limit = -1): Task[] {
       return (byOwner.all(owner, limit) as Row[]).map(toTask);
     },
