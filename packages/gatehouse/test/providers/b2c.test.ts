@@ -56,7 +56,7 @@ describe('providers: Azure AD B2C', () => {
     );
   });
 
-  it('requirePolicy: the wrong policy is a 403, never also a 200 (seed 000)', async () => {
+  it("requirePolicy: the wrong policy is a 403, never also a 200 (the MFA route of Microsoft's B2C web API tutorial)", async () => {
     const gh = gatehouse();
     const mfa = requirePolicy('B2C_1_mfa');
     assert.equal(mfa.check(await accepted(gh, await userToken('B2C_1_mfa'))), undefined);

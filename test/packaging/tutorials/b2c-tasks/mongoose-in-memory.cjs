@@ -1,7 +1,7 @@
-// Not from the seed: an in-memory stand-in for the part of mongoose 4's callback API that seed 001's
+// Not from the tutorial: an in-memory stand-in for the part of mongoose 4's callback API that the tutorial's
 // server.js calls (connect, Schema, model, new Model().save(cb), Model.find(q).limit(n).sort(k).exec(cb)),
-// because the seed stores tasks in a MongoDB server the test machine does not have. Its callbacks run
-// synchronously, unlike mongoose's: the seed's handlers call `return next()` right after starting a
+// because the tutorial stores tasks in a MongoDB server the test machine does not have. Its callbacks run
+// synchronously, unlike mongoose's: the tutorial's handlers call `return next()` right after starting a
 // query and answer in its callback, which restify 4 allowed and restify 7+ answers with a 500
 // ("reached the end of the handler chain without writing a response!") unless the answer came first.
 const collections = new Map();

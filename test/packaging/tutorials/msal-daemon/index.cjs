@@ -1,4 +1,4 @@
-// Seed 003's `node . --op getToDos` (App/index.js and App/fetch.js, which the seed's text names but
+// The MSAL Node daemon tutorial's `node . --op getToDos` (App/index.js and App/fetch.js, which the tutorial's text names but
 // does not show): get a token with auth.cjs, call the API with it as a bearer token, print the
 // API's status and body as one JSON line (never the token). `--op postToDo` posts one to-do.
 const { getToken, tokenRequest } = require('./auth.cjs');

@@ -1,4 +1,4 @@
-// Seed 001's config.js. Only configuration values differ from the seed (marked "was:"); the seed's
+// The config.js of Microsoft's tutorial "Azure AD B2C: Secure a web API by using Node.js". Only configuration values differ from the tutorial (marked "was:"); the tutorial's
 // text is not valid JavaScript as printed: its clientID and policyName lines lack the comma after
 // them, and the placeholders are not values (the two commas are the only other change).
 // Don't commit this file to your public repos. This config is for first-run

@@ -1,12 +1,12 @@
-// Seed 000 ("Secure a Node.js web API by using Azure AD B2C"), section 3's app.js with its
+// Microsoft's tutorial "Secure a Node.js web API by using Azure AD B2C", section 3's app.js with its
 // /api/values route replaced by section 6's ("[Optional] Add authorization": the `tfp` policy
-// check), run against the dev IdP's b2c profile. Every line is the seeds' except these four
+// check), run against the dev IdP's b2c profile. Every line is the tutorial's except these four
 // (section 3's line numbers, then section 6's; marked "was:"):
 //   section 3 line 4  require: require('passport-azure-ad').BearerStrategy -> require('gatehouse-auth/passport').BearerStrategy
 //   section 3 line 7  config:  identityMetadata "https://sunflowersdemo.b2clogin.com/...?p=B2C_1_susi_v2" -> process.env.IDENTITY_METADATA
 //   section 3 line 8  config:  clientID "0239a9cc-309c-4d41-87f1-31288feb2e82" -> process.env.CLIENT_ID
 //   section 6 line 5  config:  the policy name "B2C_1_susi_with_MFA" -> process.env.REQUIRED_POLICY
-// Kept as the seed writes it: after answering 403 the handler goes on to res.status(200).json(...),
+// Kept as the tutorial writes it: after answering 403 the handler goes on to res.status(200).json(...),
 // which throws ERR_HTTP_HEADERS_SENT (Express logs it); the caller has already received the 403.
 var express = require("express");
 var morgan = require("morgan");

@@ -1,6 +1,6 @@
-// Seed 004 ("Mobile + API: Node.js Implementation for the API", Auth0) server.js as sections 1 to 4
+// Auth0's tutorial "Mobile + API: Node.js Implementation for the API": server.js as sections 1 to 4
 // assemble it: section 1's file, section 2's checkJwt and POST route, section 3's jwtAuthz on it,
-// section 4's GET route; every line is the seed's (bugs included: GET /timesheets reads req.body and
+// section 4's GET route; every line is the tutorial's (bugs included: GET /timesheets reads req.body and
 // answers 201; section 2's issuer is a single-quoted '${...}' string) except these seven (marked "was:"):
 //   require: const jwt = require('express-jwt');            -> require('gatehouse-auth/express-jwt').jwt
 //   require: const jwksRsa = require('jwks-rsa');           -> require('gatehouse-auth/express-jwt')

@@ -1,4 +1,4 @@
-// Seed 002 (MSAL Node web app: sign in, acquire a token, call an API): the seed's text is its
+// Microsoft's MSAL Node web app tutorial (sign in, acquire a token, call an API): the tutorial's text is its
 // overview and holds no code, so this follows the steps it lists with MSAL Node's
 // ConfidentialClientApplication and the authorization code flow: the app builds the sign-in URL
 // (getAuthCodeUrl), the user signs in, the app redeems the code (acquireTokenByCode) for an access

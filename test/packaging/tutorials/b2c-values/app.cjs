@@ -1,5 +1,5 @@
-// Seed 000 ("Secure a Node.js web API by using Azure AD B2C"), section 3's app.js, run against the
-// dev IdP's b2c profile. Every line is the seed's except these three (seed line numbers; marked "was:"):
+// Microsoft's tutorial "Secure a Node.js web API by using Azure AD B2C", section 3's app.js, run against the
+// dev IdP's b2c profile. Every line is the tutorial's except these three (the tutorial's line numbers; marked "was:"):
 //   line 4  require: require('passport-azure-ad').BearerStrategy -> require('gatehouse-auth/passport').BearerStrategy
 //   line 7  config:  identityMetadata "https://sunflowersdemo.b2clogin.com/...?p=B2C_1_susi_v2" -> process.env.IDENTITY_METADATA
 //   line 8  config:  clientID "0239a9cc-309c-4d41-87f1-31288feb2e82" -> process.env.CLIENT_ID

@@ -1,15 +1,15 @@
-// Seed 001 ("Azure AD B2C: Secure a web API by using Node.js") server.js: the seed's JavaScript
-// blocks for server.js, in the seed's order (config.js beside it is its config block; the "typical
+// Microsoft's tutorial "Azure AD B2C: Secure a web API by using Node.js", its server.js: the tutorial's JavaScript
+// blocks for server.js, in the tutorial's order (config.js beside it is its config block; the "typical
 // pattern" createObject block illustrates restify routes and is not part of the file), run with
-// restify 12 and passport 0.7 against the dev IdP's b2c profile. The seed was written for restify 4
+// restify 12 and passport 0.7 against the dev IdP's b2c profile. The tutorial was written for restify 4
 // and passport 0.3, and as printed it runs on no restify at all: its routes name getTask, removeTask
-// and removeAll, which it never defines (ReferenceError at start-up). Every line is the seed's
-// (including `var config = require('./config');` twice, as the seed adds it twice) except these,
+// and removeAll, which it never defines (ReferenceError at start-up). Every line is the tutorial's
+// (including `var config = require('./config');` twice, as the tutorial adds it twice) except these,
 // each marked in place:
 //   require: var mongoose = require('mongoose/') -> require('./mongoose-in-memory.cjs') (no MongoDB
 //            server here; that file says what it stands in for)
 //   require: require('passport-azure-ad').BearerStrategy -> require('gatehouse-auth/passport').BearerStrategy
-//   added:   `isB2C: true,` in options: the seed's options name policyName without it, which
+//   added:   `isB2C: true,` in options: the tutorial's options name policyName without it, which
 //            passport-azure-ad 3+ silently ignores and gatehouse-auth/passport refuses at start-up
 //   added:   restify.RestError = require('restify-errors').RestError; (util.inherits(..., restify.RestError)
 //            throws at start-up on restify 5+, which moved RestError to restify-errors)
@@ -251,11 +251,11 @@ server.get('/api/tasks', passport.authenticate('oauth-bearer', {
 // server.get('/api/tasks', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), listTasks);
-// removed: getTask is not defined in the seed (it is in its "complete" branch):
+// removed: getTask is not defined in the tutorial (it is in its "complete" branch):
 // server.get('/api/tasks/:owner', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), getTask);
-// removed: getTask is not defined in the seed (it is in its "complete" branch):
+// removed: getTask is not defined in the tutorial (it is in its "complete" branch):
 // server.head('/api/tasks/:owner', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), getTask);
@@ -265,19 +265,19 @@ server.post('/api/tasks/:owner/:task', passport.authenticate('oauth-bearer', {
 server.post('/api/tasks', passport.authenticate('oauth-bearer', {
     session: false
 }), createTask);
-// removed: removeTask is not defined in the seed (it is in its "complete" branch):
+// removed: removeTask is not defined in the tutorial (it is in its "complete" branch):
 // server.del('/api/tasks/:owner/:task', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), removeTask);
-// removed: removeTask is not defined in the seed (it is in its "complete" branch):
+// removed: removeTask is not defined in the tutorial (it is in its "complete" branch):
 // server.del('/api/tasks/:owner', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), removeTask);
-// removed: removeTask is not defined in the seed (it is in its "complete" branch):
+// removed: removeTask is not defined in the tutorial (it is in its "complete" branch):
 // server.del('/api/tasks', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), removeTask);
-// removed: removeAll is not defined in the seed (it is in its "complete" branch):
+// removed: removeAll is not defined in the tutorial (it is in its "complete" branch):
 // server.del('/api/tasks', passport.authenticate('oauth-bearer', {
 //     session: false
 // }), removeAll, function respond(req, res, next) {
