@@ -16,7 +16,7 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export const TENANT = '11111111-2222-3333-4444-555555555555';
+const TENANT = '11111111-2222-3333-4444-555555555555';
 
 export async function startTestIssuer(): Promise<TestIssuer> {
   const shared = await SharedTestIssuer.start(['RS256'], { audience: 'api://todo' });
