@@ -3,11 +3,12 @@
  * (apps/todo-api/src/server.ts), each a child process on a free port with its data in a temporary
  * directory; and the `todo` CLI itself, run as a child process as a user would.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { DEV_TENANT_ID, DEV_USERS } from 'gatehouse-dev-idp';
 import { freePort } from 'gatehouse-test-support/ports';
+import { type NodeProcess, startNode, waitUntilReady } from 'gatehouse-test-support/processes';
 import { tempDir } from 'gatehouse-test-support/temp';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
@@ -31,47 +32,9 @@ function baseEnv(): Record<string, string | undefined> {
   return env;
 }
 
-interface Child {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-function start(args: string[], env: Record<string, string | undefined>): Child {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...baseEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitFor(what: string, child: Child, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.child.exitCode !== null) throw new Error(`${what} exited:\n${child.output()}`);
-    if (await check().catch(() => false)) return;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
+/** `node <args>` from the repository root, in the clean environment plus `env`. */
+function start(args: string[], env: Record<string, string | undefined>): NodeProcess {
+  return startNode(args, { cwd: ROOT, env: { ...baseEnv(), ...env } });
 }
 
 export interface System {
@@ -100,16 +63,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const idpDataDir = join(data.path, 'dev-idp');
   const idp = start(
     [IDP_CLI, '--port', '0', '--data-dir', idpDataDir, ...(options.https ? ['--https'] : [])],
-    { NODE_ENV: 'development' },
+    {
+      NODE_ENV: 'development',
+    },
   );
-  let api: Child | undefined;
+  let api: NodeProcess | undefined;
   const stop = async () => {
     await Promise.all([api?.stop(), idp.stop()]);
     data.remove();
   };
   try {
     let issuer = '';
-    await waitFor('the dev IdP', idp, async () => {
+    await waitUntilReady('the dev IdP', idp, async () => {
       issuer = /issuer (https?:\/\/\S+)/.exec(idp.output())?.[1] ?? '';
       return issuer !== '';
     });
@@ -128,7 +93,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     });
     const apiUrl = `http://127.0.0.1:${port}`;
     const started = api;
-    await waitFor('the API to be ready', started, async () => (await fetch(`${apiUrl}/ready`)).ok);
+    await waitUntilReady('the API to be ready', started, async () => (await fetch(`${apiUrl}/ready`)).ok);
     return {
       issuer,
       apiUrl,
