@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DevIdp } from 'gatehouse-dev-idp';
-import { ConfigError, loadConfig } from '../apps/todo-api/src/config.ts';
+import { loadConfig } from 'gatehouse-todo-api/config';
+import { ConfigError } from 'gatehouse-todo-api/config-error';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const API_ENTRY = join(ROOT, 'apps/todo-api/src/server.ts');

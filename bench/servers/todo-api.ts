@@ -4,8 +4,8 @@
  * request logging (LOG_LEVEL silent), as neither is what this case measures.
  */
 import { createGatehouse } from 'gatehouse-auth';
-import { buildApp } from '../../apps/todo-api/src/app.ts';
-import { loadConfig } from '../../apps/todo-api/src/config.ts';
+import { buildApp } from 'gatehouse-todo-api/app';
+import { loadConfig } from 'gatehouse-todo-api/config';
 import type { StartServer } from '../lib/protocol.ts';
 import { fastifyPort, until } from './common.ts';
 import { seededStore } from './todo-common.ts';

@@ -1,6 +1,6 @@
 /**
  * The to-do cases: a seeded SQLite store, and a minimal Fastify app around the to-do API's own
- * `/api/todos` routes (apps/todo-api/src/routes/todos.ts), with Gatehouse or with a fixed caller.
+ * `/api/todos` routes (`gatehouse-todo-api/routes/todos`), with Gatehouse or with a fixed caller.
  * `buildApp` cannot switch authentication off, so the "auth off" row is this minimal app; the
  * full-app row (buildApp, Gatehouse) shows what the app's other hooks add.
  */
@@ -8,10 +8,10 @@ import { rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { defaultClaimMapping, type Gatehouse, type Principal } from 'gatehouse-auth';
 import gatehousePlugin from 'gatehouse-auth/fastify';
+import { TODOS_PATH, todoRoutes } from 'gatehouse-todo-api/routes/todos';
+import { problemSchema, todoSchema } from 'gatehouse-todo-api/schemas';
+import { SqliteTodoStore } from 'gatehouse-todo-api/store/sqlite';
 import type { JWTPayload } from 'jose';
-import { TODOS_PATH, todoRoutes } from '../../apps/todo-api/src/routes/todos.ts';
-import { problemSchema, todoSchema } from '../../apps/todo-api/src/schemas.ts';
-import { SqliteTodoStore } from '../../apps/todo-api/src/store/sqlite.ts';
 import type { TodoConfig } from '../lib/protocol.ts';
 
 export { TODOS_PATH };

@@ -1,41 +1,32 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DevIdp, type DevIdpOptions, startDevIdp } from 'gatehouse-dev-idp';
-import { freePort } from '../../packages/gatehouse/test/helpers/ports.ts';
-
-const silent = { info() {}, warn() {}, error() {} };
+import type { DevIdp, DevIdpOptions } from 'gatehouse-dev-idp';
+import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
+import { type NodeProcess, startNode, waitUntilReady } from 'gatehouse-test-support/processes';
+import { tempDir as makeTempDir, type TempDir } from 'gatehouse-test-support/temp';
 
 // Cleanup runs once the file's tests are done: servers first, then the IdP, then the directories.
-const children = new Set<ChildProcess>();
+const servers = new Set<NodeProcess>();
 const idps: DevIdp[] = [];
-const dirs: string[] = [];
+const dirs: TempDir[] = [];
 after(async () => {
-  await Promise.all([...children].map(stopServer));
+  await Promise.all([...servers].map((server) => server.stop()));
   await Promise.all(idps.map((idp) => idp.close()));
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
+  for (const dir of dirs) dir.remove();
 });
 
 /** A fresh directory, removed when the test file ends. */
 export async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const dir = makeTempDir(prefix);
   dirs.push(dir);
-  return dir;
+  return dir.path;
 }
 
 /** A dev IdP speaking `profile`, on a free port, closed when the test file ends. */
 export async function startIdp(profile: DevIdpOptions['profile']): Promise<DevIdp> {
-  const idp = await startDevIdp({
-    profile,
-    port: 0,
-    dataDir: await tempDir('examples-idp-'),
-    logger: silent,
-  });
+  const idp = await startQuietDevIdp({ profile });
   idps.push(idp);
   return idp;
 }
@@ -59,28 +50,13 @@ export async function assertSafeUnavailable(response: Response, metadataUrl: str
   assert.doesNotMatch(body, /openid-configuration|ECONNREFUSED/);
 }
 
-export interface RunningServer {
+export interface RunningServer extends NodeProcess {
   url: string;
-  child: ChildProcess;
-  /** What the process printed, for failure messages. */
-  output(): string;
-  /** SIGTERM (SIGKILL after 2 s); resolves once it exited. */
-  stop(): Promise<void>;
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  children.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /**
  * Runs `node examples/<name>/<file>` (`server.ts` unless told) with `env` (PORT chosen here) and
- * waits until it answers HTTP. Stopped when the test file ends.
+ * waits until it answers HTTP. Stopped (SIGTERM, SIGKILL after 2 s) when the test file ends.
  */
 export async function startServer(
   name: string,
@@ -89,29 +65,22 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const script = fileURLToPath(new URL(`../${name}/${file}`, import.meta.url));
-  const child = spawn(process.execPath, [script], {
+  const server = startNode([script], {
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    graceMs: 2000,
   });
-  children.add(child);
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
+  servers.add(server);
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${output}`);
-    try {
+  await waitUntilReady(
+    `${name} on ${url}`,
+    server,
+    async () => {
       await fetch(url);
-      return { url, child, output: () => output, stop: () => stopServer(child) };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`${name} never answered on ${url}: ${output}`);
+      return true;
+    },
+    { timeoutMs: 10_000 },
+  );
+  return { ...server, url };
 }
 
 export interface CallOptions {

@@ -10,10 +10,10 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { freePort } from 'gatehouse-test-support/ports';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import {
-  freePort,
   nodeBinary,
   type Packed,
   PUBLISHED,

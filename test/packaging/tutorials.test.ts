@@ -1,16 +1,18 @@
 /**
  * Issue 16's promise, tested as a user meets it: the tutorials' own code (test/packaging/tutorials/,
- * CommonJS, each file's header lists exactly which lines differ from its seed), installed in a
+ * CommonJS, each file's header lists exactly which lines differ from its tutorial), installed in a
  * project in the OS temp directory that holds only the packed tarballs and the tutorials' other real
- * dependencies, run against the packed dev IdP in the seed's profile, on the lowest Node the packages
- * support and on the current one. Seeds 000 and 001: Azure AD B2C (passport-azure-ad's BearerStrategy
- * replaced by gatehouse-auth/passport); 004: Auth0 (express-jwt 6, jwks-rsa, express-jwt-authz
- * replaced by gatehouse-auth/express-jwt); 003 and 002: MSAL Node (real @azure/msal-node against the
- * dev IdP in https mode) calling a gatehouse-auth API.
+ * dependencies, run against the packed dev IdP in the tutorial's provider profile, on the lowest Node
+ * the packages support and on the current one. Microsoft's two Azure AD B2C web API tutorials
+ * (b2c-values, b2c-tasks: passport-azure-ad's BearerStrategy replaced by gatehouse-auth/passport);
+ * Auth0's "Mobile + API" timesheets API (auth0-timesheets: express-jwt 6, jwks-rsa, express-jwt-authz
+ * replaced by gatehouse-auth/express-jwt); Microsoft's MSAL Node daemon and web app tutorials
+ * (msal-daemon, msal-webapp: real @azure/msal-node against the dev IdP in https mode) calling a
+ * gatehouse-auth API.
  *
  * Dependency versions are the repository's (express 5, passport 0.7, restify 12, @azure/msal-node 7),
- * not the seeds' (express 4, passport 0.3, restify 2 to 4): gatehouse-auth/passport needs passport 0.6+
- * and restify 11+. Seed 001's header says what that costs its code.
+ * not the tutorials' (express 4, passport 0.3, restify 2 to 4): gatehouse-auth/passport needs passport
+ * 0.6+ and restify 11+. b2c-tasks/server.cjs's header says what that costs its code.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,16 +22,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  freePort,
-  nodeBinary,
-  packAll,
-  repoRange,
-  run,
-  type Started,
-  scratchDir,
-  startProcess,
-} from './scratch.ts';
+import { freePort } from 'gatehouse-test-support/ports';
+import { nodeBinary, packAll, repoRange, run, type Started, scratchDir, startProcess } from './scratch.ts';
 
 const LOWEST_NODE = '22.12.0';
 const NODE_LINES = [LOWEST_NODE, 'current'] as const;
@@ -38,12 +32,12 @@ const TUTORIALS = join(import.meta.dirname, 'tutorials');
 /** The tutorials' dependencies besides our tarballs: the repository's ranges where it has them. */
 const FROM_REPO = ['express', 'passport', 'restify', '@azure/msal-node'];
 const OTHERS: Record<string, string> = {
-  morgan: '^1.10.0', // seed 000
-  bunyan: '^1.8.15', // seed 001
-  'assert-plus': '^1.0.0', // seed 001
-  'restify-errors': '^8.0.2', // seed 001 (restify.RestError's home since restify 5)
-  cors: '^2.8.5', // seed 004
-  'body-parser': '^2.2.0', // seed 004
+  morgan: '^1.10.0', // b2c-values
+  bunyan: '^1.8.15', // b2c-tasks
+  'assert-plus': '^1.0.0', // b2c-tasks
+  'restify-errors': '^8.0.2', // b2c-tasks (restify.RestError's home since restify 5)
+  cors: '^2.8.5', // auth0-timesheets
+  'body-parser': '^2.2.0', // auth0-timesheets
 };
 
 interface DevIdpModule {
@@ -144,7 +138,7 @@ interface Answer {
 }
 
 /**
- * One request with node:http (fetch cannot send a GET with a body, which seed 004's GET handler
+ * One request with node:http (fetch cannot send a GET with a body, which the timesheets tutorial's GET handler
  * reads). A 503 while a server still loads the issuer's keys is retried.
  */
 async function send(
@@ -253,10 +247,7 @@ for (const line of NODE_LINES) {
       const auth0Metadata = `${auth0Origin}/.well-known/openid-configuration`;
       const ports = Object.fromEntries(
         await Promise.all(
-          ['seed000', 'seed000authz', 'seed001', 'seed004', 'todolist'].map(async (k) => [
-            k,
-            await freePort(),
-          ]),
+          ['values', 'valuesMfa', 'tasks', 'timesheets', 'todolist'].map(async (k) => [k, await freePort()]),
         ),
       ) as Record<string, number>;
       const env = (vars: Record<string, string | number>) => ({
@@ -267,36 +258,36 @@ for (const line of NODE_LINES) {
       const servers = await Promise.allSettled([
         startPolled(
           node,
-          'seed-000/app.cjs',
-          env({ ...b2c, PORT: ports.seed000! }),
-          `http://127.0.0.1:${ports.seed000}/`,
+          'b2c-values/app.cjs',
+          env({ ...b2c, PORT: ports.values! }),
+          `http://127.0.0.1:${ports.values}/`,
           started,
         ),
         startPolled(
           node,
-          'seed-000/app-authorization.cjs',
-          env({ ...b2c, REQUIRED_POLICY: mfa!, PORT: ports.seed000authz! }),
-          `http://127.0.0.1:${ports.seed000authz}/`,
+          'b2c-values/app-authorization.cjs',
+          env({ ...b2c, REQUIRED_POLICY: mfa!, PORT: ports.valuesMfa! }),
+          `http://127.0.0.1:${ports.valuesMfa}/`,
           started,
         ),
         startPolled(
           node,
-          'seed-001/server.cjs',
+          'b2c-tasks/server.cjs',
           env({
             ...b2c,
             AUDIENCE: DEV_B2C.apiClientId,
             TENANT_NAME: `${DEV_B2C.tenantName}.onmicrosoft.com`,
             POLICY_NAME: signUpSignIn!,
-            PORT: ports.seed001!,
+            PORT: ports.tasks!,
           }),
-          `http://127.0.0.1:${ports.seed001}/`,
+          `http://127.0.0.1:${ports.tasks}/`,
           started,
         ),
         startPolled(
           node,
-          'seed-004/server.cjs',
-          env({ AUTH_ISSUER: `${auth0Origin}/`, AUTH_AUDIENCE: DEV_AUTH0.audience, PORT: ports.seed004! }),
-          `http://127.0.0.1:${ports.seed004}/`,
+          'auth0-timesheets/server.cjs',
+          env({ AUTH_ISSUER: `${auth0Origin}/`, AUTH_AUDIENCE: DEV_AUTH0.audience, PORT: ports.timesheets! }),
+          `http://127.0.0.1:${ports.timesheets}/`,
           started,
         ),
         startPolled(
@@ -346,21 +337,21 @@ for (const line of NODE_LINES) {
       await Promise.all(started.map((s) => s.stop()));
     });
 
-    test('seed 000 app.js (Express, passport BearerStrategy, B2C): GET /api/values is 401 + Bearer without a token, 200 ["Value1","Value2"] with a user flow token, 401 with "INVALID" added to it', async () => {
-      const url = `${urls.seed000}/api/values`;
+    test('B2C values tutorial app.js (Express, passport BearerStrategy, B2C): GET /api/values is 401 + Bearer without a token, 200 ["Value1","Value2"] with a user flow token, 401 with "INVALID" added to it', async () => {
+      const url = `${urls.values}/api/values`;
       assertBearerChallenge(await send(url));
       const ok = await send(url, { token: tokens.b2c! });
       assert.equal(ok.status, 200, ok.text);
       assert.deepEqual(JSON.parse(ok.text), ['Value1', 'Value2']);
-      assert.equal(ok.headers['access-control-allow-origin'], '*', "the seed's CORS middleware ran");
-      // The seed's own failure test: "add INVALID to the token value".
+      assert.equal(ok.headers['access-control-allow-origin'], '*', "the tutorial's CORS middleware ran");
+      // The tutorial's own failure test: "add INVALID to the token value".
       const invalid = await send(url, { token: `${tokens.b2c}INVALID` });
       assertBearerChallenge(invalid);
       assert.match(String(invalid.headers['www-authenticate']), /error="invalid_token"/);
     });
 
-    test("seed 000 section 6 (req.authInfo's tfp checked): 200 with the required user flow's token, 403 insufficient permissions with another flow's", async () => {
-      const url = `${urls.seed000authz}/api/values`;
+    test("B2C values tutorial section 6 (req.authInfo's tfp checked): 200 with the required user flow's token, 403 insufficient permissions with another flow's", async () => {
+      const url = `${urls.valuesMfa}/api/values`;
       assertBearerChallenge(await send(url));
       const ok = await send(url, { token: tokens.b2cMfa! });
       assert.equal(ok.status, 200, ok.text);
@@ -371,10 +362,10 @@ for (const line of NODE_LINES) {
       assert.deepEqual(JSON.parse(forbidden.text), { error: 'insufficient permissions' });
     });
 
-    test("seed 001 server.js (Restify, passport BearerStrategy, B2C): the seed's curl POST gets 401 + Bearer; with a token tasks are created (201), listed, refused without Text (409)", async () => {
-      const curl = await send(`${urls.seed001}/api/tasks/brandon/Hello`, { method: 'POST' });
+    test("B2C tasks tutorial server.js (Restify, passport BearerStrategy, B2C): the tutorial's curl POST gets 401 + Bearer; with a token tasks are created (201), listed, refused without Text (409)", async () => {
+      const curl = await send(`${urls.tasks}/api/tasks/brandon/Hello`, { method: 'POST' });
       assertBearerChallenge(curl);
-      const created = await send(`${urls.seed001}/api/tasks`, {
+      const created = await send(`${urls.tasks}/api/tasks`, {
         method: 'POST',
         token: tokens.b2c!,
         json: { Text: 'Write the tests' },
@@ -383,13 +374,13 @@ for (const line of NODE_LINES) {
       const task = JSON.parse(created.text) as { owner: string; Text: string };
       assert.equal(task.Text, 'Write the tests');
       assert.equal(task.owner, claims(tokens.b2c!).oid, "the verify callback's owner is the token's oid");
-      const listed = await send(`${urls.seed001}/api/tasks`, { token: tokens.b2c! });
+      const listed = await send(`${urls.tasks}/api/tasks`, { token: tokens.b2c! });
       assert.equal(listed.status, 200, listed.text);
       assert.deepEqual(
         (JSON.parse(listed.text) as { Text: string }[]).map((t) => t.Text),
         ['Write the tests'],
       );
-      const missing = await send(`${urls.seed001}/api/tasks`, {
+      const missing = await send(`${urls.tasks}/api/tasks`, {
         method: 'POST',
         token: tokens.b2c!,
         json: {},
@@ -398,17 +389,17 @@ for (const line of NODE_LINES) {
       assert.equal((JSON.parse(missing.text) as { code: string }).code, 'MissingTask');
     });
 
-    test('seed 001: policyName is enforced: a token from another user flow (tfp B2C_1_mfa) is 401 invalid_token', async () => {
-      const answer = await send(`${urls.seed001}/api/tasks`, { token: tokens.b2cMfa! });
+    test('B2C tasks tutorial: policyName is enforced: a token from another user flow (tfp B2C_1_mfa) is 401 invalid_token', async () => {
+      const answer = await send(`${urls.tasks}/api/tasks`, { token: tokens.b2cMfa! });
       assertBearerChallenge(answer);
       assert.match(String(answer.headers['www-authenticate']), /error="invalid_token"/);
     });
 
-    test("seed 004 server.js (Express, express-jwt 6 + jwks-rsa + express-jwt-authz, Auth0): GET /timesheets 201 with req.user's email, POST 201", async () => {
-      const got = await send(`${urls.seed004}/timesheets`, { token: tokens.auth0!, json: { hours: 3 } });
+    test("Auth0 timesheets tutorial server.js (Express, express-jwt 6 + jwks-rsa + express-jwt-authz, Auth0): GET /timesheets 201 with req.user's email, POST 201", async () => {
+      const got = await send(`${urls.timesheets}/timesheets`, { token: tokens.auth0!, json: { hours: 3 } });
       assert.equal(got.status, 201, got.text);
       assert.deepEqual(JSON.parse(got.text), { hours: 3, user_id: 'alice@example.com' });
-      const posted = await send(`${urls.seed004}/timesheets`, {
+      const posted = await send(`${urls.timesheets}/timesheets`, {
         method: 'POST',
         token: tokens.auth0!,
         json: { hours: 5 },
@@ -417,9 +408,9 @@ for (const line of NODE_LINES) {
       assert.deepEqual(JSON.parse(posted.text), { hours: 5 });
     });
 
-    test('seed 004: 401 + Bearer without a token; 403 insufficient_scope without read:timesheets', async () => {
-      assertBearerChallenge(await send(`${urls.seed004}/timesheets`, { json: {} }));
-      const forbidden = await send(`${urls.seed004}/timesheets`, {
+    test('Auth0 timesheets tutorial: 401 + Bearer without a token; 403 insufficient_scope without read:timesheets', async () => {
+      assertBearerChallenge(await send(`${urls.timesheets}/timesheets`, { json: {} }));
+      const forbidden = await send(`${urls.timesheets}/timesheets`, {
         token: tokens.auth0CreateOnly!,
         json: {},
       });
@@ -427,9 +418,9 @@ for (const line of NODE_LINES) {
       assert.match(String(forbidden.headers['www-authenticate']), /error="insufficient_scope"/);
     });
 
-    test("seed 003 MSAL Node daemon (acquireTokenByClientCredential, https dev IdP): getToDos 200, postToDo 201; a read-only app's post is 403", async () => {
+    test("MSAL Node daemon tutorial (acquireTokenByClientCredential, https dev IdP): getToDos 200, postToDo 201; a read-only app's post is 403", async () => {
       const daemon = (clientId: string, secret: string, op: string) =>
-        run(node, ['seed-003/index.cjs', '--op', op], {
+        run(node, ['msal-daemon/index.cjs', '--op', op], {
           cwd: project,
           env: { ...msalEnv, CLIENT_ID: clientId, CLIENT_SECRET: secret, SCOPE: 'api://todo/.default' },
           timeoutMs: 30_000,
@@ -450,9 +441,9 @@ for (const line of NODE_LINES) {
       assertBearerChallenge(await send(`${urls.todolist}/api/todolist`));
     });
 
-    test('seed 002 MSAL Node web app (getAuthCodeUrl, sign-in, acquireTokenByCode): alice calls the API (200); bob with ToDoList.Read only posts (403)', async () => {
+    test('MSAL Node web app tutorial (getAuthCodeUrl, sign-in, acquireTokenByCode): alice calls the API (200); bob with ToDoList.Read only posts (403)', async () => {
       const webApp = (user: string, scopes: string, method: string) =>
-        run(node, ['seed-002/webapp.cjs'], {
+        run(node, ['msal-webapp/webapp.cjs'], {
           cwd: project,
           env: {
             ...msalEnv,

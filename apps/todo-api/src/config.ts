@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { isTenantId, type TenantPolicy } from 'gatehouse-auth';
+import { ConfigError } from './config-error.ts';
 
 export const DEFAULTS = {
   /** TCP port the API listens on (`0` = any free port). */
@@ -100,17 +101,6 @@ export interface StepUpConfig {
 }
 
 export type DpopSetting = 'off' | 'allowed' | 'required';
-
-/** A configuration value is wrong; `variable` names the environment variable. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable} ${message}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
-}
 
 type Env = Record<string, string | undefined>;
 

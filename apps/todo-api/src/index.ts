@@ -1,5 +1,6 @@
 export { type BuildAppOptions, buildApp } from './app.ts';
-export { type Config, ConfigError, DEFAULTS, loadConfig } from './config.ts';
+export { type Config, DEFAULTS, loadConfig } from './config.ts';
+export { ConfigError } from './config-error.ts';
 export { createLogger } from './logger.ts';
 export {
   createRedisRateLimit,

@@ -18,7 +18,7 @@ import {
   type KeysEvent,
   type VerifyEvent,
 } from 'gatehouse-auth';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './config-error.ts';
 
 export interface MetricsConfig {
   port: number;

@@ -1,6 +1,7 @@
 /**
- * The API's delegated scopes and app permissions, and the two rules built from them
- * (DESIGN.md, "Authorization"). Matching is exact and case-sensitive (the library's).
+ * The API's delegated scopes and app permissions, and the two rules built from them, read and
+ * write: a user's token must carry one of the rule's delegated scopes (`scp`), an app's token one
+ * of its application permissions (`roles`). Matching is exact and case-sensitive (the library's).
  */
 import {
   type Requirement,

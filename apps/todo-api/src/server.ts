@@ -6,7 +6,8 @@
 import type { Server } from 'node:http';
 import { createGatehouse, type Gatehouse, isGatehouseError } from 'gatehouse-auth';
 import { buildApp } from './app.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
+import { ConfigError } from './config-error.ts';
 import { createRedisReplay, type DpopReplay, dpopOptions } from './dpop.ts';
 import { createLogger } from './logger.ts';
 import { GatehouseMetrics, loadMetricsConfig, type MetricsConfig, startMetricsServer } from './metrics.ts';

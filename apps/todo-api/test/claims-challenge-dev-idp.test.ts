@@ -5,14 +5,12 @@
  * `claims` request, and the new token (acrs c1) deletes; a client without cp1 gets a plain 403.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createGatehouse, type Gatehouse } from 'gatehouse-auth';
-import { type DevIdp, getUserToken, startDevIdp } from 'gatehouse-dev-idp';
+import { type DevIdp, getUserToken } from 'gatehouse-dev-idp';
+import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { SqliteTodoStore } from '../src/store/sqlite.ts';
@@ -25,15 +23,13 @@ function payloadOf(token: string): Record<string, unknown> {
 
 describe('claims challenge against the dev IdP (STEP_UP_AUTH_CONTEXT=c1)', () => {
   let idp: DevIdp;
-  let dataDir: string;
   let app: FastifyInstance;
   let gatehouse: Gatehouse;
   let store: SqliteTodoStore;
   let origin: string;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'todo-api-claims-challenge-'));
-    idp = await startDevIdp({ port: 0, dataDir, logger: { info() {}, warn() {}, error() {} } });
+    idp = await startQuietDevIdp();
     const config = loadConfig({
       AUTH_ISSUER: idp.issuer,
       DATABASE_URL: 'sqlite::memory:',
@@ -53,7 +49,6 @@ describe('claims challenge against the dev IdP (STEP_UP_AUTH_CONTEXT=c1)', () =>
     gatehouse?.close();
     await store?.close();
     await idp?.close();
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   });
 
   const call = (method: string, path: string, token: string, body?: unknown) =>

@@ -1,9 +1,6 @@
 // The to-do API with AUTH_INTROSPECTION_*: opaque tokens from the real dev IdP, validated at its
 // RFC 7662 introspection endpoint, through the Fastify app; JWTs keep working as before.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createGatehouse, type Gatehouse } from 'gatehouse-auth';
@@ -13,10 +10,11 @@ import {
   DEV_INTROSPECTION_SECRET,
   type DevIdp,
   getAppToken,
-  startDevIdp,
 } from 'gatehouse-dev-idp';
+import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
 import { buildApp } from '../src/app.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
+import { ConfigError } from '../src/config-error.ts';
 import { SqliteTodoStore } from '../src/store/sqlite.ts';
 
 describe('AUTH_INTROSPECTION_* configuration', () => {
@@ -62,14 +60,12 @@ describe('AUTH_INTROSPECTION_* configuration', () => {
 
 describe('opaque tokens through the Fastify to-do API (dev IdP)', () => {
   let idp: DevIdp;
-  let dataDir: string;
   let app: FastifyInstance;
   let gatehouse: Gatehouse;
   let store: SqliteTodoStore;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'todo-api-introspection-'));
-    idp = await startDevIdp({ port: 0, dataDir, logger: { info() {}, warn() {}, error() {} } });
+    idp = await startQuietDevIdp();
     const config = loadConfig({
       AUTH_ISSUER: idp.issuer,
       DATABASE_URL: 'sqlite::memory:',
@@ -94,7 +90,6 @@ describe('opaque tokens through the Fastify to-do API (dev IdP)', () => {
     gatehouse?.close();
     await store?.close();
     await idp?.close();
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   });
 
   it('an opaque app token creates and lists items; a revoked one is 401', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { channel } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { createGatehouse, DIAGNOSTICS_CHANNELS, type VerifyEvent } from 'gatehouse-auth';
-import { ConfigError } from '../src/config.ts';
+import { ConfigError } from '../src/config-error.ts';
 import { GatehouseMetrics, loadMetricsConfig } from '../src/metrics.ts';
 
 describe('METRICS_PORT / METRICS_HOST', () => {

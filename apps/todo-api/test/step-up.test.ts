@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
+import { ConfigError } from '../src/config-error.ts';
 import { bearer, makeTestApp, type TestApp } from './helpers/app.ts';
 
 const base = { AUTH_ISSUER: 'http://127.0.0.1:9/', DATABASE_URL: 'sqlite::memory:' };

@@ -1,5 +1,6 @@
 /**
- * The command line: `todo <command> [arguments] [options]`, plus seed 003's own form
+ * The command line: `todo <command> [arguments] [options]`, plus the form of Microsoft's MSAL Node
+ * daemon tutorial
  * (`node . --op getToDos`) as aliases. Parsing only; nothing here talks to a server.
  */
 import { parseArgs } from 'node:util';
@@ -27,7 +28,7 @@ options:
   --dpop                 DPoP-bound token (RFC 9449), a proof per call (TODO_DPOP=1)
   the client secret comes only from TODO_CLIENT_SECRET (environment or .env), never from a flag
 
-seed 003 aliases: --op getToDos | getToDo --id ID | postToDo --text T --owner OID | deleteToDo --id ID
+MSAL daemon tutorial aliases: --op getToDos | getToDo --id ID | postToDo --text T --owner OID | deleteToDo --id ID
 
 exit codes: 0 ok, 1 error, 2 usage/configuration, 3 authentication failed, 4 forbidden,
             5 not found, 6 API or identity provider unreachable`;

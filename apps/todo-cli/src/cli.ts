@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `todo`: the to-do daemon of seed 003. It authenticates as itself (client credentials), then calls
+ * `todo`: the to-do daemon of Microsoft's Node.js daemon tutorial for Entra External ID. It authenticates as itself (client credentials), then calls
  * the to-do API. Expected failures print one line on stderr and exit with a code that says what
  * went wrong (see errors.ts and the README); only a bug prints more, and only with TODO_DEBUG=1.
  */

@@ -1,7 +1,7 @@
 /**
  * The key a `private_key_jwt` client signs its assertions with, loaded from a PEM file, and, when a
  * certificate is given, the thumbprints Entra ID uses to find the registered certificate
- * (`x5t#S256`, and `x5t` for older tenants). Seed 003 recommends certificates over secrets: a key
+ * (`x5t#S256`, and `x5t` for older tenants). Microsoft's daemon tutorial recommends certificates over secrets: a key
  * never leaves this machine, while a secret travels with every token request.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';

@@ -1,4 +1,8 @@
-/** A to-do item as the API returns it (apps/todo-api `Todo` schema). */
+/**
+ * A to-do item as the API returns it. The API's `Todo` (`gatehouse-todo-api/todo`) is the one
+ * definition; this published package cannot depend on that private one, so
+ * test/unit/todo-type.test.ts holds this copy equal to it.
+ */
 export interface Todo {
   id: string;
   owner: string;

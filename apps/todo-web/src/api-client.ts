@@ -5,18 +5,13 @@
  * 403 -> ERR_API_FORBIDDEN, 404 -> ERR_API_NOT_FOUND, other 4xx -> ERR_API_INVALID (with the
  * problem's `detail`), 429, 5xx, timeouts, refused connections and foreign answers -> ERR_API_UNAVAILABLE.
  */
+import type { Todo as ApiTodo } from 'gatehouse-todo-api/todo';
 import { OUTBOUND_TIMEOUT_MS } from './config.ts';
 import { TodoWebError } from './errors.ts';
 import { stepUpChallenge } from './www-authenticate.ts';
 
-export interface Todo {
-  id: string;
-  text: string;
-  completed: boolean;
-  /** `YYYY-MM-DD` or an RFC 3339 date-time, or null. */
-  dueDate: string | null;
-  createdAt: string;
-}
+/** The fields of the API's to-do item the web app reads and shows. */
+export type Todo = Pick<ApiTodo, 'id' | 'text' | 'completed' | 'dueDate' | 'createdAt'>;
 
 export interface NewTodo {
   text: string;

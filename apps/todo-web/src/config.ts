@@ -4,6 +4,7 @@
  * 3002); a bad value throws a `ConfigError` naming the variable, printed as one line by server.ts.
  */
 import { isIP } from 'node:net';
+import { ConfigError } from 'gatehouse-todo-api/config-error';
 
 export const DEFAULTS = {
   /** Port to listen on (`WEB_PORT`, else `PORT`, which `npm start` sets to its PORT+2). */
@@ -59,17 +60,6 @@ export interface Config {
   sessionSecrets: string[];
   dataDir: string;
   logLevel: LogLevel;
-}
-
-/** A configuration value is wrong; `variable` names the environment variable. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable} ${message}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
 }
 
 type Env = Record<string, string | undefined>;

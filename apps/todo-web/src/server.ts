@@ -4,8 +4,10 @@
  * start-up never waits for it), prints its URL, and on SIGTERM/SIGINT lets in-flight requests
  * finish and exits within 5 s.
  */
+
+import { ConfigError } from 'gatehouse-todo-api/config-error';
 import { buildApp } from './app.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { loadSessionSecrets } from './session-key.ts';
 
 const SHUTDOWN_DEADLINE_MS = 4500;

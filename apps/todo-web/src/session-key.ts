@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type Config, ConfigError, MIN_SECRET_LENGTH } from './config.ts';
+import { ConfigError } from 'gatehouse-todo-api/config-error';
+import { type Config, MIN_SECRET_LENGTH } from './config.ts';
 
 export const SESSION_KEY_FILE = join('todo-web', 'session.key');
 

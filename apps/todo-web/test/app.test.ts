@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
+import { freePort } from 'gatehouse-test-support/ports';
 import {
   CSRF,
   type FakeHandler,
   FORM,
   fakeApi,
   formBody,
-  freePort,
   json,
   session,
   sessionCookie,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError } from 'gatehouse-todo-api/config-error';
+import { loadConfig } from '../src/config.ts';
 
 function refused(env: Record<string, string>, variable: string, pattern?: RegExp): void {
   assert.throws(

@@ -1,10 +1,9 @@
 /**
  * Test helpers: a configuration, sealed session cookies, a stand-in for the to-do API on a real
- * local port (the network edge is all that is faked), free ports and cookie parsing.
+ * local port (the network edge is all that is faked) and cookie parsing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type BuildAppOptions, buildApp } from '../src/app.ts';
@@ -124,18 +123,6 @@ export async function fakeApi(t: TestContext): Promise<FakeApi> {
       handler = next;
     },
   };
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `name=value` pairs of the set-cookie headers of an inject() answer. */

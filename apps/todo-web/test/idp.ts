@@ -3,26 +3,14 @@
  * app with inject(): follow redirects with the IdP's cookies, type the user name into its login
  * form, and stop at the redirect back to the app.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type DevIdp, type DevIdpOptions, startDevIdp } from 'gatehouse-dev-idp';
+import type { DevIdp, DevIdpOptions } from 'gatehouse-dev-idp';
+import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
 
-export const silent = { info() {}, warn() {}, error() {} };
-
-/** Starts a dev IdP on a free port (the caller closes it). */
-export function startDevIdpFor(options: DevIdpOptions & { dataDir: string }): Promise<DevIdp> {
-  return startDevIdp({ port: 0, logger: silent, ...options });
-}
-
+/** A dev IdP for one test: closed, and its data removed, when the test ends. */
 export async function startTestIdp(t: TestContext, options: DevIdpOptions = {}): Promise<DevIdp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'todo-web-idp-'));
-  const idp = await startDevIdp({ port: 0, logger: silent, dataDir, ...options });
-  t.after(async () => {
-    await idp.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const idp = await startQuietDevIdp(options);
+  t.after(() => idp.close());
   return idp;
 }
 

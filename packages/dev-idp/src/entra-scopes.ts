@@ -1,7 +1,5 @@
-import type { ApiResource, Translation } from './profiles/types.ts';
+import type { ApiResource, Endpoint, Translation } from './api-resource.ts';
 import { API_RESOURCE, DELEGATED_SCOPES } from './resource.ts';
-
-export type Endpoint = 'authorization' | 'token';
 
 /** The to-do API as the entra profile names it: `api://todo/ToDoList.Read`. */
 export const ENTRA_API: ApiResource = {

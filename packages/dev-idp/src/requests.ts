@@ -1,8 +1,9 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Middleware } from 'oidc-provider';
+import type { Endpoint } from './api-resource.ts';
 import { isFormRequest, readBody } from './body.ts';
 import { acceptAccessTokenClaims } from './client-capabilities.ts';
-import { type Endpoint, toPrefixedScope } from './entra-scopes.ts';
+import { toPrefixedScope } from './entra-scopes.ts';
 import type { Authority } from './profiles/types.ts';
 
 // Same order of magnitude as oidc-provider's own limit for these bodies.

@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC, ResourceServerInfo } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import type { ApiResource } from './profiles/types.ts';
+import type { ApiResource } from './api-resource.ts';
 
 /** The one protected resource the entra profile issues access tokens for: the to-do API. */
 export const API_RESOURCE = 'api://todo';

@@ -22,7 +22,7 @@ test('auth0: issuer with its trailing slash, Auth0’s endpoint paths', async (t
   assert.equal(metadata.issuer, `${origin}/`);
   assert.equal(metadata.authorization_endpoint, `${origin}/authorize`);
   assert.equal(metadata.token_endpoint, `${origin}/oauth/token`);
-  // Where seed 004 points jwks-rsa: https://${domain}/.well-known/jwks.json
+  // Where Auth0's timesheets tutorial points jwks-rsa: https://${domain}/.well-known/jwks.json
   assert.equal(metadata.jwks_uri, `${origin}/.well-known/jwks.json`);
 });
 

@@ -99,7 +99,7 @@ test('b2c: the user picks the MFA policy with ?p=; only a configuration trusting
   const mfaPrincipal = await both.verify(viaQuery.accessToken);
   assert.equal(mfaPrincipal.policy, mfa);
   assert.equal(both.authorize(mfaPrincipal, [requirePolicy(mfa!)]), mfaPrincipal);
-  // Seed 000's MFA route: a token of the sign-in policy is 403 there.
+  // The MFA route of Microsoft's B2C web API tutorial: a token of the sign-in policy is 403 there.
   const signInPrincipal = await both.verify(signIn.accessToken);
   assert.throws(() => both.authorize(signInPrincipal, [requirePolicy(mfa!)]), ForbiddenError);
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { TestIssuer } from './helpers/issuer.ts';
-import { freePort } from './helpers/ports.ts';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
+import { freePort } from 'gatehouse-test-support/ports';
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -1,6 +1,6 @@
-// Not from a seed: seeds 002 and 003 call an ASP.NET Core API (ToDoListAPI) protected by
+// Not from a tutorial: Microsoft's MSAL Node web app and daemon tutorials call an ASP.NET Core API (ToDoListAPI) protected by
 // Microsoft.Identity.Web, whose code they show only as excerpts. This is that API's authorization
-// as a small gatehouse-auth Express server, CommonJS: GET /api/todolist carries seed 003's
+// as a small gatehouse-auth Express server, CommonJS: GET /api/todolist carries the daemon tutorial's
 // [RequiredScopeOrAppPermission] (scope ToDoList.Read or ToDoList.ReadWrite, or app permission
 // ToDoList.Read.All or ToDoList.ReadWrite.All); POST /api/todolist the write ones only.
 const express = require('express');

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, it } from 'node:test';
-import { freePortBlock, type RunningProcess, run, startDevSystem, tempDir } from '../helpers/processes.ts';
+import { freePortBlock } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
+import { type RunningProcess, run, startDevSystem } from '../helpers/processes.ts';
 
 /** Addresses of this machine that a socket bound to 127.0.0.1 does not answer on, but 0.0.0.0 does. */
 function nonLoopbackAddresses(): string[] {

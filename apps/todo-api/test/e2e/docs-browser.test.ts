@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { CHROMIUM } from 'gatehouse-test-support/chromium';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { chromium } from 'playwright-core';
-import { type DevSystem, startDevSystem, tempDir } from '../helpers/processes.ts';
+import { type DevSystem, startDevSystem } from '../helpers/processes.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const data = tempDir('todo-docs-');
 let system: DevSystem | undefined;
 after(() => {

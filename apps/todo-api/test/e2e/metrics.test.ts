@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePortBlock } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
-import { freePortBlock, http, type RunningProcess, run, tempDir, waitUntil } from '../helpers/processes.ts';
+import { http, type RunningProcess, run, waitUntil } from '../helpers/processes.ts';
 
 /** The value of the sample with exactly these labels, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

@@ -7,15 +7,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { freePortBlock } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import {
-  freePortBlock,
-  http,
-  type RunningProcess,
-  run,
-  tempDir,
-  waitForReady,
-} from '../helpers/processes.ts';
+import { http, type RunningProcess, run, waitForReady } from '../helpers/processes.ts';
 
 const HOME = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const FOREIGN = '9188040d-6c67-4c5b-b112-36a304b66dad';

@@ -4,7 +4,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DevIdp, startDevIdp } from 'gatehouse-dev-idp';
-import { freePortBlock, http, run, tempDir, waitForReady } from '../helpers/processes.ts';
+import { freePortBlock } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
+import { http, run, waitForReady } from '../helpers/processes.ts';
 
 const idpData = tempDir('todo-idp-');
 let idp: DevIdp;

@@ -10,8 +10,10 @@ import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { freePortBlock } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { startTestIssuer } from '../helpers/issuer.ts';
-import { freePortBlock, run, tempDir, waitForReady } from '../helpers/processes.ts';
+import { run, waitForReady } from '../helpers/processes.ts';
 import { createTestRedis } from '../helpers/services.ts';
 
 /** A reverse proxy on 127.0.0.1 that appends the connecting client's address to X-Forwarded-For. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { type DevSystem, http, startDevSystem, tempDir } from '../helpers/processes.ts';
+import { tempDir } from 'gatehouse-test-support/temp';
+import { type DevSystem, http, startDevSystem } from '../helpers/processes.ts';
 
 const data = tempDir('todo-ratelimit-');
 let system: DevSystem | undefined;

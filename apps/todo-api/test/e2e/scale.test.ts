@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { freePortBlock } from 'gatehouse-test-support/ports';
 import type { Todo } from '../../src/store/types.ts';
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.ts';
-import { freePortBlock, http, type RunningProcess, run, waitUntil } from '../helpers/processes.ts';
+import { http, type RunningProcess, run, waitUntil } from '../helpers/processes.ts';
 import {
   createTestRedis,
   createTestSchema,

@@ -1,8 +1,9 @@
 /** SIGTERM in the middle of a burst of writes: every write that got a 2xx is there after restart. */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { tempDir } from 'gatehouse-test-support/temp';
 import type { Todo } from '../../src/store/types.ts';
-import { type DevSystem, http, startDevSystem, tempDir } from '../helpers/processes.ts';
+import { type DevSystem, http, startDevSystem } from '../helpers/processes.ts';
 
 const data = tempDir('todo-sigterm-');
 let system: DevSystem | undefined;

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { freePortBlock } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { startTestIssuer } from '../helpers/issuer.ts';
-import { freePortBlock, http, run, tempDir, waitForReady } from '../helpers/processes.ts';
+import { http, run, waitForReady } from '../helpers/processes.ts';
 
 function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);

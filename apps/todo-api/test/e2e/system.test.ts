@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { tempDir } from 'gatehouse-test-support/temp';
 import type { Todo } from '../../src/store/types.ts';
-import { type Answer, type DevSystem, http, startDevSystem, tempDir } from '../helpers/processes.ts';
+import { type Answer, type DevSystem, http, startDevSystem } from '../helpers/processes.ts';
 
 const data = tempDir('todo-e2e-');
 let system: DevSystem;

@@ -3,44 +3,11 @@
  * ports with its data in a temporary directory, and tokens from the dev IdP's real endpoints.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { getAppToken, getUserToken } from 'gatehouse-dev-idp';
+import { freePortBlock } from 'gatehouse-test-support/ports';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-const handedOut = new Set<number>();
-
-/** A port P with P, P+1 and P+2 free (API, dev IdP, web app). */
-export async function freePortBlock(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    if (handedOut.has(base) || handedOut.has(base + 1) || handedOut.has(base + 2)) continue;
-    if ((await portIsFree(base)) && (await portIsFree(base + 1)) && (await portIsFree(base + 2))) {
-      handedOut
-        .add(base)
-        .add(base + 1)
-        .add(base + 2);
-      return base;
-    }
-  }
-  throw new Error('no three consecutive free ports found');
-}
-
-export function tempDir(prefix: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
 
 export interface RunningProcess {
   child: ChildProcess;

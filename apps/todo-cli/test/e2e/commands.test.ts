@@ -8,16 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getAppToken } from 'gatehouse-dev-idp';
-import {
-  ALICE,
-  BOB,
-  CLI_PACKAGE,
-  freePort,
-  runCli,
-  type System,
-  startSystem,
-  tempDir,
-} from '../helpers/system.ts';
+import { freePort } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
+import { ALICE, BOB, CLI_PACKAGE, runCli, type System, startSystem } from '../helpers/system.ts';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
@@ -236,7 +229,7 @@ describe('todo token', () => {
   });
 });
 
-describe("seed 003's own form", () => {
+describe("the MSAL daemon tutorial's own form", () => {
   test('node apps/todo-cli --op getToDos lists, and the other ops map to commands', async () => {
     const entry = { entry: CLI_PACKAGE };
     const posted = await runCli(

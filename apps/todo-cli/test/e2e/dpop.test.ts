@@ -15,7 +15,8 @@ import {
   DEV_READONLY_SECRET,
   DEV_TENANT_ID,
 } from 'gatehouse-dev-idp';
-import { ALICE, freePort, runCli, type System, startSystem } from '../helpers/system.ts';
+import { freePort } from 'gatehouse-test-support/ports';
+import { ALICE, runCli, type System, startSystem } from '../helpers/system.ts';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 

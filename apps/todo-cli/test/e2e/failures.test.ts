@@ -7,15 +7,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  ALICE,
-  type CliResult,
-  freePort,
-  runCli,
-  type System,
-  startSystem,
-  tempDir,
-} from '../helpers/system.ts';
+import { freePort } from 'gatehouse-test-support/ports';
+import { tempDir } from 'gatehouse-test-support/temp';
+import { ALICE, type CliResult, runCli, type System, startSystem } from '../helpers/system.ts';
 
 let system: System;
 

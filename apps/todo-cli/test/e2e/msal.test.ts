@@ -1,6 +1,6 @@
 /**
- * MSAL compatibility: seed 003's own client library, configured as the seed configures it, gets a
- * token from the dev IdP (https mode) and the API accepts it. MSAL runs in a child process started
+ * MSAL compatibility: the client library of Microsoft's MSAL Node daemon tutorial, configured as the
+ * tutorial configures it, gets a token from the dev IdP (https mode) and the API accepts it. MSAL runs in a child process started
  * with NODE_EXTRA_CA_CERTS, as does the API (Node reads that variable only at start-up).
  */
 import assert from 'node:assert/strict';
@@ -59,7 +59,7 @@ test('the dev IdP in https mode names an https issuer on localhost', () => {
   assert.ok(system.caFile);
 });
 
-test('MSAL Node (seed 003): client credentials from the dev IdP, token cached, accepted by the API', async () => {
+test("MSAL Node (Microsoft's daemon tutorial): client credentials from the dev IdP, token cached, accepted by the API", async () => {
   const outcome = await runMsal({});
   assert.equal(outcome.ok, true, `${outcome.errorCode}: ${outcome.message}`);
   assert.equal(outcome.tokenType, 'Bearer');

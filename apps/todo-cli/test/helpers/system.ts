@@ -3,13 +3,13 @@
  * (apps/todo-api/src/server.ts), each a child process on a free port with its data in a temporary
  * directory; and the `todo` CLI itself, run as a child process as a user would.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEV_TENANT_ID, DEV_USERS } from 'gatehouse-dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
+import { type NodeProcess, startNode, waitUntilReady } from 'gatehouse-test-support/processes';
+import { tempDir } from 'gatehouse-test-support/temp';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const CLI = join(ROOT, 'apps/todo-cli/src/cli.ts');
@@ -20,24 +20,6 @@ const API_ENTRY = join(ROOT, 'apps/todo-api/src/server.ts');
 /** Users of the dev IdP: an app names the owner of what it creates by the user's oid. */
 export const ALICE = DEV_USERS[0]?.oid ?? '';
 export const BOB = DEV_USERS[1]?.oid ?? '';
-
-export function tempDir(prefix: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** A port nothing listens on right now (and, for a test that wants "down", nothing will). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 // The environment children start from: nothing of the developer's own todo/auth configuration.
 function baseEnv(): Record<string, string | undefined> {
@@ -50,47 +32,9 @@ function baseEnv(): Record<string, string | undefined> {
   return env;
 }
 
-interface Child {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-function start(args: string[], env: Record<string, string | undefined>): Child {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...baseEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitFor(what: string, child: Child, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.child.exitCode !== null) throw new Error(`${what} exited:\n${child.output()}`);
-    if (await check().catch(() => false)) return;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
+/** `node <args>` from the repository root, in the clean environment plus `env`. */
+function start(args: string[], env: Record<string, string | undefined>): NodeProcess {
+  return startNode(args, { cwd: ROOT, env: { ...baseEnv(), ...env } });
 }
 
 export interface System {
@@ -119,16 +63,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const idpDataDir = join(data.path, 'dev-idp');
   const idp = start(
     [IDP_CLI, '--port', '0', '--data-dir', idpDataDir, ...(options.https ? ['--https'] : [])],
-    { NODE_ENV: 'development' },
+    {
+      NODE_ENV: 'development',
+    },
   );
-  let api: Child | undefined;
+  let api: NodeProcess | undefined;
   const stop = async () => {
     await Promise.all([api?.stop(), idp.stop()]);
     data.remove();
   };
   try {
     let issuer = '';
-    await waitFor('the dev IdP', idp, async () => {
+    await waitUntilReady('the dev IdP', idp, async () => {
       issuer = /issuer (https?:\/\/\S+)/.exec(idp.output())?.[1] ?? '';
       return issuer !== '';
     });
@@ -147,7 +93,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     });
     const apiUrl = `http://127.0.0.1:${port}`;
     const started = api;
-    await waitFor('the API to be ready', started, async () => (await fetch(`${apiUrl}/ready`)).ok);
+    await waitUntilReady('the API to be ready', started, async () => (await fetch(`${apiUrl}/ready`)).ok);
     return {
       issuer,
       apiUrl,

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
+import { freePort } from 'gatehouse-test-support/ports';
 import { bearerChallenge, createApiClient } from '../../src/api.ts';
 import type { TokenProvider } from '../../src/auth.ts';
 import { CliError, EXIT } from '../../src/errors.ts';
-import { freePort } from '../helpers/system.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

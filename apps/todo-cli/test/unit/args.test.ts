@@ -33,7 +33,7 @@ test('commands and their arguments', () => {
   );
 });
 
-test("seed 003's --op form maps to the commands", () => {
+test("the MSAL daemon tutorial's --op form maps to the commands", () => {
   assert.deepEqual(parseCommandLine(['--op', 'getToDos']).command, { name: 'list', owner: undefined });
   assert.deepEqual(parseCommandLine(['--op', 'getToDo', '--id', 'x']).command, { name: 'show', id: 'x' });
   assert.deepEqual(parseCommandLine(['--op', 'deleteToDo', '--id', 'x']).command, { name: 'rm', id: 'x' });

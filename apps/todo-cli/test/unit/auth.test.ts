@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { startDevIdp } from 'gatehouse-dev-idp';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { assertionAudience, createTokenProvider } from '../../src/auth.ts';
 import { type Config, resolveConfig } from '../../src/config.ts';
 import { CliError, EXIT } from '../../src/errors.ts';
-import { tempDir } from '../helpers/system.ts';
 
 async function devIdp(t: TestContext) {
   const dir = tempDir('todo-cli-auth-');

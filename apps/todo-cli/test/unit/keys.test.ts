@@ -4,12 +4,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DATA_FILES, startDevIdp } from 'gatehouse-dev-idp';
+import { DATA_FILES } from 'gatehouse-dev-idp';
+import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
+import { tempDir } from 'gatehouse-test-support/temp';
 import { CliError, EXIT } from '../../src/errors.ts';
 import { loadSigningKey } from '../../src/keys.ts';
-import { tempDir } from '../helpers/system.ts';
-
-const silent = { info() {}, warn() {}, error() {} };
 
 function usageError(message: RegExp) {
   return (error: unknown) =>
@@ -19,7 +18,7 @@ function usageError(message: RegExp) {
 test('the kid is the RFC 7638 thumbprint: the one the dev IdP registered for the same key', async (t) => {
   const dir = tempDir('todo-cli-keys-');
   t.after(() => dir.remove());
-  const idp = await startDevIdp({ port: 0, dataDir: dir.path, logger: silent });
+  const idp = await startQuietDevIdp({ dataDir: dir.path });
   await idp.close();
   const registered = JSON.parse(readFileSync(join(dir.path, DATA_FILES.daemonCertJwks), 'utf8')) as {
     keys: { kid: string }[];

@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DevIdp, getUserToken } from 'gatehouse-dev-idp';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { launchChromium, signInAtDevIdp } from 'gatehouse-test-support/chromium';
+import { silent, startQuietDevIdp as startDevIdpFor } from 'gatehouse-test-support/dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createSessionCodec, openSession } from '../../src/session.ts';
-import { containsJwt, freePort, SECRET } from '../helpers.ts';
-import { silent, startDevIdpFor } from '../idp.ts';
+import { containsJwt, SECRET } from '../helpers.ts';
 import { type Child, startNode, waitFor } from './processes.ts';
 
 const RESULTS = resolve(import.meta.dirname, '../../test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const READ_ONLY_SCOPES = 'openid profile offline_access api://todo/ToDoList.Read';
 
 describe('todo-web in Chromium', { timeout: 90_000 }, () => {
@@ -74,22 +75,7 @@ describe('todo-web in Chromium', { timeout: 90_000 }, () => {
       waitFor(`${web}/health`, first),
       waitFor(`${readOnlyWeb}/health`, second),
     ]);
-    context = await chromium.launchPersistentContext(join(dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 900, height: 700 },
-    });
-    context.setDefaultTimeout(30_000); // generous: CI machines run this beside other test files
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchChromium(join(dir, 'chromium')));
   });
 
   after(async () => {
@@ -103,9 +89,7 @@ describe('todo-web in Chromium', { timeout: 90_000 }, () => {
     await page.goto(`${origin}/`);
     await page.getByRole('button', { name: 'Sign in' }).click();
     if (user) {
-      await page.waitForURL(/\/interaction\//);
-      await page.getByLabel('User name').fill(user);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInAtDevIdp(page, user);
     }
     await page.waitForURL(`${origin}/todos`);
   }

@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DevIdp, getUserToken } from 'gatehouse-dev-idp';
+import { launchChromium, signInAtDevIdp } from 'gatehouse-test-support/chromium';
+import { silent, startQuietDevIdp as startDevIdpFor } from 'gatehouse-test-support/dev-idp';
+import { freePort } from 'gatehouse-test-support/ports';
 import { decodeJwt } from 'jose';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createSessionCodec, openSession } from '../../src/session.ts';
-import { freePort, SECRET } from '../helpers.ts';
-import { silent, startDevIdpFor } from '../idp.ts';
+import { SECRET } from '../helpers.ts';
 import { type Child, startNode, waitFor } from './processes.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** One plain HTTP request; `www-authenticate` lists every such header line as received. */
 function raw(url: string, method: string, token: string) {
@@ -71,28 +71,13 @@ describe('todo-web step-up in Chromium (API with STEP_UP_ACR=mfa)', { timeout: 9
       WEB_PORT: String(webPort),
     });
     await Promise.all([waitFor(`${apiUrl}/ready`, api), waitFor(`${web}/health`, webChild)]);
-    context = await chromium.launchPersistentContext(join(dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 900, height: 700 },
-    });
-    context.setDefaultTimeout(30_000); // generous: CI machines run this beside other test files
+    ({ context, page } = await launchChromium(join(dir, 'chromium')));
     context.on('request', (request) => {
       const url = new URL(request.url());
       if (url.href.startsWith(`${idp.issuer}/auth`) && url.searchParams.has('code_challenge')) {
         authorizations.push(url);
       }
     });
-    page = context.pages()[0] ?? (await context.newPage());
   });
 
   after(async () => {
@@ -110,11 +95,7 @@ describe('todo-web step-up in Chromium (API with STEP_UP_ACR=mfa)', { timeout: 9
     return decodeJwt(session?.accessToken ?? '');
   }
 
-  async function login(user: string) {
-    await page.waitForURL(/\/interaction\//);
-    await page.getByLabel('User name').fill(user);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const login = (user: string) => signInAtDevIdp(page, user);
 
   it('the API answers a password sign-in’s delete with one RFC 9470 challenge, over plain HTTP', async () => {
     const { accessToken } = await getUserToken({ issuer: idp.issuer, user: 'bob' });

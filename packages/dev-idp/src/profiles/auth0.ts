@@ -1,12 +1,13 @@
 import type { DevUser } from '../accounts.ts';
+import type { ApiResource, TranslateParams } from '../api-resource.ts';
 import { DEV_CLIENT_IDS } from '../clients.ts';
 import type { Routes } from '../routes.ts';
-import type { ApiResource, Authority, Profile, ShapeAccessToken, TranslateParams } from './types.ts';
+import type { Authority, Profile, ShapeAccessToken } from './types.ts';
 import { apiScopes, oidcScopes, tokenClientId, tokenUser } from './users.ts';
 
 const ALL = ['read:timesheets', 'create:timesheets', 'approve:timesheets'];
 
-/** The development Auth0 tenant: the timesheets API of seed 004, its permissions and who holds them. */
+/** The development Auth0 tenant: the timesheets API of Auth0's "Mobile + API" tutorial, its permissions and who holds them. */
 export const DEV_AUTH0 = {
   /** The API identifier: clients send it as `audience`; tokens carry it in `aud`. */
   audience: 'https://api.exampleco.com/timesheets',
@@ -88,7 +89,7 @@ const shapeAccessToken: ShapeAccessToken = (ctx, token, jwt) => {
   const permissions = DEV_AUTH0.userPermissions[user.username] ?? [];
   const oidc = oidcScopes(ctx);
   jwt.payload = {
-    // What the seed's rule adds: context.accessToken[namespace + 'email'] = user.email.
+    // What the tutorial's Auth0 rule adds: context.accessToken[namespace + 'email'] = user.email.
     [`${DEV_AUTH0.namespace}email`]: user.email,
     iss,
     sub: auth0UserId(user),

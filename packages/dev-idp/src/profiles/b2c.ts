@@ -1,9 +1,10 @@
 import type { Middleware } from 'oidc-provider';
+import type { ApiResource } from '../api-resource.ts';
 import { DEV_CLIENT_IDS } from '../clients.ts';
 import { translatePrefixedScopes } from '../entra-scopes.ts';
 import { microsoftRoutes } from '../routes.ts';
 import { below, requestedUrls, routeTo } from './mount.ts';
-import type { ApiResource, Authority, Profile, ShapeAccessToken } from './types.ts';
+import type { Authority, Profile, ShapeAccessToken } from './types.ts';
 import { apiScopes, tokenClientId, tokenUser } from './users.ts';
 
 /** The development Azure AD B2C tenant: names, ids, the API and its user flows (policies). */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { ApiResource } from '../api-resource.ts';
 import { DEV_CLIENT_IDS } from '../clients.ts';
 import type { Routes } from '../routes.ts';
 import { below, routeTo } from './mount.ts';
-import type { ApiResource, Authority, Profile, ShapeAccessToken } from './types.ts';
+import type { Authority, Profile, ShapeAccessToken } from './types.ts';
 import { oidcScopes, tokenClientId, tokenUser } from './users.ts';
 
 interface KeycloakRoles {

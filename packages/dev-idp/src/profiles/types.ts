@@ -1,33 +1,11 @@
 import type { IssuedToken, KoaContextWithOIDC, Middleware, StructuredJwt } from 'oidc-provider';
-import type { Endpoint } from '../entra-scopes.ts';
+import type { ApiResource, TranslateParams } from '../api-resource.ts';
 import type { Routes } from '../routes.ts';
 
 /** The token shapes the dev IdP can speak; one per IdP instance. */
 export type ProfileName = 'entra' | 'b2c' | 'auth0' | 'keycloak';
 
 export const PROFILE_NAMES: readonly ProfileName[] = ['entra', 'b2c', 'auth0', 'keycloak'];
-
-/** The protected API an authority issues access tokens for. */
-export interface ApiResource {
-  /** RFC 8707 resource indicator (an absolute URI) the requests name. */
-  readonly indicator: string;
-  /** Delegated scopes a client may request for it. */
-  readonly scopes: readonly string[];
-  /**
-   * How clients name the API's scopes when the provider wants them prefixed (Entra, B2C:
-   * `${prefix}${scope}`); such requests are translated into `resource` + bare scopes.
-   */
-  readonly scopePrefix?: string;
-}
-
-/**
- * What a request translation did: `prefixed` (scopes were named with the API's prefix; the token
- * response names them back that way), `changed`, or `unchanged`.
- */
-export type Translation = 'prefixed' | 'changed' | 'unchanged';
-
-/** Rewrites an authorization or token request's parameters into what oidc-provider understands. */
-export type TranslateParams = (params: URLSearchParams, endpoint: Endpoint) => Translation;
 
 export type ShapeAccessToken = (
   ctx: KoaContextWithOIDC,

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { makeKey, type Outage, TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse, type ProblemDetails } from '../../src/index.ts';
-import { makeKey, type Outage, TestIssuer } from '../helpers/issuer.ts';
 import { unsigned, withSegment } from '../helpers/tokens.ts';
 import { header, type RawReply, type Reply, type RunningServer, rawExchange, send } from './http-client.ts';
 import type { MakeServer, PrincipalJson } from './servers.ts';

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse, type ProblemDetails, type ReplayStore } from '../../src/index.ts';
 import { type DpopKey, makeDpopKey, makeProof, type ProofInit } from '../helpers/dpop.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { header, type Reply, type RunningServer, send } from './http-client.ts';
 import type { MakeServer } from './servers.ts';
 

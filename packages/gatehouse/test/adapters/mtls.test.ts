@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { header, type Reply, send } from './http-client.ts';
 import { nodeHttpServer } from './servers.ts';
 

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { serveResourceMetadata as expressMetadata } from '../../src/adapters/express.ts';
 import {
   gatehouse as fastifyGatehouse,
@@ -18,7 +19,6 @@ import {
 import { serveResourceMetadata as nodeMetadata } from '../../src/adapters/node-http.ts';
 import { serveResourceMetadata as webMetadata } from '../../src/adapters/web.ts';
 import { createGatehouse, type Gatehouse, resourceMetadataPath } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { header, listen, type RunningServer, send } from './http-client.ts';
 
 const RESOURCE = 'https://api.example.com/mcp';

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import restify from 'restify';
 import { authenticate, authorize, serveResourceMetadata } from '../../src/adapters/restify.ts';
 import { createGatehouse, type Gatehouse, requireScopes, resourceMetadataPath } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { header, listen, type RunningServer, send } from './http-client.ts';
 
 /** The test issuer's `oid`, which the principal's subject is. */

@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import * as express from '../../src/adapters/express.ts';
 import * as fastify from '../../src/adapters/fastify.ts';
 import * as node from '../../src/adapters/node-http.ts';
 import * as restify from '../../src/adapters/restify.ts';
 import * as web from '../../src/adapters/web.ts';
 import { createGatehouse, type Gatehouse, InsufficientScopeError, requireScopes } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { header, type RunningServer, send } from './http-client.ts';
 
 /** The test issuer's `oid`, which the principal's subject is. */

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { TestIssuer } from '../helpers/issuer.ts';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { unsigned } from '../helpers/tokens.ts';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { TestIssuer } from '../helpers/issuer.ts';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

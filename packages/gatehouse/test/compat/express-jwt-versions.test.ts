@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import type { JWTPayload } from 'jose';
 import {
   type DecodedToken,
@@ -13,7 +14,6 @@ import {
 } from '../../src/compat/express-jwt/index.ts';
 import { ConfigurationError } from '../../src/index.ts';
 import { listen, type RunningServer } from '../adapters/http-client.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const AUDIENCE = 'https://api.exampleco.com/timesheets';
 

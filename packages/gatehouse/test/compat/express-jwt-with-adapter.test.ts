@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { authenticate, authorize } from '../../src/adapters/express.ts';
 import { expressJwtSecret, expressjwt, jwtAuthz } from '../../src/compat/express-jwt/index.ts';
 import { createGatehouse, type Gatehouse, requireScopes } from '../../src/index.ts';
 import { header, listen, type RunningServer, send } from '../adapters/http-client.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const AUDIENCE = 'https://api.exampleco.com/timesheets';
 const INSUFFICIENT =

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { expressJwtSecret, expressjwt, jwt, jwtAuthz } from '../../src/compat/express-jwt/index.ts';
 import { ConfigurationError } from '../../src/index.ts';
 import { listen, type RunningServer } from '../adapters/http-client.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 describe("gatehouse-auth/express-jwt: Auth0's Node.js API sample moves over by changing its imports", () => {
   let idp: TestIssuer;

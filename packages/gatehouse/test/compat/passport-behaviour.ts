@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
+import { freePort } from 'gatehouse-test-support/ports';
 import type { JWTPayload } from 'jose';
 import passport from 'passport';
 import {
@@ -12,8 +14,6 @@ import {
   type VerifyDone,
 } from '../../src/compat/passport-azure-ad/index.ts';
 import type { RunningServer } from '../adapters/http-client.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
-import { freePort } from '../helpers/ports.ts';
 
 export const CLIENT = 'f0b6e4eb-2d8c-40b6-b9c6-e26d1074846d';
 

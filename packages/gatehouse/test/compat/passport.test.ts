@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
+import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
 import type { JWTPayload } from 'jose';
 import {
   BearerStrategy,
@@ -11,7 +12,6 @@ import {
 } from '../../src/compat/passport-azure-ad/index.ts';
 import { ConfigurationError } from '../../src/index.ts';
 import { listen, type RunningServer } from '../adapters/http-client.ts';
-import { makeKey, TestIssuer } from '../helpers/issuer.ts';
 import { CLIENT, type MountPassport, newAuthenticator, runPassportBehaviour } from './passport-behaviour.ts';
 
 /** Express with its default final handler, in development mode: the error page shows `err.stack`. */

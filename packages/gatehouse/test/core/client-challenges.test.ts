@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import type { JWTPayload } from 'jose';
 import { buildPrincipal, type ClaimMapping, defaultClaimMapping } from '../../src/core/principal.ts';
 import {
@@ -24,7 +25,6 @@ import {
   resourceMetadataUrl,
 } from '../../src/index.ts';
 import { b2c, entra } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const NOW = 1_800_000_000;
 const clock = () => NOW * 1000;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import {
   type CacheEvent,
   createGatehouse,
@@ -11,7 +12,6 @@ import {
   requireScopes,
   type VerifyEvent,
 } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 

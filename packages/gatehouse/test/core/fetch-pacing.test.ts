@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
+import { freePort } from 'gatehouse-test-support/ports';
 import { backoff, FIRST_RETRY_DELAY, Refreshing } from '../../src/core/refreshing.ts';
 import {
   createGatehouse,
@@ -9,8 +11,6 @@ import {
   GatehouseError,
   type GatehouseOptions,
 } from '../../src/index.ts';
-import { makeKey, TestIssuer } from '../helpers/issuer.ts';
-import { freePort } from '../helpers/ports.ts';
 import { withSegment } from '../helpers/tokens.ts';
 
 const MINUTE = 60_000;

@@ -14,9 +14,9 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
 import { type Instrumentation, instrument } from '../../src/otel.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 

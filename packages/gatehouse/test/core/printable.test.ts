@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { consoleLogger } from '../../src/compat/passport-azure-ad/options.ts';
 import { createGatehouse, GatehouseError, requireScopes } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const FORGED = '\n gatehouse: request accepted\x1b[2K\r\x9b2K\u2028\u202e\x7f';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point

@@ -3,9 +3,9 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { makeKey } from 'gatehouse-test-support/issuer';
 import { importJWK, type JWK } from 'jose';
 import { keyFits, verifySignature } from '../../src/core/signature.ts';
-import { makeKey } from '../helpers/issuer.ts';
 
 interface Fixture {
   id: string;

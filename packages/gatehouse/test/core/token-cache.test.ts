@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import type { Principal } from '../../src/core/principal.ts';
 import { TokenCache } from '../../src/core/token-cache.ts';
 import { createGatehouse, GatehouseError, type GatehouseOptions, requireScopes } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 describe('verified-token cache: a repeated token costs a lookup, never a wrong answer', () => {
   let issuer: TestIssuer;

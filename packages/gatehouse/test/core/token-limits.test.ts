@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import type { GatehouseOptions } from '../../src/core/options.ts';
 import {
   ConfigurationError,
@@ -8,7 +9,6 @@ import {
   type Gatehouse,
   GatehouseError,
 } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const DAY = 86_400;

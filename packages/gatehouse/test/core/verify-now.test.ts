@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
 import type { JWTHeaderParameters } from 'jose';
 import type { Principal } from '../../src/core/principal.ts';
 import { Refreshing } from '../../src/core/refreshing.ts';
 import { checkHeader, HeaderMemo, type VerifyPolicy } from '../../src/core/verify.ts';
 import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
-import { makeKey, TestIssuer } from '../helpers/issuer.ts';
 import { b64url, withSegment } from '../helpers/tokens.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
 import { exportJWK } from 'jose';
 import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
-import { makeKey, TestIssuer } from '../helpers/issuer.ts';
 import { b64url, decodeSegment, unsigned, withSegment } from '../helpers/tokens.ts';
 
 async function rejects(gh: Gatehouse, token: string, code: string, detail?: RegExp): Promise<GatehouseError> {

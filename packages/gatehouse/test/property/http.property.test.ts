@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
 import { type RawReply, type RunningServer, rawExchange } from '../adapters/http-client.ts';
 import { nodeHttpServer } from '../adapters/servers.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { applyMutations, changeOf, mutationsArb } from './mutations.ts';
 
 /** Header value characters: anything but CR and LF (which would end the header, not fill it). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { applyMutations, changeOf, type Mutation, mutationsArb } from './mutations.ts';
 
 const ALGS = ['RS256', 'ES256', 'EdDSA'] as const;

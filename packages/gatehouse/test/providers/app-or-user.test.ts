@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse } from '../../src/index.ts';
 import { auth0, cognito, entra, okta } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, TENANT } from './helpers.ts';
 
 describe('presets tell an app from a user only by claims a user cannot choose', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, GatehouseError } from '../../src/index.ts';
 import { b2c, requirePolicy } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, refused, TENANT } from './helpers.ts';
 
 describe('providers: Azure AD B2C', () => {
@@ -56,7 +56,7 @@ describe('providers: Azure AD B2C', () => {
     );
   });
 
-  it('requirePolicy: the wrong policy is a 403, never also a 200 (seed 000)', async () => {
+  it("requirePolicy: the wrong policy is a 403, never also a 200 (the MFA route of Microsoft's B2C web API tutorial)", async () => {
     const gh = gatehouse();
     const mfa = requirePolicy('B2C_1_mfa');
     assert.equal(mfa.check(await accepted(gh, await userToken('B2C_1_mfa'))), undefined);

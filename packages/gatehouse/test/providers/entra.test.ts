@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, GatehouseError } from '../../src/index.ts';
 import { entra, entraMultiTenant } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, OTHER_TENANT, refused, TENANT } from './helpers.ts';
 
 describe('providers: Microsoft Entra ID', () => {

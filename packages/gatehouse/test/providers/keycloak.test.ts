@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
 import { keycloak } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted } from './helpers.ts';
 
 // Claims as Keycloak writes them; the test issuer's Entra-style defaults are left out.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse } from '../../src/index.ts';
 import { auth0, entra, trust } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, refused, TENANT } from './helpers.ts';
 
 describe('multi-issuer: one guard, each token routed by its iss', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { ConfigurationError, createGatehouse } from '../../src/index.ts';
 import {
   auth0,
@@ -10,7 +11,6 @@ import {
   oidc,
   okta,
 } from '../../src/providers/index.ts';
-import { TestIssuer } from '../helpers/issuer.ts';
 import { accepted, CLIENT, refused, TENANT } from './helpers.ts';
 
 describe('providers: External ID, Auth0, Keycloak, Okta, Cognito, generic OIDC', () => {
