@@ -4,7 +4,7 @@
  * here: a 401 whose challenge names the protected-resource metadata (RFC 9728 §5.1), that
  * document naming the authorization server, and audience-checked bearer tokens.
  *
- *   AUTH_ISSUER=http://127.0.0.1:3001 AUTH_AUDIENCE=api://todo node examples/mcp-server/server.ts
+ *   AUTH_ISSUER=http://localhost:3001 AUTH_AUDIENCE=api://todo node examples/mcp-server/server.ts
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
@@ -19,7 +19,7 @@ const resource = `${publicUrl}/mcp`;
 const scopes = ['ToDoList.Read'];
 
 const gatehouse = createGatehouse({
-  issuer: process.env.AUTH_ISSUER ?? 'http://127.0.0.1:3001',
+  issuer: process.env.AUTH_ISSUER ?? 'http://localhost:3001',
   audience: (process.env.AUTH_AUDIENCE ?? 'api://todo').split(','),
   resourceMetadata: resourceMetadataUrl(resource),
 });

@@ -54,7 +54,7 @@ export function auth0(options: Auth0Options): ProviderConfig {
 
 /**
  * A custom claim as Auth0 Actions write it: namespaced (`https://example.com/email`), or plain
- * (allowed since 2022). Seed 004 reads the user's email this way.
+ * (allowed since 2022). Auth0's Node.js API sample (timesheets) reads the user's email this way.
  */
 export function namespacedClaim(claims: Readonly<JWTPayload>, namespace: string, name: string): unknown {
   const prefix = namespace.endsWith('/') ? namespace : `${namespace}/`;

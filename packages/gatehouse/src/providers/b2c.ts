@@ -109,7 +109,10 @@ export function b2c(options: B2cOptions): ProviderConfig {
   return { issuers };
 }
 
-/** Seed 000's MFA variant: the token must come through one of these policies, else 403. */
+/**
+ * For APIs that accept several user flows but want one of them on some routes (e.g. an MFA flow, as
+ * Microsoft's B2C Node.js API tutorial shows): the token must come through one of these policies, else 403.
+ */
 export function requirePolicy(...policies: string[]): Requirement {
   if (policies.length === 0 || policies.some((p) => typeof p !== 'string' || p.length === 0)) {
     throw new ConfigurationError('requirePolicy(policies)', 'must name at least one policy');

@@ -2,6 +2,7 @@
  * jwks-rsa's `expressJwtSecret`, as the express-jwt drop-in reads it: the only secret accepted is a
  * JWKS URL, and its cache and rate-limit options become Gatehouse's key-store options.
  */
+import { KEYS_OPTIONS } from '../../core/option-table.ts';
 import type { GatehouseOptions } from '../../core/options.ts';
 import { checkKeys, refuse } from './refuse.ts';
 
@@ -83,7 +84,7 @@ export function keyOptions(secret: ExpressJwtSecretOptions): Pick<GatehouseOptio
     ...(secret.cacheMaxAge !== undefined ? { maxAge: secret.cacheMaxAge } : {}),
     ...(secret.timeout !== undefined ? { timeout: secret.timeout } : {}),
     ...(secret.jwksRequestsPerMinute !== undefined
-      ? { cooldown: Math.min(30_000, Math.ceil(60_000 / secret.jwksRequestsPerMinute)) }
+      ? { cooldown: Math.min(KEYS_OPTIONS.cooldown.max, Math.ceil(60_000 / secret.jwksRequestsPerMinute)) }
       : {}),
   };
   const extra = secret.requestHeaders;

@@ -5,7 +5,7 @@
 import type { JWTPayload } from 'jose';
 import { ConfigurationError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { GatehouseOptions, IssuerOptions } from '../../core/options.ts';
+import { defaults, type GatehouseOptions, type IssuerOptions } from '../../core/options.ts';
 import { printable, printableJson } from '../../core/printable.ts';
 // The B2C preset is the one home of how a B2C token names its user flow; the drop-in reads it
 // there rather than keep a second copy (adapters never import providers; a drop-in for an
@@ -155,5 +155,5 @@ export function gatehouseOptionsFor(options: BearerStrategyOptions): GatehouseOp
       'gatehouse: BearerStrategy tenantName is ignored: identityMetadata already names the tenant',
     );
   }
-  return { issuers: list, clockTolerance: options.clockSkew ?? 60, logger };
+  return { issuers: list, clockTolerance: options.clockSkew ?? defaults.clockTolerance, logger };
 }
