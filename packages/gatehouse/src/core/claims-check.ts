@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { InvalidTokenError } from './errors.ts';
 import { audienceHint, issuerHint } from './hints.ts';
+import { issuerRefused } from './issuer-errors.ts';
 
 export interface ClaimExpectations {
   issuer: string;
@@ -64,28 +65,13 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
   if (nbf !== undefined && !isTime(nbf)) throw claimType('nbf', nbf);
   if (iat !== undefined && !isTime(iat)) throw claimType('iat', iat);
   if (claims.iss !== expected.issuer) {
-    throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
-      description: 'The token was issued by an untrusted issuer',
-      detail: `iss ${show(claims.iss)} is not the trusted issuer ${show(expected.issuer)}${issuerHint(claims, expected.issuer)}`,
-      claim: 'iss',
-      expected: expected.issuer,
-      actual: claims.iss,
-    });
+    throw issuerRefused(
+      'issuer',
+      `iss ${show(claims.iss)} is not the trusted issuer ${show(expected.issuer)}${issuerHint(claims, expected.issuer)}`,
+      { claim: 'iss', expected: expected.issuer, actual: claims.iss },
+    );
   }
-  if (expected.audience !== undefined) {
-    const { aud } = claims;
-    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!values.some((a) => typeof a === 'string' && expected.audience!.includes(a))) {
-      const list = expected.audience.map(show).join(', ');
-      throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
-        description: 'The token is meant for another audience',
-        detail: `aud ${show(aud)} does not include ${expected.audience.length > 1 ? 'any of ' : ''}${list}${audienceHint(claims)}`,
-        claim: 'aud',
-        expected: expected.audience,
-        actual: aud,
-      });
-    }
-  }
+  if (expected.audience !== undefined) checkAudience(claims, 'aud', expected.audience);
   if (exp <= expected.now - tolerance) {
     throw new InvalidTokenError('ERR_TOKEN_EXPIRED', {
       description: 'The token has expired',
@@ -122,25 +108,37 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
   }
 }
 
-/**
- * The audience rule for an issuer whose audience lives in another claim than `aud` (`audienceClaim`,
- * e.g. Cognito's `client_id`): one of its values must be an accepted audience. Checked once the
- * claims are trusted (a verified signature, or the issuer's introspection answer).
- */
-export function checkAudienceClaim(
-  claims: JWTPayload,
+/** Whether the audience claim (`aud`, or the issuer's `audienceClaim`) holds an accepted audience: a string, or an array with one. */
+export function audienceAccepted(
+  claims: Readonly<JWTPayload>,
   audienceClaim: string,
-  audience: readonly string[],
-): void {
+  accepted: readonly string[],
+): boolean {
   const value = claims[audienceClaim];
   const values = Array.isArray(value) ? value : [value];
-  if (!values.some((v) => typeof v === 'string' && audience.includes(v))) {
-    throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
-      description: 'The token is meant for another audience',
-      detail: `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${audience.join(', ')}`,
-      claim: audienceClaim,
-      expected: audience,
-      actual: value,
-    });
-  }
+  return values.some((v) => typeof v === 'string' && accepted.includes(v));
+}
+
+/**
+ * The audience rule, under whatever claim the issuer puts it: `aud` (checked with the registered
+ * claims, above) or another claim such as Cognito's `client_id` (checked once the claims are
+ * trusted: a verified signature, or the issuer's introspection answer).
+ */
+export function checkAudience(
+  claims: Readonly<JWTPayload>,
+  audienceClaim: string,
+  accepted: readonly string[],
+): void {
+  if (audienceAccepted(claims, audienceClaim, accepted)) return;
+  const value = claims[audienceClaim];
+  throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
+    description: 'The token is meant for another audience',
+    detail:
+      audienceClaim === 'aud'
+        ? `aud ${show(value)} does not include ${accepted.length > 1 ? 'any of ' : ''}${accepted.map(show).join(', ')}${audienceHint(claims)}`
+        : `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${accepted.join(', ')}`,
+    claim: audienceClaim,
+    expected: accepted,
+    actual: value,
+  });
 }

@@ -145,9 +145,9 @@ function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
 /** An immutable, validated view of one JWKS document. */
 export class KeyStore {
   readonly keys: readonly StoredKey[];
-  readonly #imported = new Map<string, Promise<VerificationKey>>();
-  /** The imports that have finished, for callers that cannot wait. */
-  readonly #ready = new Map<string, VerificationKey>();
+  readonly #importing = new Map<string, Promise<VerificationKey>>();
+  /** The imports that have finished: what synchronous verification reads. */
+  readonly #imported = new Map<string, VerificationKey>();
 
   constructor(keys: readonly StoredKey[]) {
     this.keys = keys;
@@ -216,39 +216,39 @@ export class KeyStore {
   }
 
   /**
-   * The node:crypto key, imported once per key through jose's JWK import. One `KeyObject` serves
-   * every algorithm the key fits (RS* and PS* share an RSA key).
+   * Imports the node:crypto key once per key through jose's JWK import; `imported` reads it from
+   * then on. One `KeyObject` serves every algorithm the key fits (RS* and PS* share an RSA key).
    */
-  keyObject(key: StoredKey, alg: string): Promise<VerificationKey> {
-    let imported = this.#imported.get(key.id);
-    if (!imported) {
-      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) => {
+  importKey(key: StoredKey, alg: string): Promise<VerificationKey> {
+    let importing = this.#importing.get(key.id);
+    if (!importing) {
+      importing = importJWK({ ...key.jwk, ext: true }, alg).then((k) => {
         const verification = verificationKey(KeyObject.from(k as CryptoKey));
-        this.#ready.set(key.id, verification);
+        this.#imported.set(key.id, verification);
         return verification;
       });
-      this.#imported.set(key.id, imported);
+      this.#importing.set(key.id, importing);
       // A key that fails to import must not be cached as a rejected promise forever.
-      imported.catch(() => this.#imported.delete(key.id));
+      importing.catch(() => this.#importing.delete(key.id));
     }
-    return imported;
+    return importing;
   }
 
   /**
    * Starts importing every usable key now, so the first token a key signs is verified without
-   * waiting for its import. A key that fails to import is left to `keyObject` to report.
+   * waiting for its import. A key that fails to import is left to `importKey` to report.
    */
   prepare(): void {
     for (const key of this.keys) {
       if (key.refused !== undefined) continue;
       const alg = ASYMMETRIC_ALGORITHMS.find((a) => fitsAlgorithm(key.jwk, a));
-      if (alg !== undefined) this.keyObject(key, alg).catch(() => {});
+      if (alg !== undefined) this.importKey(key, alg).catch(() => {});
     }
   }
 
-  /** The node:crypto key if its import has finished (undefined before, or if it failed). */
-  keyObjectNow(key: StoredKey): VerificationKey | undefined {
-    return this.#ready.get(key.id);
+  /** The node:crypto key once `importKey` has finished (undefined before, or if it failed). */
+  imported(key: StoredKey): VerificationKey | undefined {
+    return this.#imported.get(key.id);
   }
 }
 

@@ -4,6 +4,18 @@ import type { FetchJsonOptions } from './fetch-json.ts';
 import type { Logger } from './logger.ts';
 import { Refreshing, type RefreshPolicy } from './refreshing.ts';
 
+export interface DiscoveredMetadataOptions {
+  /** The metadata document's URL. */
+  url: string;
+  /** The issuer the document must name (discovery by issuer, OIDC Discovery §4.3), if known beforehand. */
+  expectedIssuer: string | undefined;
+  options: FetchJsonOptions & RefreshPolicy;
+  now: () => number;
+  logger: Logger;
+  /** The issuer's configured name, for diagnostics events. */
+  name?: string;
+}
+
 /**
  * Where an issuer's metadata comes from: a discovery document (refreshed, stale-if-error), or
  * fixed values when the JWKS URL and issuer were configured directly.
@@ -21,15 +33,14 @@ export class IssuerMetadataSource {
     return new IssuerMetadataSource({ issuer, jwks_uri: jwksUri }, undefined);
   }
 
-  static discovered(
-    url: string,
-    expectedIssuer: string | undefined,
-    options: FetchJsonOptions & RefreshPolicy,
-    now: () => number,
-    logger: Logger,
-    /** The issuer's configured name, for diagnostics events. */
-    name: string = url,
-  ): IssuerMetadataSource {
+  static discovered({
+    url,
+    expectedIssuer,
+    options,
+    now,
+    logger,
+    name = url,
+  }: DiscoveredMetadataOptions): IssuerMetadataSource {
     const load = observedLoad(name, 'metadata', () => fetchMetadata(url, expectedIssuer, options));
     const remote = new Refreshing(load, options, now, {
       onError: (error, stale) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT } from 'jose';
-import { checkAudienceClaim, checkClaims } from '../claims-check.ts';
+import { checkAudience, checkClaims } from '../claims-check.ts';
 import { GatehouseError, IntrospectionUnavailableError, InvalidTokenError } from '../errors.ts';
 import { postForm } from '../fetch-json.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
@@ -269,7 +269,7 @@ export class Introspector {
         maxTokenAge: this.#s.maxTokenAge,
         now: Math.floor(this.#s.now() / 1000),
       });
-      if (audienceClaim !== 'aud') checkAudienceClaim(claims, audienceClaim, audience);
+      if (audienceClaim !== 'aud') checkAudience(claims, audienceClaim, audience);
       return { principal: buildPrincipal(claims, issuer, validator.mapping) };
     } catch (error) {
       if (error instanceof GatehouseError) return { error };
