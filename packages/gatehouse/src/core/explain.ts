@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { audienceAccepted } from './claims-check.ts';
 import { GatehouseError } from './errors.ts';
-import type { Gatehouse } from './gatehouse.ts';
+import type { Gatehouse } from './gatehouse-api.ts';
 import { algorithmAccepted, typeAccepted } from './header.ts';
 import { audienceHint, issuerHint } from './hints.ts';
 import { defaultClaimMapping } from './principal.ts';

@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.ts';
-import type { Gatehouse } from './gatehouse.ts';
+import type { Gatehouse } from './gatehouse-api.ts';
 import { isIssuerTemplate } from './tenants.ts';
 import { secureUrl } from './url-policy.ts';
 

@@ -6,6 +6,7 @@
  */
 import type { JWTPayload } from 'jose';
 import { issuerRefused } from './issuer-errors.ts';
+import type { Logger } from './logger.ts';
 
 /** What stands for the token's `tid` in a multi-tenant issuer. */
 export const TENANT_TEMPLATE = '{tenantid}';
@@ -39,6 +40,21 @@ export function isMultiTenant(issuer: string | undefined, metadataUrl: string | 
   if (metadataUrl === undefined) return false;
   const path = URL.parse(metadataUrl)?.pathname ?? '';
   return /\/(common|organizations)\//i.test(path) || path.includes(encodeURI(TENANT_TEMPLATE));
+}
+
+/** Says, once at start-up, which issuers accept every tenant in the world (`tenants: "any"`). */
+export function warnOfAnyTenant(
+  issuers: readonly { name: string; tenants?: TenantPolicy | undefined }[],
+  logger: Logger,
+): void {
+  for (const issuer of issuers) {
+    if (issuer.tenants === 'any') {
+      logger.warn?.(
+        { issuer: issuer.name, tenants: 'any' },
+        'gatehouse: tokens of ANY tenant are accepted for this multi-tenant issuer (tenants: "any"); every organization can sign in its users and apps',
+      );
+    }
+  }
 }
 
 function escapeRegExp(text: string): string {
