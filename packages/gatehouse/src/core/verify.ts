@@ -56,12 +56,12 @@ const MAX_ANONYMOUS_CANDIDATES = 4;
  * (or rejects) `InvalidTokenError`.
  */
 export function verifyToken(input: TokenToVerify): VerifiedToken | Promise<VerifiedToken> {
-  const loaded = loadedNow(input);
+  const loaded = alreadyLoaded(input);
   return loaded !== undefined ? verifyLoaded(input, loaded) : load(input).then((l) => verifyLoaded(input, l));
 }
 
 /** The issuer and keys for this token if nothing needs fetching or importing; undefined otherwise. */
-function loadedNow({ header, claims, validator }: TokenToVerify): LoadedIssuer | undefined {
+function alreadyLoaded({ header, claims, validator }: TokenToVerify): LoadedIssuer | undefined {
   const template = validator.knownIssuer;
   if (template === undefined) return undefined;
   const store = validator.keys.loaded();
@@ -71,7 +71,7 @@ function loadedNow({ header, claims, validator }: TokenToVerify): LoadedIssuer |
   return { issuer: validator.expectedIssuer(template, claims), store, candidates: match.keys };
 }
 
-/** Fetches what `loadedNow` lacked: metadata, the key set (refetched for an unknown `kid`), key imports. */
+/** Fetches what `alreadyLoaded` lacked: metadata, the key set (refetched for an unknown `kid`), key imports. */
 async function load({ header, claims, validator }: TokenToVerify): Promise<LoadedIssuer> {
   // The tenant is judged before any key fetch: a refused tenant's tokens never cause one.
   const issuer = validator.expectedIssuer(await validator.trustedIssuer(), claims);
