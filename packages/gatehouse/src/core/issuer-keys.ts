@@ -70,8 +70,8 @@ export class IssuerKeys {
     this.metadata = metadata;
     this.#timing = timing;
     this.#now = now;
-    this.#keys = new Refreshing(
-      observedLoad(
+    this.#keys = new Refreshing({
+      load: observedLoad(
         name,
         'jwks',
         async () => {
@@ -82,7 +82,7 @@ export class IssuerKeys {
       ),
       timing,
       now,
-      {
+      events: {
         onLoaded: () => {
           this.#keys.value!.prepare();
           onKeysLoaded(this.#keys.value!);
@@ -95,7 +95,7 @@ export class IssuerKeys {
               : 'gatehouse: key set unavailable',
           ),
       },
-    );
+    });
   }
 
   get ready(): boolean {

@@ -2,14 +2,14 @@ import { observedLoad } from './diagnostics.ts';
 import { fetchMetadata, type IssuerMetadata } from './discovery.ts';
 import type { FetchJsonOptions } from './fetch-json.ts';
 import type { Logger } from './logger.ts';
-import { Refreshing, type RefreshPolicy } from './refreshing.ts';
+import { Refreshing, type RefreshTiming } from './refreshing.ts';
 
 export interface DiscoveredMetadataOptions {
   /** The metadata document's URL. */
   url: string;
   /** The issuer the document must name (discovery by issuer, OIDC Discovery §4.3), if known beforehand. */
   expectedIssuer: string | undefined;
-  options: FetchJsonOptions & RefreshPolicy;
+  options: FetchJsonOptions & RefreshTiming;
   now: () => number;
   logger: Logger;
   /** The issuer's configured name, for diagnostics events. */
@@ -42,14 +42,19 @@ export class IssuerMetadataSource {
     name = url,
   }: DiscoveredMetadataOptions): IssuerMetadataSource {
     const load = observedLoad(name, 'metadata', () => fetchMetadata(url, expectedIssuer, options));
-    const remote = new Refreshing(load, options, now, {
-      onError: (error, stale) =>
-        logger.warn?.(
-          { err: error instanceof Error ? error.message : String(error), stale },
-          stale
-            ? 'gatehouse: metadata refresh failed; serving the last good document'
-            : 'gatehouse: metadata unavailable',
-        ),
+    const remote = new Refreshing({
+      load,
+      timing: options,
+      now,
+      events: {
+        onError: (error, stale) =>
+          logger.warn?.(
+            { err: error instanceof Error ? error.message : String(error), stale },
+            stale
+              ? 'gatehouse: metadata refresh failed; serving the last good document'
+              : 'gatehouse: metadata unavailable',
+          ),
+      },
     });
     return new IssuerMetadataSource(undefined, remote);
   }

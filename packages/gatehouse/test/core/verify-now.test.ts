@@ -127,11 +127,11 @@ describe('authenticateNow: a token is judged in the same tick once its issuer an
 describe('Refreshing.peek: the current value without waiting', () => {
   it('is undefined before the first load, and starts no load of its own', () => {
     let loads = 0;
-    const r = new Refreshing(
-      async () => ++loads,
-      { maxAge: 1000, retryInterval: 100 },
-      () => 0,
-    );
+    const r = new Refreshing({
+      load: async () => ++loads,
+      timing: { maxAge: 1000, retryInterval: 100 },
+      now: () => 0,
+    });
     assert.equal(r.peek(), undefined);
     assert.equal(loads, 0);
   });
@@ -139,11 +139,11 @@ describe('Refreshing.peek: the current value without waiting', () => {
   it('gives the loaded value, and starts one background refresh once the value is stale', async () => {
     let clock = 0;
     let loads = 0;
-    const r = new Refreshing(
-      async () => ++loads,
-      { maxAge: 1000, retryInterval: 100 },
-      () => clock,
-    );
+    const r = new Refreshing({
+      load: async () => ++loads,
+      timing: { maxAge: 1000, retryInterval: 100 },
+      now: () => clock,
+    });
     await r.reload();
     assert.equal(r.peek(), 1);
     clock = 799;
