@@ -45,6 +45,33 @@ function claimType(name: string, value: unknown): InvalidTokenError {
   });
 }
 
+/** Why a time claim is unusable: `exp` missing, or any of `exp`, `nbf`, `iat` not a time a clock can hold. */
+export function timeClaimProblem(
+  claims: Readonly<JWTPayload>,
+  name: 'exp' | 'nbf' | 'iat',
+): InvalidTokenError | undefined {
+  const value = claims[name];
+  if (value === undefined) {
+    if (name !== 'exp') return undefined;
+    return new InvalidTokenError('ERR_TOKEN_CLAIM', {
+      description: 'The token lacks the exp claim',
+      detail: 'exp is required',
+      claim: 'exp',
+    });
+  }
+  return isTime(value) ? undefined : claimType(name, value);
+}
+
+/** Whether `exp` has passed, allowing the clock tolerance (all in seconds). */
+export function isExpired(exp: number, now: number, tolerance: number): boolean {
+  return exp <= now - tolerance;
+}
+
+/** Whether `nbf` or `iat` lies ahead, beyond the clock tolerance (all in seconds). */
+export function isInFuture(time: number, now: number, tolerance: number): boolean {
+  return time > now + tolerance;
+}
+
 /**
  * The registered-claim rules of RFC 7519 §4.1 as an access token needs them (RFC 9068 §4):
  * `iss` exact, `aud` containing an accepted value, `exp` required, `nbf` and `iat` numeric,
@@ -52,18 +79,12 @@ function claimType(name: string, value: unknown): InvalidTokenError {
  * `maxTokenAge`. Each failure names the claim and what was expected.
  */
 export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): void {
-  const { exp, nbf, iat } = claims;
   const tolerance = expected.clockTolerance;
-  if (exp === undefined) {
-    throw new InvalidTokenError('ERR_TOKEN_CLAIM', {
-      description: 'The token lacks the exp claim',
-      detail: 'exp is required',
-      claim: 'exp',
-    });
-  }
-  if (!isTime(exp)) throw claimType('exp', exp);
-  if (nbf !== undefined && !isTime(nbf)) throw claimType('nbf', nbf);
-  if (iat !== undefined && !isTime(iat)) throw claimType('iat', iat);
+  const timeFailure =
+    timeClaimProblem(claims, 'exp') ?? timeClaimProblem(claims, 'nbf') ?? timeClaimProblem(claims, 'iat');
+  if (timeFailure !== undefined) throw timeFailure;
+  // Checked just above: exp is a time, nbf and iat are times when present.
+  const { exp, nbf, iat } = claims as JWTPayload & { exp: number };
   if (claims.iss !== expected.issuer) {
     throw issuerRefused(
       'issuer',
@@ -72,7 +93,7 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
     );
   }
   if (expected.audience !== undefined) checkAudience(claims, 'aud', expected.audience);
-  if (exp <= expected.now - tolerance) {
+  if (isExpired(exp, expected.now, tolerance)) {
     throw new InvalidTokenError('ERR_TOKEN_EXPIRED', {
       description: 'The token has expired',
       detail: `token expired ${expected.now - exp} s ago at ${iso(exp)} (clock tolerance ${tolerance} s)`,
@@ -80,7 +101,7 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       actual: exp,
     });
   }
-  if (nbf !== undefined && nbf > expected.now + tolerance) {
+  if (nbf !== undefined && isInFuture(nbf, expected.now, tolerance)) {
     throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', {
       description: 'The token is not yet valid',
       detail: `token is not valid for another ${nbf - expected.now} s (nbf ${iso(nbf)}, clock tolerance ${tolerance} s)`,
@@ -88,7 +109,7 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       actual: nbf,
     });
   }
-  if (iat !== undefined && iat > expected.now + tolerance) {
+  if (iat !== undefined && isInFuture(iat, expected.now, tolerance)) {
     throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', {
       description: 'The token is not yet valid',
       detail: `token is issued ${iat - expected.now} s in the future (iat ${iso(iat)}, clock tolerance ${tolerance} s)`,

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { audienceAccepted } from './claims-check.ts';
+import { audienceAccepted, isExpired, isInFuture, timeClaimProblem } from './claims-check.ts';
 import { GatehouseError } from './errors.ts';
 import type { Gatehouse } from './gatehouse-api.ts';
 import { algorithmAccepted, typeAccepted } from './header.ts';
@@ -103,15 +103,18 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
       }
     }
     const tol = options.clockTolerance;
-    if (typeof claims.exp !== 'number')
-      add('expiry', false, 'no exp claim: tokens without expiry are refused');
-    else if (claims.exp + tol <= now)
-      add('expiry', false, `expired ${now - claims.exp} s ago at ${when(claims.exp)} (tolerance ${tol} s)`);
-    else add('expiry', true, `expires in ${claims.exp - now} s at ${when(claims.exp)}`);
-    if (typeof claims.nbf === 'number' && claims.nbf - tol > now)
-      add('not before', false, `not valid for another ${claims.nbf - now} s`);
-    else
-      add('not before', true, claims.nbf === undefined ? 'no nbf claim' : `valid since ${when(claims.nbf)}`);
+    const expProblem = timeClaimProblem(claims, 'exp');
+    const { exp, nbf } = claims;
+    if (typeof exp !== 'number') add('expiry', false, 'no exp claim: tokens without expiry are refused');
+    else if (expProblem !== undefined) add('expiry', false, expProblem.detail);
+    else if (isExpired(exp, now, tol))
+      add('expiry', false, `expired ${now - exp} s ago at ${when(exp)} (tolerance ${tol} s)`);
+    else add('expiry', true, `expires in ${exp - now} s at ${when(exp)}`);
+    const nbfProblem = timeClaimProblem(claims, 'nbf');
+    if (nbfProblem !== undefined) add('not before', false, nbfProblem.detail);
+    else if (typeof nbf === 'number' && isInFuture(nbf, now, tol))
+      add('not before', false, `not valid for another ${nbf - now} s`);
+    else add('not before', true, nbf === undefined ? 'no nbf claim' : `valid since ${when(nbf)}`);
     // The issuer's own mapping (a preset may read `uid`, say), as the principal is built.
     const mapping = validator instanceof Error ? defaultClaimMapping : validator.mapping;
     const subject = mapping.subject(claims);

@@ -104,4 +104,20 @@ describe('explain judges each rule with the very predicate verify uses', () => {
       code: 'ERR_TOKEN_AUDIENCE',
     });
   });
+
+  it('times: an exp beyond any date fails explain’s expiry check, as verify refuses it', async (t) => {
+    const gh = createGatehouse({ issuer: issuer.url, audience: issuer.audience });
+    t.after(() => gh.close());
+    assert.deepEqual(await bothJudge(gh, await issuer.sign({ exp: 1e308 }), 'expiry'), {
+      explained: false,
+      verified: false,
+      code: 'ERR_TOKEN_CLAIM',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    assert.deepEqual(await bothJudge(gh, await issuer.sign({ nbf: now + 3600 }), 'not before'), {
+      explained: false,
+      verified: false,
+      code: 'ERR_TOKEN_NOT_YET_VALID',
+    });
+  });
 });
