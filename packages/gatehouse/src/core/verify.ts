@@ -33,7 +33,7 @@ export interface TokenToVerify {
  * What verification reads, loaded: the exact issuer the token must name, and the key set with the
  * keys that may have signed it, their imports finished (a key whose import failed is left out).
  */
-export interface LoadedIssuer {
+interface LoadedIssuer {
   issuer: string;
   store: KeyStore;
   candidates: readonly StoredKey[];
@@ -85,7 +85,7 @@ async function load({ header, claims, validator }: TokenToVerify): Promise<Loade
  * `jwk`/`jku`/`x5u`/`x5c` in the token) that fits the algorithm, the signature, then the
  * registered claims (`iss`, `aud`, `exp`, `nbf`, `iat`), then the checks that need trusted claims.
  */
-export function verifyLoaded(input: TokenToVerify, loaded: LoadedIssuer): VerifiedToken {
+function verifyLoaded(input: TokenToVerify, loaded: LoadedIssuer): VerifiedToken {
   const { token, header, claims, validator, settings } = input;
   const key = signingKey(token, header, loaded.store, triedKeys(header, loaded.candidates));
   let payload: JWTPayload;
