@@ -5,11 +5,11 @@ import { createDpopGate } from './dpop/binding.ts';
 import { MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import type { Gatehouse, GatehouseStatus } from './gatehouse-api.ts';
-import { Introspector } from './introspection/introspector.ts';
+import { introspectorFor } from './introspection/introspector.ts';
 import { IssuerRouter } from './issuer-routing.ts';
 import { IssuerValidator } from './issuer-validator.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { type GatehouseOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type GatehouseOptions, resolveOptions } from './options.ts';
 import { authorize as authorizePrincipal } from './policy.ts';
 import type { Principal } from './principal.ts';
 import { printableLogger } from './printable.ts';
@@ -85,11 +85,23 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
 
   /** Tells the verify channel (called only when it has subscribers) what became of a token. */
   function publishAccepted(principal: Principal, cached: boolean, started: number): void {
-    publishVerify('authenticate', undefined, issuerNameOf(principal), cached, performance.now() - started);
+    publishVerify({
+      stage: 'authenticate',
+      error: undefined,
+      issuer: issuerNameOf(principal),
+      cached,
+      durationMs: performance.now() - started,
+    });
   }
   function publishRefused(error: unknown, started: number): void {
     // The issuer that refused it, when a token got that far (none for a missing or malformed one).
-    publishVerify('authenticate', error, verifier.refusedBy(error), false, performance.now() - started);
+    publishVerify({
+      stage: 'authenticate',
+      error,
+      issuer: verifier.refusedBy(error),
+      cached: false,
+      durationMs: performance.now() - started,
+    });
   }
 
   /** The verified-token cache's answer, told to the cache channel when someone listens. */
@@ -196,7 +208,13 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
         logRefusal(error, logger);
         // Refusals only: an acceptance was already told when the token was authenticated.
         if (verifyChannel.hasSubscribers)
-          publishVerify('authorize', error, issuerNameOf(principal), false, 0);
+          publishVerify({
+            stage: 'authorize',
+            error,
+            issuer: issuerNameOf(principal),
+            cached: false,
+            durationMs: 0,
+          });
         throw error;
       }
     },
@@ -220,28 +238,4 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     // async: an untrusted `iss` becomes a rejection, as the interface says.
     route: async (claims: Readonly<JWTPayload>) => router.route(claims),
   };
-}
-
-/** RFC 7662: opaque tokens of the one issuer that configures introspection, if one does. */
-function introspectorFor(
-  validators: readonly IssuerValidator[],
-  resolved: ResolvedOptions,
-  options: GatehouseOptions,
-  logger: Logger,
-  now: () => number,
-): Introspector | undefined {
-  const introspecting = validators.find((v) => v.config.introspection !== undefined);
-  if (introspecting === undefined) return undefined;
-  return new Introspector({
-    validator: introspecting,
-    config: introspecting.config.introspection!,
-    clockTolerance: resolved.clockTolerance,
-    maxTokenAge: resolved.maxTokenAge,
-    now,
-    logger,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    maxBytes: resolved.keys.maxBytes,
-    retryInterval: resolved.keys.retryInterval,
-    maxEntries: resolved.cache.maxEntries,
-  });
 }

@@ -10,17 +10,27 @@ function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}`;
 }
 
+/** An introspection request on its way out, and who sends it to which issuer. */
+export interface ClientAuthentication {
+  credential: ResolvedIntrospection['credential'];
+  /** The issuer: the audience of a client assertion. */
+  issuer: string;
+  now: () => number;
+  form: URLSearchParams;
+  headers: Record<string, string>;
+}
+
 /**
  * Adds this resource server's client authentication to an introspection request (RFC 7662 §2.1):
  * HTTP Basic with a secret, or an RFC 7523 private-key JWT assertion in the form.
  */
-export async function authenticateClient(
-  credential: ResolvedIntrospection['credential'],
-  issuer: string,
-  now: () => number,
-  form: URLSearchParams,
-  headers: Record<string, string>,
-): Promise<void> {
+export async function authenticateClient({
+  credential,
+  issuer,
+  now,
+  form,
+  headers,
+}: ClientAuthentication): Promise<void> {
   if (credential.secret !== undefined) {
     headers.authorization = basic(credential.clientId, credential.secret);
     return;

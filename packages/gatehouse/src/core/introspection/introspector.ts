@@ -2,6 +2,7 @@ import { IntrospectionUnavailableError, InvalidTokenError } from '../errors.ts';
 import { postForm } from '../fetch-json.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
 import type { Logger } from '../logger.ts';
+import type { GatehouseOptions, ResolvedOptions } from '../options.ts';
 import type { Principal } from '../principal.ts';
 import { isAcceptableRemoteUrl } from '../url-policy.ts';
 import { judgeAnswer } from './answer.ts';
@@ -120,7 +121,7 @@ export class Introspector {
     const headers: Record<string, string> = {};
     const { credential } = config;
     try {
-      await authenticateClient(credential, issuer, this.#s.now, form, headers);
+      await authenticateClient({ credential, issuer, now: this.#s.now, form, headers });
     } catch (error) {
       logger.error?.(
         { issuer: name, clientId: credential.clientId, err: message(error) },
@@ -205,4 +206,28 @@ export class Introspector {
 function unwrap(outcome: Outcome): Principal {
   if ('principal' in outcome) return outcome.principal;
   throw outcome.error;
+}
+
+/** RFC 7662: opaque tokens of the one issuer that configures introspection, if one does. */
+export function introspectorFor(
+  validators: readonly IssuerValidator[],
+  resolved: ResolvedOptions,
+  options: GatehouseOptions,
+  logger: Logger,
+  now: () => number,
+): Introspector | undefined {
+  const introspecting = validators.find((v) => v.config.introspection !== undefined);
+  if (introspecting === undefined) return undefined;
+  return new Introspector({
+    validator: introspecting,
+    config: introspecting.config.introspection!,
+    clockTolerance: resolved.clockTolerance,
+    maxTokenAge: resolved.maxTokenAge,
+    now,
+    logger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    maxBytes: resolved.keys.maxBytes,
+    retryInterval: resolved.keys.retryInterval,
+    maxEntries: resolved.cache.maxEntries,
+  });
 }
