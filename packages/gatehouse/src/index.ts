@@ -1,4 +1,5 @@
-export { bearerChallenge, type ChallengeContext, type ChallengeParams } from './core/challenge.ts';
+export { bearerChallenge, type ChallengeParams } from './core/bearer-challenge.ts';
+export type { ChallengeContext } from './core/challenge.ts';
 export {
   type ClaimsChallengeOptions,
   claimsChallenge,
@@ -12,7 +13,7 @@ export {
   type KeysEvent,
   type VerifyEvent,
 } from './core/diagnostics.ts';
-export type { IssuerMetadata } from './core/discovery.ts';
+export { discoveryUrl, type IssuerMetadata } from './core/discovery.ts';
 export { CertificateBindingError, type MtlsOptions, type ResolvedMtls } from './core/dpop/certificate.ts';
 export {
   DpopNonceError,

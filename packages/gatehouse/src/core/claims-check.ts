@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { InvalidTokenError } from './errors.ts';
 import { audienceHint, issuerHint } from './hints.ts';
+import { issuerRefused } from './issuer-errors.ts';
 
 export interface ClaimExpectations {
   issuer: string;
@@ -44,6 +45,33 @@ function claimType(name: string, value: unknown): InvalidTokenError {
   });
 }
 
+/** Why a time claim is unusable: `exp` missing, or any of `exp`, `nbf`, `iat` not a time a clock can hold. */
+export function timeClaimProblem(
+  claims: Readonly<JWTPayload>,
+  name: 'exp' | 'nbf' | 'iat',
+): InvalidTokenError | undefined {
+  const value = claims[name];
+  if (value === undefined) {
+    if (name !== 'exp') return undefined;
+    return new InvalidTokenError('ERR_TOKEN_CLAIM', {
+      description: 'The token lacks the exp claim',
+      detail: 'exp is required',
+      claim: 'exp',
+    });
+  }
+  return isTime(value) ? undefined : claimType(name, value);
+}
+
+/** Whether `exp` has passed, allowing the clock tolerance (all in seconds). */
+export function isExpired(exp: number, now: number, tolerance: number): boolean {
+  return exp <= now - tolerance;
+}
+
+/** Whether `nbf` or `iat` lies ahead, beyond the clock tolerance (all in seconds). */
+export function isInFuture(time: number, now: number, tolerance: number): boolean {
+  return time > now + tolerance;
+}
+
 /**
  * The registered-claim rules of RFC 7519 §4.1 as an access token needs them (RFC 9068 §4):
  * `iss` exact, `aud` containing an accepted value, `exp` required, `nbf` and `iat` numeric,
@@ -51,42 +79,21 @@ function claimType(name: string, value: unknown): InvalidTokenError {
  * `maxTokenAge`. Each failure names the claim and what was expected.
  */
 export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): void {
-  const { exp, nbf, iat } = claims;
   const tolerance = expected.clockTolerance;
-  if (exp === undefined) {
-    throw new InvalidTokenError('ERR_TOKEN_CLAIM', {
-      description: 'The token lacks the exp claim',
-      detail: 'exp is required',
-      claim: 'exp',
-    });
-  }
-  if (!isTime(exp)) throw claimType('exp', exp);
-  if (nbf !== undefined && !isTime(nbf)) throw claimType('nbf', nbf);
-  if (iat !== undefined && !isTime(iat)) throw claimType('iat', iat);
+  const timeFailure =
+    timeClaimProblem(claims, 'exp') ?? timeClaimProblem(claims, 'nbf') ?? timeClaimProblem(claims, 'iat');
+  if (timeFailure !== undefined) throw timeFailure;
+  // Checked just above: exp is a time, nbf and iat are times when present.
+  const { exp, nbf, iat } = claims as JWTPayload & { exp: number };
   if (claims.iss !== expected.issuer) {
-    throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
-      description: 'The token was issued by an untrusted issuer',
-      detail: `iss ${show(claims.iss)} is not the trusted issuer ${show(expected.issuer)}${issuerHint(claims, expected.issuer)}`,
-      claim: 'iss',
-      expected: expected.issuer,
-      actual: claims.iss,
-    });
+    throw issuerRefused(
+      'issuer',
+      `iss ${show(claims.iss)} is not the trusted issuer ${show(expected.issuer)}${issuerHint(claims, expected.issuer)}`,
+      { claim: 'iss', expected: expected.issuer, actual: claims.iss },
+    );
   }
-  if (expected.audience !== undefined) {
-    const { aud } = claims;
-    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!values.some((a) => typeof a === 'string' && expected.audience!.includes(a))) {
-      const list = expected.audience.map(show).join(', ');
-      throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
-        description: 'The token is meant for another audience',
-        detail: `aud ${show(aud)} does not include ${expected.audience.length > 1 ? 'any of ' : ''}${list}${audienceHint(claims)}`,
-        claim: 'aud',
-        expected: expected.audience,
-        actual: aud,
-      });
-    }
-  }
-  if (exp <= expected.now - tolerance) {
+  if (expected.audience !== undefined) checkAudience(claims, 'aud', expected.audience);
+  if (isExpired(exp, expected.now, tolerance)) {
     throw new InvalidTokenError('ERR_TOKEN_EXPIRED', {
       description: 'The token has expired',
       detail: `token expired ${expected.now - exp} s ago at ${iso(exp)} (clock tolerance ${tolerance} s)`,
@@ -94,7 +101,7 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       actual: exp,
     });
   }
-  if (nbf !== undefined && nbf > expected.now + tolerance) {
+  if (nbf !== undefined && isInFuture(nbf, expected.now, tolerance)) {
     throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', {
       description: 'The token is not yet valid',
       detail: `token is not valid for another ${nbf - expected.now} s (nbf ${iso(nbf)}, clock tolerance ${tolerance} s)`,
@@ -102,7 +109,7 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       actual: nbf,
     });
   }
-  if (iat !== undefined && iat > expected.now + tolerance) {
+  if (iat !== undefined && isInFuture(iat, expected.now, tolerance)) {
     throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', {
       description: 'The token is not yet valid',
       detail: `token is issued ${iat - expected.now} s in the future (iat ${iso(iat)}, clock tolerance ${tolerance} s)`,
@@ -122,25 +129,37 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
   }
 }
 
-/**
- * The audience rule for an issuer whose audience lives in another claim than `aud` (`audienceClaim`,
- * e.g. Cognito's `client_id`): one of its values must be an accepted audience. Checked once the
- * claims are trusted (a verified signature, or the issuer's introspection answer).
- */
-export function checkAudienceClaim(
-  claims: JWTPayload,
+/** Whether the audience claim (`aud`, or the issuer's `audienceClaim`) holds an accepted audience: a string, or an array with one. */
+export function audienceAccepted(
+  claims: Readonly<JWTPayload>,
   audienceClaim: string,
-  audience: readonly string[],
-): void {
+  accepted: readonly string[],
+): boolean {
   const value = claims[audienceClaim];
   const values = Array.isArray(value) ? value : [value];
-  if (!values.some((v) => typeof v === 'string' && audience.includes(v))) {
-    throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
-      description: 'The token is meant for another audience',
-      detail: `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${audience.join(', ')}`,
-      claim: audienceClaim,
-      expected: audience,
-      actual: value,
-    });
-  }
+  return values.some((v) => typeof v === 'string' && accepted.includes(v));
+}
+
+/**
+ * The audience rule, under whatever claim the issuer puts it: `aud` (checked with the registered
+ * claims, above) or another claim such as Cognito's `client_id` (checked once the claims are
+ * trusted: a verified signature, or the issuer's introspection answer).
+ */
+export function checkAudience(
+  claims: Readonly<JWTPayload>,
+  audienceClaim: string,
+  accepted: readonly string[],
+): void {
+  if (audienceAccepted(claims, audienceClaim, accepted)) return;
+  const value = claims[audienceClaim];
+  throw new InvalidTokenError('ERR_TOKEN_AUDIENCE', {
+    description: 'The token is meant for another audience',
+    detail:
+      audienceClaim === 'aud'
+        ? `aud ${show(value)} does not include ${accepted.length > 1 ? 'any of ' : ''}${accepted.map(show).join(', ')}${audienceHint(claims)}`
+        : `${audienceClaim} ${JSON.stringify(value) ?? 'absent'} is not one of ${accepted.join(', ')}`,
+    claim: audienceClaim,
+    expected: accepted,
+    actual: value,
+  });
 }

@@ -59,14 +59,17 @@ export const cacheChannel = channel(DIAGNOSTICS_CHANNELS.cache);
 export const CACHE_HIT: CacheEvent = Object.freeze({ result: 'hit' });
 export const CACHE_MISS: CacheEvent = Object.freeze({ result: 'miss' });
 
+/** What became of one token at one stage: `error` undefined for an acceptance. */
+export interface VerifyOutcome {
+  stage: VerifyEvent['stage'];
+  error: unknown;
+  issuer: string | undefined;
+  cached: boolean;
+  durationMs: number;
+}
+
 /** Publishes a verify event for `error`, or an acceptance when `error` is undefined. Callers check `hasSubscribers`. */
-export function publishVerify(
-  stage: VerifyEvent['stage'],
-  error: unknown,
-  issuer: string | undefined,
-  cached: boolean,
-  durationMs: number,
-): void {
+export function publishVerify({ stage, error, issuer, cached, durationMs }: VerifyOutcome): void {
   const known = error instanceof GatehouseError;
   const event: VerifyEvent = {
     outcome: error === undefined ? 'accepted' : known ? 'refused' : 'error',

@@ -8,7 +8,11 @@ export interface IssuerMetadata {
   readonly [member: string]: unknown;
 }
 
-/** OIDC Discovery §4: the issuer, without a trailing slash, plus the well-known path. */
+/**
+ * Where an issuer publishes its metadata (OIDC Discovery §4): the issuer without a trailing slash,
+ * plus `/.well-known/openid-configuration`. The one place this URL is built; public for apps that
+ * advertise it (an OpenAPI `openIdConnectUrl`).
+ */
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }

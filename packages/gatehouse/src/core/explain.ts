@@ -1,7 +1,10 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { audienceAccepted, isExpired, isInFuture, timeClaimProblem } from './claims-check.ts';
 import { GatehouseError } from './errors.ts';
-import type { Gatehouse } from './gatehouse.ts';
+import type { Gatehouse } from './gatehouse-api.ts';
+import { algorithmAccepted, typeAccepted } from './header.ts';
 import { audienceHint, issuerHint } from './hints.ts';
+import { defaultClaimMapping } from './principal.ts';
 
 export interface Check {
   name: string;
@@ -34,7 +37,8 @@ function when(seconds: number): string {
 
 /**
  * Runs each check on its own, so one failure does not hide the next, then the real verification
- * for the verdict. What a person reaches for first when a provider's token is refused.
+ * for the verdict. What a person reaches for first when a provider's token is refused. Each check
+ * calls the predicate verification itself uses, so the two never disagree on a rule.
  */
 export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.now()): Promise<Explanation> {
   const header = decode(() => decodeProtectedHeader(token));
@@ -51,14 +55,13 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
     const alg = String(header.alg);
     add(
       'algorithm',
-      (options.algorithms as readonly string[]).includes(alg),
+      algorithmAccepted(header.alg, options),
       `alg ${alg}; accepted: ${options.algorithms.join(', ')}`,
     );
     add(
       'type',
-      header.typ === undefined ||
-        (typeof header.typ === 'string' && /^(application\/)?(at\+)?jwt$/i.test(header.typ)),
-      `typ ${header.typ === undefined ? '(none)' : JSON.stringify(header.typ)}`,
+      typeAccepted(header.typ, options.strictType),
+      `typ ${header.typ === undefined ? '(none)' : JSON.stringify(header.typ)}${options.strictType ? '; at+jwt required' : ''}`,
     );
   }
   // The issuer this token would be routed to (the only one, or the one its unverified iss names).
@@ -87,8 +90,7 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
       );
       const { audience, audienceClaim } = validator.config;
       const value = claims[audienceClaim];
-      const aud = (Array.isArray(value) ? value : [value]).filter((a): a is string => typeof a === 'string');
-      const audOk = aud.some((a) => audience.includes(a));
+      const audOk = audienceAccepted(claims, audienceClaim, audience);
       add(
         'audience',
         audOk,
@@ -101,19 +103,27 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
       }
     }
     const tol = options.clockTolerance;
-    if (typeof claims.exp !== 'number')
-      add('expiry', false, 'no exp claim: tokens without expiry are refused');
-    else if (claims.exp + tol <= now)
-      add('expiry', false, `expired ${now - claims.exp} s ago at ${when(claims.exp)} (tolerance ${tol} s)`);
-    else add('expiry', true, `expires in ${claims.exp - now} s at ${when(claims.exp)}`);
-    if (typeof claims.nbf === 'number' && claims.nbf - tol > now)
-      add('not before', false, `not valid for another ${claims.nbf - now} s`);
-    else
-      add('not before', true, claims.nbf === undefined ? 'no nbf claim' : `valid since ${when(claims.nbf)}`);
+    const expProblem = timeClaimProblem(claims, 'exp');
+    const { exp, nbf } = claims;
+    if (typeof exp !== 'number') add('expiry', false, 'no exp claim: tokens without expiry are refused');
+    else if (expProblem !== undefined) add('expiry', false, expProblem.detail);
+    else if (isExpired(exp, now, tol))
+      add('expiry', false, `expired ${now - exp} s ago at ${when(exp)} (tolerance ${tol} s)`);
+    else add('expiry', true, `expires in ${exp - now} s at ${when(exp)}`);
+    const nbfProblem = timeClaimProblem(claims, 'nbf');
+    if (nbfProblem !== undefined) add('not before', false, nbfProblem.detail);
+    else if (typeof nbf === 'number' && isInFuture(nbf, now, tol))
+      add('not before', false, `not valid for another ${nbf - now} s`);
+    else add('not before', true, nbf === undefined ? 'no nbf claim' : `valid since ${when(nbf)}`);
+    // The issuer's own mapping (a preset may read `uid`, say), as the principal is built.
+    const mapping = validator instanceof Error ? defaultClaimMapping : validator.mapping;
+    const subject = mapping.subject(claims);
     add(
       'subject',
-      typeof (claims.oid ?? claims.sub) === 'string',
-      `oid ${JSON.stringify(claims.oid)}, sub ${JSON.stringify(claims.sub)}`,
+      subject !== undefined,
+      subject === undefined
+        ? `no subject: oid ${JSON.stringify(claims.oid)}, sub ${JSON.stringify(claims.sub)}`
+        : `subject ${JSON.stringify(subject)}`,
     );
   }
   if (header && !(validator instanceof Error)) {

@@ -1,6 +1,6 @@
 import { tagForRequest } from './dpop/challenge.ts';
 import type { RequestLike } from './extract.ts';
-import type { Gatehouse } from './gatehouse.ts';
+import type { Gatehouse } from './gatehouse-api.ts';
 import { type Requirement, requireSomeScopeOrAppPermission } from './policy.ts';
 import type { Principal } from './principal.ts';
 

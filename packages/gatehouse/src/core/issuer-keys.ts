@@ -1,13 +1,13 @@
 import { observedLoad } from './diagnostics.ts';
 import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
 import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
-import type { IssuerSource } from './issuer-source.ts';
 import { type KeyQuery, KeyStore, type StoredKey } from './key-store.ts';
 import type { Logger } from './logger.ts';
 import type { IssuerMetadataSource } from './metadata-source.ts';
 import { Refreshing } from './refreshing.ts';
 
-export interface KeySetPolicy extends FetchJsonOptions {
+/** How key sets are fetched and when they are fetched again. */
+export interface KeySetTiming extends FetchJsonOptions {
   /** Minimum milliseconds between fetches for any reason but the scheduled refresh, once keys are loaded (at most 30 s). */
   cooldown: number;
   /** Milliseconds a key set is fresh before a background refresh. */
@@ -37,6 +37,17 @@ export interface KeySetStatus {
   lastError: string | undefined;
 }
 
+export interface IssuerKeysOptions {
+  metadata: IssuerMetadataSource;
+  timing: KeySetTiming;
+  now: () => number;
+  logger: Logger;
+  /** Called with each key set loaded, so caches can drop entries of keys that left it. */
+  onKeysLoaded?: (store: KeyStore) => void;
+  /** The issuer's configured name, for diagnostics events. */
+  name?: string;
+}
+
 /**
  * The signing keys of one issuer: metadata and JWKS, both cached with stale-if-error and paced
  * by `Refreshing` (one fetch at a time, back-off after failures, a refetch for an unknown `kid`
@@ -45,34 +56,33 @@ export interface KeySetStatus {
 export class IssuerKeys {
   readonly metadata: IssuerMetadataSource;
   readonly #keys: Refreshing<KeyStore>;
-  readonly #policy: KeySetPolicy;
+  readonly #timing: KeySetTiming;
   readonly #now: () => number;
 
-  constructor(
-    metadata: IssuerMetadataSource,
-    policy: KeySetPolicy,
-    now: () => number,
-    logger: Logger,
-    onKeysLoaded: (store: KeyStore) => void = () => {},
-    /** The issuer's configured name, for diagnostics events. */
+  constructor({
+    metadata,
+    timing,
+    now,
+    logger,
+    onKeysLoaded = () => {},
     name = 'issuer',
-  ) {
+  }: IssuerKeysOptions) {
     this.metadata = metadata;
-    this.#policy = policy;
+    this.#timing = timing;
     this.#now = now;
-    this.#keys = new Refreshing(
-      observedLoad(
+    this.#keys = new Refreshing({
+      load: observedLoad(
         name,
         'jwks',
         async () => {
           const { jwks_uri } = await metadata.get();
-          return KeyStore.fromJwksOrFail(await fetchJsonObject(jwks_uri, policy), jwks_uri, logger);
+          return KeyStore.fromJwksOrFail(await fetchJsonObject(jwks_uri, timing), jwks_uri, logger);
         },
         (store) => store.keys.length,
       ),
-      policy,
+      timing,
       now,
-      {
+      events: {
         onLoaded: () => {
           this.#keys.value!.prepare();
           onKeysLoaded(this.#keys.value!);
@@ -85,7 +95,7 @@ export class IssuerKeys {
               : 'gatehouse: key set unavailable',
           ),
       },
-    );
+    });
   }
 
   get ready(): boolean {
@@ -109,7 +119,7 @@ export class IssuerKeys {
     } catch (error) {
       throw new KeysUnavailableError({
         detail: `issuer metadata could not be loaded: ${message(error)}`,
-        retryAfter: Math.ceil(this.#policy.retryInterval / 1000),
+        retryAfter: Math.ceil(this.#timing.retryInterval / 1000),
         cause: error,
       });
     }
@@ -122,24 +132,24 @@ export class IssuerKeys {
     } catch (error) {
       throw new KeysUnavailableError({
         detail: `signing keys could not be loaded: ${message(error)}`,
-        retryAfter: Math.ceil(this.#policy.retryInterval / 1000),
+        retryAfter: Math.ceil(this.#timing.retryInterval / 1000),
         cause: error,
       });
     }
   }
 
   /**
-   * `candidates` without waiting, when the loaded key set has a usable key for the header;
-   * undefined otherwise (no set yet, unknown `kid`, refused key), for `candidates` to judge.
+   * The key set held, without waiting (undefined before the first load); a stale one starts a
+   * background refresh. What synchronous verification reads.
    */
-  candidatesNow(header: KeyQuery): { store: KeyStore; keys: readonly StoredKey[] } | undefined {
-    const store = this.#keys.peek();
-    if (store === undefined) return undefined;
-    const match = store.match(header);
-    return match.kind === 'found' ? { store, keys: match.keys } : undefined;
+  loaded(): KeyStore | undefined {
+    return this.#keys.peek();
   }
 
-  /** Keys that may have signed a token with this header; refetches once per cooldown for an unknown `kid`. */
+  /**
+   * Loads the keys that may have signed a token with this header: the key set (fetched if none
+   * was ever loaded), refetched once per cooldown for an unknown `kid`. Refuses a weak or unknown key.
+   */
   async candidates(header: KeyQuery): Promise<{ store: KeyStore; keys: readonly StoredKey[] }> {
     let store = await this.store();
     let match = store.match(header);
@@ -173,13 +183,14 @@ export class IssuerKeys {
     return this.#keys.value?.keys.map((k) => k.id) ?? [];
   }
 
-  snapshot(source: IssuerSource): KeySetSnapshot | undefined {
+  /** `source`: the configured metadata or JWKS URL, so the snapshot goes back to the same issuer. */
+  snapshot(source: string): KeySetSnapshot | undefined {
     const metadata = this.metadata.current;
     const store = this.#keys.value;
     if (!metadata || !store) return undefined;
     return {
       version: 1,
-      source: source.kind === 'jwks' ? source.jwksUri : source.metadataUrl,
+      source,
       issuer: metadata.issuer,
       jwksUri: metadata.jwks_uri,
       fetchedAt: this.#keys.loadedAt,

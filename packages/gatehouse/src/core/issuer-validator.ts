@@ -1,5 +1,4 @@
 import type { JWTPayload } from 'jose';
-import { InvalidTokenError } from './errors.ts';
 import type { FetchJsonOptions } from './fetch-json.ts';
 import { IssuerKeys } from './issuer-keys.ts';
 import type { KeyStore } from './key-store.ts';
@@ -7,25 +6,16 @@ import type { Logger } from './logger.ts';
 import { IssuerMetadataSource } from './metadata-source.ts';
 import type { ResolvedIssuer, ResolvedOptions } from './options.ts';
 import { type ClaimMapping, defaultClaimMapping } from './principal.ts';
-import { isTenantId, TENANT_TEMPLATE } from './tenants.ts';
+import { isIssuerTemplate, issuerFits, issuerForTenant } from './tenants.ts';
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-const templates = new Map<string, RegExp>();
-
-/** Does `iss` fit the trusted issuer, where `{tenantid}` (Entra multi-tenant metadata) stands for a GUID? */
-export function issuerFits(template: string, iss: string): boolean {
-  if (!template.includes(TENANT_TEMPLATE)) return iss === template;
-  let pattern = templates.get(template);
-  if (!pattern) {
-    pattern = new RegExp(
-      `^${escapeRegExp(template).replaceAll(escapeRegExp(TENANT_TEMPLATE), '[0-9a-fA-F-]{36}')}$`,
-    );
-    templates.set(template, pattern);
-  }
-  return pattern.test(iss);
+export interface IssuerValidatorOptions {
+  config: ResolvedIssuer;
+  /** The options every issuer shares (key fetch timing). */
+  shared: ResolvedOptions;
+  fetch: FetchJsonOptions;
+  now: () => number;
+  logger: Logger;
+  onKeysLoaded: (store: KeyStore) => void;
 }
 
 /** One trusted issuer: its metadata and keys, and the expectations its tokens must meet. */
@@ -34,14 +24,7 @@ export class IssuerValidator {
   readonly keys: IssuerKeys;
   readonly mapping: ClaimMapping;
 
-  constructor(
-    config: ResolvedIssuer,
-    shared: ResolvedOptions,
-    fetchOptions: FetchJsonOptions,
-    now: () => number,
-    logger: Logger,
-    onKeysLoaded: (store: KeyStore) => void,
-  ) {
+  constructor({ config, shared, fetch, now, logger, onKeysLoaded }: IssuerValidatorOptions) {
     this.config = config;
     this.mapping = { ...defaultClaimMapping, ...config.claims };
     const { source } = config;
@@ -56,21 +39,27 @@ export class IssuerValidator {
         : // Discovery by issuer must find that issuer (OIDC Discovery §4.3). An explicit metadata URL
           // may serve several issuers (Entra v1 and v2 share one tenant's keys): `issuer`, when
           // given, is what tokens must carry.
-          IssuerMetadataSource.discovered(
-            source.metadataUrl,
-            source.kind === 'discovery' ? source.issuer : undefined,
-            { ...fetchOptions, ...refresh },
+          IssuerMetadataSource.discovered({
+            url: source.metadataUrl,
+            expectedIssuer: source.kind === 'discovery' ? source.issuer : undefined,
+            options: { ...fetch, ...refresh },
             now,
             logger,
-            config.name,
-          );
-    const policy = {
-      ...fetchOptions,
+            name: config.name,
+          });
+    const timing = {
+      ...fetch,
       cooldown: shared.keys.cooldown,
       maxAge: shared.keys.maxAge,
       retryInterval: shared.keys.retryInterval,
     };
-    this.keys = new IssuerKeys(metadata, policy, now, logger, onKeysLoaded, config.name);
+    this.keys = new IssuerKeys({ metadata, timing, now, logger, onKeysLoaded, name: config.name });
+  }
+
+  /** The configured metadata or JWKS URL: what a key set snapshot names to come back to this issuer. */
+  get sourceUrl(): string {
+    const { source } = this.config;
+    return source.kind === 'jwks' ? source.jwksUri : source.metadataUrl;
   }
 
   /** The trusted issuer (possibly a `{tenantid}` template) when known without a fetch. */
@@ -83,8 +72,8 @@ export class IssuerValidator {
     return this.knownIssuer ?? (await this.keys.issuer());
   }
 
-  /** Whether this issuer claims a token, judged on its unverified `iss` and claims (routing only). */
-  claims(template: string, claims: Readonly<JWTPayload>): boolean {
+  /** Whether a token is this issuer's to judge, by its unverified `iss` and claims (routing only). */
+  isIssuerOf(template: string, claims: Readonly<JWTPayload>): boolean {
     return (
       typeof claims.iss === 'string' &&
       issuerFits(template, claims.iss) &&
@@ -94,39 +83,11 @@ export class IssuerValidator {
 
   /** The exact `iss` a token must carry: the template's `{tenantid}` filled from `tid`, allow-list applied. */
   expectedIssuer(template: string, claims: Readonly<JWTPayload> | undefined): string {
-    if (!template.includes(TENANT_TEMPLATE)) return template;
-    const tid = claims?.tid;
-    if (!isTenantId(tid)) {
-      throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
-        description: 'The token was issued by an untrusted issuer',
-        detail: `token has no GUID "tid" to resolve the issuer template ${template}`,
-        claim: 'tid',
-      });
-    }
-    const { tenants } = this.config;
-    if (tenants === undefined) {
-      // The template came from fetched metadata, so creation could not demand a tenant policy.
-      throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
-        description: 'The token was issued by an untrusted tenant',
-        detail: `the metadata names the multi-tenant issuer ${template} and no tenants are configured (list them in tenants, or "any")`,
-        claim: 'tid',
-        actual: tid,
-      });
-    }
-    if (tenants !== 'any' && !tenants.includes(tid)) {
-      throw new InvalidTokenError('ERR_TOKEN_ISSUER', {
-        description: 'The token was issued by an untrusted tenant',
-        detail: `tenant ${tid} is not on the allow-list (${tenants.join(', ')})`,
-        claim: 'tid',
-        actual: tid,
-        expected: tenants,
-      });
-    }
-    return template.replaceAll(TENANT_TEMPLATE, tid);
+    return issuerForTenant(template, claims, this.config.tenants);
   }
 
   get needsClaimsToResolve(): boolean {
     const issuer = this.knownIssuer;
-    return issuer === undefined || issuer.includes(TENANT_TEMPLATE) || this.config.match !== undefined;
+    return issuer === undefined || isIssuerTemplate(issuer) || this.config.match !== undefined;
   }
 }

@@ -1,13 +1,10 @@
-import { createHash, KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Logger } from './logger.ts';
-import {
-  MAX_RSA_EXPONENT_BITS,
-  MIN_RSA_MODULUS,
-  rsaExponentProblem,
-  type VerificationKey,
-  verificationKey,
-} from './signature.ts';
+import { type VerificationKey, verificationKey } from './signature.ts';
+import { fitsAlgorithm, type StoredKey, toStoredKey } from './stored-key.ts';
+
+export type { StoredKey } from './stored-key.ts';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC can never be configured. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -25,19 +22,6 @@ export const ASYMMETRIC_ALGORITHMS = [
 ] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
-/** One public key from a key set, imported lazily once per algorithm. */
-export interface StoredKey {
-  /** SHA-256 over the key's public material: the same key has the same id across refetches. */
-  readonly id: string;
-  readonly kid: string | undefined;
-  readonly x5t: string | undefined;
-  /** Entra's non-standard `issuer` member: the issuer (or `{tenantid}` template) this key signs for. */
-  readonly issuer: string | undefined;
-  readonly jwk: Readonly<JWK>;
-  /** Why this key may not be used, if it may not (e.g. RSA under 2048 bits, or with e = 1). */
-  readonly refused: string | undefined;
-}
-
 /** What a token header says about its key. */
 export interface KeyQuery {
   alg: string;
@@ -50,104 +34,12 @@ export type KeyMatch =
   | { kind: 'refused'; reason: string }
   | { kind: 'none' };
 
-const PUBLIC_MEMBERS = [
-  'kty',
-  'kid',
-  'use',
-  'alg',
-  'key_ops',
-  'n',
-  'e',
-  'crv',
-  'x',
-  'y',
-  'x5t',
-  'x5c',
-] as const;
-
-function curveFor(alg: string): string | undefined {
-  switch (alg) {
-    case 'ES256':
-      return 'P-256';
-    case 'ES384':
-      return 'P-384';
-    case 'ES512':
-      return 'P-521';
-    case 'Ed25519':
-      return 'Ed25519';
-    default:
-      return undefined;
-  }
-}
-
-function fitsAlgorithm(jwk: JWK, alg: string): boolean {
-  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
-  if (alg.startsWith('RS') || alg.startsWith('PS')) return jwk.kty === 'RSA';
-  if (alg.startsWith('ES')) return jwk.kty === 'EC' && jwk.crv === curveFor(alg);
-  if (alg === 'EdDSA' || alg === 'Ed25519') return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
-  return false;
-}
-
-/** A Base64urlUInt's bytes without leading zeros. */
-function unsignedBytes(value: string): Buffer {
-  const bytes = Buffer.from(value, 'base64url');
-  let first = 0;
-  while (first < bytes.length && bytes[first] === 0) first++;
-  return bytes.subarray(first);
-}
-
-function rsaBits(n: string): number {
-  const bytes = unsignedBytes(n);
-  if (bytes.length === 0) return 0;
-  return (bytes.length - 1) * 8 + (32 - Math.clz32(bytes[0]!));
-}
-
-function rsaRefusal(n: string, e: string): string | undefined {
-  const bits = rsaBits(n);
-  if (bits < MIN_RSA_MODULUS) return `RSA key of ${bits} bits is under the ${MIN_RSA_MODULUS}-bit minimum`;
-  // The size first, so a megabyte of exponent is never made into a BigInt.
-  const exponentBits = rsaBits(e);
-  if (exponentBits > MAX_RSA_EXPONENT_BITS) {
-    return `RSA public exponent of ${exponentBits} bits is over the ${MAX_RSA_EXPONENT_BITS}-bit maximum`;
-  }
-  const exponent = unsignedBytes(e);
-  return rsaExponentProblem(exponent.length === 0 ? 0n : BigInt(`0x${exponent.toString('hex')}`));
-}
-
-function toStoredKey(raw: Record<string, unknown>): StoredKey | undefined {
-  const kty = raw.kty;
-  if (kty !== 'RSA' && kty !== 'EC' && kty !== 'OKP') return undefined; // `oct` (HMAC) never
-  if (raw.use !== undefined && raw.use !== 'sig') return undefined;
-  if (Array.isArray(raw.key_ops) && !raw.key_ops.includes('verify')) return undefined;
-  // Copy public members only: a private `d` published by mistake must never be imported.
-  const jwk: Record<string, unknown> = {};
-  for (const name of PUBLIC_MEMBERS) if (raw[name] !== undefined) jwk[name] = raw[name];
-  let refused: string | undefined;
-  if (kty === 'RSA') {
-    if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') return undefined;
-    refused = rsaRefusal(jwk.n, jwk.e);
-  } else if (typeof jwk.crv !== 'string' || typeof jwk.x !== 'string') {
-    return undefined;
-  }
-  const material = [kty, jwk.kid, jwk.crv, jwk.n, jwk.e, jwk.x, jwk.y]
-    .map((v) => (typeof v === 'string' ? v : ''))
-    .join('|');
-  return {
-    id: createHash('sha256').update(material).digest('base64url'),
-    kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
-    x5t: typeof jwk.x5t === 'string' ? jwk.x5t : undefined,
-    issuer: typeof raw.issuer === 'string' ? raw.issuer : undefined,
-    jwk: jwk as JWK,
-    refused,
-  };
-}
-
 /** An immutable, validated view of one JWKS document. */
 export class KeyStore {
   readonly keys: readonly StoredKey[];
-  readonly #imported = new Map<string, Promise<VerificationKey>>();
-  /** The imports that have finished, for callers that cannot wait. */
-  readonly #ready = new Map<string, VerificationKey>();
+  readonly #importing = new Map<string, Promise<VerificationKey>>();
+  /** The imports that have finished: what synchronous verification reads. */
+  readonly #imported = new Map<string, VerificationKey>();
 
   constructor(keys: readonly StoredKey[]) {
     this.keys = keys;
@@ -216,39 +108,39 @@ export class KeyStore {
   }
 
   /**
-   * The node:crypto key, imported once per key through jose's JWK import. One `KeyObject` serves
-   * every algorithm the key fits (RS* and PS* share an RSA key).
+   * Imports the node:crypto key once per key through jose's JWK import; `imported` reads it from
+   * then on. One `KeyObject` serves every algorithm the key fits (RS* and PS* share an RSA key).
    */
-  keyObject(key: StoredKey, alg: string): Promise<VerificationKey> {
-    let imported = this.#imported.get(key.id);
-    if (!imported) {
-      imported = importJWK({ ...key.jwk, ext: true }, alg).then((k) => {
+  importKey(key: StoredKey, alg: string): Promise<VerificationKey> {
+    let importing = this.#importing.get(key.id);
+    if (!importing) {
+      importing = importJWK({ ...key.jwk, ext: true }, alg).then((k) => {
         const verification = verificationKey(KeyObject.from(k as CryptoKey));
-        this.#ready.set(key.id, verification);
+        this.#imported.set(key.id, verification);
         return verification;
       });
-      this.#imported.set(key.id, imported);
+      this.#importing.set(key.id, importing);
       // A key that fails to import must not be cached as a rejected promise forever.
-      imported.catch(() => this.#imported.delete(key.id));
+      importing.catch(() => this.#importing.delete(key.id));
     }
-    return imported;
+    return importing;
   }
 
   /**
    * Starts importing every usable key now, so the first token a key signs is verified without
-   * waiting for its import. A key that fails to import is left to `keyObject` to report.
+   * waiting for its import. A key that fails to import is left to `importKey` to report.
    */
   prepare(): void {
     for (const key of this.keys) {
       if (key.refused !== undefined) continue;
       const alg = ASYMMETRIC_ALGORITHMS.find((a) => fitsAlgorithm(key.jwk, a));
-      if (alg !== undefined) this.keyObject(key, alg).catch(() => {});
+      if (alg !== undefined) this.importKey(key, alg).catch(() => {});
     }
   }
 
-  /** The node:crypto key if its import has finished (undefined before, or if it failed). */
-  keyObjectNow(key: StoredKey): VerificationKey | undefined {
-    return this.#ready.get(key.id);
+  /** The node:crypto key once `importKey` has finished (undefined before, or if it failed). */
+  imported(key: StoredKey): VerificationKey | undefined {
+    return this.#imported.get(key.id);
   }
 }
 

@@ -2,7 +2,19 @@ import { observedLoad } from './diagnostics.ts';
 import { fetchMetadata, type IssuerMetadata } from './discovery.ts';
 import type { FetchJsonOptions } from './fetch-json.ts';
 import type { Logger } from './logger.ts';
-import { Refreshing, type RefreshPolicy } from './refreshing.ts';
+import { Refreshing, type RefreshTiming } from './refreshing.ts';
+
+export interface DiscoveredMetadataOptions {
+  /** The metadata document's URL. */
+  url: string;
+  /** The issuer the document must name (discovery by issuer, OIDC Discovery §4.3), if known beforehand. */
+  expectedIssuer: string | undefined;
+  options: FetchJsonOptions & RefreshTiming;
+  now: () => number;
+  logger: Logger;
+  /** The issuer's configured name, for diagnostics events. */
+  name?: string;
+}
 
 /**
  * Where an issuer's metadata comes from: a discovery document (refreshed, stale-if-error), or
@@ -21,24 +33,28 @@ export class IssuerMetadataSource {
     return new IssuerMetadataSource({ issuer, jwks_uri: jwksUri }, undefined);
   }
 
-  static discovered(
-    url: string,
-    expectedIssuer: string | undefined,
-    options: FetchJsonOptions & RefreshPolicy,
-    now: () => number,
-    logger: Logger,
-    /** The issuer's configured name, for diagnostics events. */
-    name: string = url,
-  ): IssuerMetadataSource {
+  static discovered({
+    url,
+    expectedIssuer,
+    options,
+    now,
+    logger,
+    name = url,
+  }: DiscoveredMetadataOptions): IssuerMetadataSource {
     const load = observedLoad(name, 'metadata', () => fetchMetadata(url, expectedIssuer, options));
-    const remote = new Refreshing(load, options, now, {
-      onError: (error, stale) =>
-        logger.warn?.(
-          { err: error instanceof Error ? error.message : String(error), stale },
-          stale
-            ? 'gatehouse: metadata refresh failed; serving the last good document'
-            : 'gatehouse: metadata unavailable',
-        ),
+    const remote = new Refreshing({
+      load,
+      timing: options,
+      now,
+      events: {
+        onError: (error, stale) =>
+          logger.warn?.(
+            { err: error instanceof Error ? error.message : String(error), stale },
+            stale
+              ? 'gatehouse: metadata refresh failed; serving the last good document'
+              : 'gatehouse: metadata unavailable',
+          ),
+      },
     });
     return new IssuerMetadataSource(undefined, remote);
   }

@@ -1,4 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import { discoveryUrl } from './discovery.ts';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './dpop/certificate.ts';
 import { type DpopMode, type DpopOptions, type ResolvedDpop, resolveDpop } from './dpop/options.ts';
 import { ConfigurationError } from './errors.ts';
@@ -205,7 +206,7 @@ function source(options: IssuerOptions, at: string): IssuerSource {
     throw new ConfigurationError(`${at}issuer`, 'template needs metadataUrl or jwksUri');
   return {
     kind: 'discovery',
-    metadataUrl: `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+    metadataUrl: discoveryUrl(issuer),
     issuer,
   };
 }

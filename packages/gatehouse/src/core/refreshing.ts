@@ -14,7 +14,8 @@
  * A caller that may not fetch yet gets the value it has, or with none the last error, at once.
  */
 
-export interface RefreshPolicy {
+/** When a value is fetched again: freshness, retry back-off and cooldown. */
+export interface RefreshTiming {
   /** Milliseconds a loaded value is fresh; a background refresh starts at 80% of it. */
   maxAge: number;
   /** Upper bound of the back-off between retries while a load keeps failing. */
@@ -39,9 +40,18 @@ export interface RefreshingEvents {
   onError?(error: unknown, hasValue: boolean): void;
 }
 
+export interface RefreshingOptions<T> {
+  load: () => Promise<T>;
+  timing: RefreshTiming;
+  now: () => number;
+  events?: RefreshingEvents;
+  /** The jitter source of the retry back-off. */
+  random?: () => number;
+}
+
 export class Refreshing<T> {
   readonly #load: () => Promise<T>;
-  readonly #policy: RefreshPolicy;
+  readonly #timing: RefreshTiming;
   readonly #now: () => number;
   readonly #events: RefreshingEvents;
   readonly #random: () => number;
@@ -57,15 +67,9 @@ export class Refreshing<T> {
   #running = false;
   #loads = 0;
 
-  constructor(
-    load: () => Promise<T>,
-    policy: RefreshPolicy,
-    now: () => number,
-    events: RefreshingEvents = {},
-    random: () => number = Math.random,
-  ) {
+  constructor({ load, timing, now, events = {}, random = Math.random }: RefreshingOptions<T>) {
     this.#load = load;
-    this.#policy = policy;
+    this.#timing = timing;
     this.#now = now;
     this.#events = events;
     this.#random = random;
@@ -121,7 +125,7 @@ export class Refreshing<T> {
   peek(): T | undefined {
     if (
       this.#value !== undefined &&
-      this.#now() - this.#loadedAt >= this.#policy.maxAge * 0.8 &&
+      this.#now() - this.#loadedAt >= this.#timing.maxAge * 0.8 &&
       !this.#pending &&
       this.waitMs === 0
     ) {
@@ -148,7 +152,7 @@ export class Refreshing<T> {
     if (this.#pending) return this.#pending;
     this.#attemptedAt = this.#now();
     this.#loads++;
-    const cooldown = this.#policy.cooldown ?? 0;
+    const cooldown = this.#timing.cooldown ?? 0;
     const pending = this.#load().then(
       (value) => {
         this.#value = value;
@@ -157,7 +161,7 @@ export class Refreshing<T> {
         this.#pending = undefined;
         this.#failures = 0;
         this.#notBefore = this.#attemptedAt + cooldown;
-        this.#schedule(this.#policy.maxAge * 0.8);
+        this.#schedule(this.#timing.maxAge * 0.8);
         this.#events.onLoaded?.(this.#loads);
         return value;
       },
@@ -166,7 +170,7 @@ export class Refreshing<T> {
         this.#pending = undefined;
         this.#failures++;
         const now = this.#now();
-        this.#notBefore = now + backoff(this.#failures, this.#policy.retryInterval, this.#random);
+        this.#notBefore = now + backoff(this.#failures, this.#timing.retryInterval, this.#random);
         // Stale-if-error: with a value to serve, retrying sooner than the cooldown gains nothing.
         if (this.#value !== undefined) {
           this.#notBefore = Math.max(this.#notBefore, this.#attemptedAt + cooldown);

@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors.ts';
-import type { Gatehouse } from './gatehouse.ts';
+import type { Gatehouse } from './gatehouse-api.ts';
+import { isIssuerTemplate } from './tenants.ts';
 import { secureUrl } from './url-policy.ts';
 
 /** What the resource says about itself beyond what the gatehouse already knows (its issuers). */
@@ -60,7 +61,7 @@ function trustedIssuers(gatehouse: Gatehouse): string[] {
   const found: string[] = [];
   for (const issuer of gatehouse.options.issuers) {
     const id = issuer.source.issuer ?? gatehouse.issuerMetadata(issuer.name)?.issuer;
-    if (id !== undefined && !id.includes('{tenantid}') && !found.includes(id)) found.push(id);
+    if (id !== undefined && !isIssuerTemplate(id) && !found.includes(id)) found.push(id);
   }
   return found;
 }

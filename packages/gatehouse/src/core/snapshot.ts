@@ -23,10 +23,7 @@ export function restoreSnapshots(
     ) {
       throw new ConfigurationError(at, 'is not a version 1 key set snapshot');
     }
-    const validator = validators.find((v) => {
-      const { source } = v.config;
-      return (source.kind === 'jwks' ? source.jwksUri : source.metadataUrl) === s.source;
-    });
+    const validator = validators.find((v) => v.sourceUrl === s.source);
     if (!validator)
       throw new ConfigurationError(at, `comes from ${s.source}, which no configured issuer uses`);
     const configured = validator.config.source.issuer;

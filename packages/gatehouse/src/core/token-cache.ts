@@ -130,12 +130,6 @@ export class TokenCache {
     for (const [key, entry] of this.#entries) if (!keyIds.has(entry.keyId)) this.#delete(key, entry);
   }
 
-  clear(): void {
-    this.#entries.clear();
-    this.#seen.fill(0);
-    this.#bytes = 0;
-  }
-
   #delete(key: string, entry: Entry): void {
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;

@@ -230,14 +230,14 @@ describe('Refreshing: the background timer obeys the same pacing', () => {
 
   it('never loaded, failing: timer and callers together stay within the bound, and retry within retryInterval', async () => {
     const starts: number[] = [];
-    const r = new Refreshing<number>(
-      async () => {
+    const r = new Refreshing<number>({
+      load: async () => {
         starts.push(clock);
         throw new Error('503');
       },
-      { maxAge: defaults.keys.maxAge, retryInterval, cooldown },
-      () => clock,
-    );
+      timing: { maxAge: defaults.keys.maxAge, retryInterval, cooldown },
+      now: () => clock,
+    });
     r.start();
     await run(MINUTE, 50, () => {
       for (let i = 0; i < 10; i++) r.get().catch(() => {});
@@ -254,15 +254,15 @@ describe('Refreshing: the background timer obeys the same pacing', () => {
   it('loaded, then failing: one fetch per cooldown, timer included', async () => {
     let fail = false;
     const starts: number[] = [];
-    const r = new Refreshing<number>(
-      async () => {
+    const r = new Refreshing<number>({
+      load: async () => {
         starts.push(clock);
         if (fail) throw new Error('503');
         return 1;
       },
-      { maxAge: 1000, retryInterval, cooldown },
-      () => clock,
-    );
+      timing: { maxAge: 1000, retryInterval, cooldown },
+      now: () => clock,
+    });
     r.start();
     await run(50, 50, () => {});
     fail = true;

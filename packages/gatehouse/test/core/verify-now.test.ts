@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
-import type { JWTHeaderParameters } from 'jose';
 import type { Principal } from '../../src/core/principal.ts';
 import { Refreshing } from '../../src/core/refreshing.ts';
-import { checkHeader, HeaderMemo, type VerifyPolicy } from '../../src/core/verify.ts';
 import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
 import { b64url, withSegment } from '../helpers/tokens.ts';
 
@@ -126,75 +124,14 @@ describe('authenticateNow: a token is judged in the same tick once its issuer an
   });
 });
 
-describe('HeaderMemo: a header is parsed and checked once, and only the identical text reuses it', () => {
-  const policy: VerifyPolicy = {
-    algorithms: ['RS256', 'ES256'],
-    clockTolerance: 60,
-    strictType: false,
-    maxTokenAge: 86_400,
-    now: Date.now,
-  };
-  const token = (header: Record<string, unknown>, payload = 'e30', signature = 'AAAA') =>
-    `${b64url(header)}.${payload}.${signature}`;
-
-  it('serves the same frozen header for the same header text, whatever the rest of the token', () => {
-    const memo = new HeaderMemo();
-    const a = checkHeader(token({ alg: 'RS256', kid: 'k1' }), policy, memo);
-    const b = checkHeader(token({ alg: 'RS256', kid: 'k1' }, 'eyJhIjoxfQ', 'BBBB'), policy, memo);
-    assert.equal(a, b);
-    assert.ok(Object.isFrozen(a));
-    assert.equal(memo.size, 1);
-    const other = checkHeader(token({ alg: 'RS256', kid: 'k2' }), policy, memo);
-    assert.equal(other.kid, 'k2');
-    assert.equal(memo.size, 2);
-  });
-
-  it('still checks each token’s shape and signature spelling when its header is known', () => {
-    const memo = new HeaderMemo();
-    checkHeader(token({ alg: 'RS256', kid: 'k1' }), policy, memo);
-    // base64url "AAB" leaves spare bits set: a second spelling of the same bytes.
-    assert.throws(
-      () => checkHeader(token({ alg: 'RS256', kid: 'k1' }, 'e30', 'AAB'), policy, memo),
-      /canonical/,
-    );
-    assert.throws(() => checkHeader(`${token({ alg: 'RS256', kid: 'k1' })}.extra`, policy, memo), /segments/);
-  });
-
-  it('keeps no refused header, so each use is refused again', () => {
-    const memo = new HeaderMemo();
-    for (let i = 0; i < 2; i++) {
-      assert.throws(
-        () => checkHeader(token({ alg: 'HS256' }), policy, memo),
-        (e: unknown) => e instanceof GatehouseError && e.code === 'ERR_TOKEN_ALGORITHM',
-      );
-    }
-    assert.equal(memo.size, 0);
-  });
-
-  it('keeps no header holding objects (a jwk member), which freezing would not make immutable', () => {
-    const memo = new HeaderMemo();
-    const header = checkHeader(token({ alg: 'RS256', jwk: { kty: 'RSA' } }), policy, memo);
-    assert.equal((header as JWTHeaderParameters & { jwk: unknown }).jwk !== undefined, true);
-    assert.equal(memo.size, 0);
-  });
-
-  it('is bounded: a stream of made-up headers never holds more than MAX_ENTRIES', () => {
-    const memo = new HeaderMemo();
-    for (let i = 0; i < HeaderMemo.MAX_ENTRIES * 3 + 5; i++) {
-      checkHeader(token({ alg: 'RS256', kid: `made-up-${i}` }), policy, memo);
-      assert.ok(memo.size <= HeaderMemo.MAX_ENTRIES);
-    }
-  });
-});
-
 describe('Refreshing.peek: the current value without waiting', () => {
   it('is undefined before the first load, and starts no load of its own', () => {
     let loads = 0;
-    const r = new Refreshing(
-      async () => ++loads,
-      { maxAge: 1000, retryInterval: 100 },
-      () => 0,
-    );
+    const r = new Refreshing({
+      load: async () => ++loads,
+      timing: { maxAge: 1000, retryInterval: 100 },
+      now: () => 0,
+    });
     assert.equal(r.peek(), undefined);
     assert.equal(loads, 0);
   });
@@ -202,11 +139,11 @@ describe('Refreshing.peek: the current value without waiting', () => {
   it('gives the loaded value, and starts one background refresh once the value is stale', async () => {
     let clock = 0;
     let loads = 0;
-    const r = new Refreshing(
-      async () => ++loads,
-      { maxAge: 1000, retryInterval: 100 },
-      () => clock,
-    );
+    const r = new Refreshing({
+      load: async () => ++loads,
+      timing: { maxAge: 1000, retryInterval: 100 },
+      now: () => clock,
+    });
     await r.reload();
     assert.equal(r.peek(), 1);
     clock = 799;

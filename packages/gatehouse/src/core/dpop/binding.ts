@@ -4,10 +4,9 @@
  * DPoP-bound token presented as a bearer token whatever the mode.
  */
 import { createHash } from 'node:crypto';
-
+import type { AuthenticateOptions } from '../authenticate-options.ts';
 import { GatehouseError } from '../errors.ts';
 import { extractBearerToken, type RequestLike } from '../extract.ts';
-import type { AuthenticateOptions } from '../gatehouse.ts';
 import type { Principal } from '../principal.ts';
 import { certificateThumbprint, checkCertificateBinding, type ResolvedMtls } from './certificate.ts';
 import { rememberDpopRequest, tagChallenge } from './challenge.ts';

@@ -3,7 +3,7 @@
  * Where both schemes are accepted, one header carries a challenge for each (RFC 9110 §11.6.1
  * allows several challenges in one field value, comma-separated), the scheme the request used first.
  */
-import { bearerChallenge, quote } from '../challenge.ts';
+import { bearerChallenge, quote } from '../bearer-challenge.ts';
 import { GatehouseError } from '../errors.ts';
 import { DpopNonceError, DpopProofError } from './errors.ts';
 import type { DpopMode } from './options.ts';

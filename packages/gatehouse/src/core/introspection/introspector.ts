@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { type JWTPayload, SignJWT } from 'jose';
-import { checkAudienceClaim, checkClaims } from '../claims-check.ts';
-import { GatehouseError, IntrospectionUnavailableError, InvalidTokenError } from '../errors.ts';
+import { IntrospectionUnavailableError, InvalidTokenError } from '../errors.ts';
 import { postForm } from '../fetch-json.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
 import type { Logger } from '../logger.ts';
-import { buildPrincipal, type Principal } from '../principal.ts';
+import type { GatehouseOptions, ResolvedOptions } from '../options.ts';
+import type { Principal } from '../principal.ts';
 import { isAcceptableRemoteUrl } from '../url-policy.ts';
+import { judgeAnswer } from './answer.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { IntrospectionCache, type Outcome, tokenKey } from './cache.ts';
+import { authenticateClient } from './client-auth.ts';
 import type { ResolvedIntrospection } from './options.ts';
 
 export interface IntrospectorSettings {
@@ -37,14 +37,6 @@ const MAX_IN_FLIGHT = 64;
 
 /** Failures in a row that open the circuit. */
 const FAILURE_THRESHOLD = 3;
-
-const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-/** RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined for Basic. */
-function basic(clientId: string, secret: string): string {
-  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}`;
-}
 
 /** An OAuth error code from an error answer (RFC 6749 §5.2), only if it is one: never free text. */
 function errorCode(body: Record<string, unknown> | undefined): string | undefined {
@@ -129,13 +121,7 @@ export class Introspector {
     const headers: Record<string, string> = {};
     const { credential } = config;
     try {
-      if (credential.secret !== undefined) {
-        headers.authorization = basic(credential.clientId, credential.secret);
-      } else {
-        form.set('client_id', credential.clientId);
-        form.set('client_assertion_type', ASSERTION_TYPE);
-        form.set('client_assertion', await this.#assertion(issuer));
-      }
+      await authenticateClient({ credential, issuer, now: this.#s.now, form, headers });
     } catch (error) {
       logger.error?.(
         { issuer: name, clientId: credential.clientId, err: message(error) },
@@ -177,7 +163,14 @@ export class Introspector {
       throw this.#failure(`POST ${endpoint}: ${why}`);
     }
     this.#breaker.succeeded();
-    const outcome = this.#judge(body, issuer);
+    const { clockTolerance, maxTokenAge } = this.#s;
+    const outcome = judgeAnswer(body, {
+      validator,
+      template: issuer,
+      clockTolerance,
+      maxTokenAge,
+      now: this.#s.now(),
+    });
     const now = this.#s.now();
     let until = now + config.cacheMaxAge * 1000;
     if ('principal' in outcome) until = Math.min(until, outcome.principal.expiresAt * 1000);
@@ -208,77 +201,33 @@ export class Introspector {
     }
     return found;
   }
-
-  /** RFC 7523 §3: a fresh assertion per request (its own `jti`), for the issuer, valid 60 s. */
-  async #assertion(issuer: string): Promise<string> {
-    const { credential } = this.#s.config;
-    const signing = credential.key!;
-    const iat = Math.floor(this.#s.now() / 1000);
-    return new SignJWT({})
-      .setProtectedHeader({ alg: signing.alg, ...(credential.keyId ? { kid: credential.keyId } : {}) })
-      .setIssuer(credential.clientId)
-      .setSubject(credential.clientId)
-      .setAudience(issuer)
-      .setJti(randomUUID())
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 60)
-      .sign(signing.key);
-  }
-
-  /**
-   * RFC 7662 §2.2: only `active` is required. An inactive token is 401. An active one must still
-   * pass what a JWT would: `exp` required (a lifetime this API bounds, whatever the endpoint
-   * says), `aud` (or the issuer's audience claim) required and accepted, `iss` equal to the
-   * issuer when present (absent: the issuer's own endpoint speaks for it), `nbf`/`iat` and
-   * maxTokenAge. A `token_type` other than Bearer or a `cnf` (a sender-constrained token) is not
-   * a bearer token.
-   */
-  #judge(body: Record<string, unknown>, template: string): Outcome {
-    try {
-      if (body.active !== true) {
-        throw new InvalidTokenError('ERR_TOKEN_INACTIVE', {
-          description: 'The token is not active',
-          detail: 'the introspection endpoint says the token is not active (revoked, expired or unknown)',
-        });
-      }
-      const { active: _active, ...claims } = body as JWTPayload & { active: boolean };
-      const type = claims.token_type;
-      if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
-        throw new InvalidTokenError('ERR_TOKEN_TYPE', {
-          description: 'The token is not a bearer access token',
-          detail: `introspection says token_type ${JSON.stringify(type)}, not Bearer`,
-          claim: 'token_type',
-          actual: type,
-        });
-      }
-      if (claims.cnf !== undefined) {
-        throw new InvalidTokenError('ERR_TOKEN_TYPE', {
-          description: 'The token is bound to a key and cannot be used as a bearer token',
-          detail: 'introspection says the token has a confirmation (cnf) claim',
-          claim: 'cnf',
-        });
-      }
-      const { validator } = this.#s;
-      const issuer = validator.expectedIssuer(template, claims);
-      if (claims.iss === undefined) claims.iss = issuer;
-      const { audience, audienceClaim } = validator.config;
-      checkClaims(claims, {
-        issuer,
-        audience: audienceClaim === 'aud' ? audience : undefined,
-        clockTolerance: this.#s.clockTolerance,
-        maxTokenAge: this.#s.maxTokenAge,
-        now: Math.floor(this.#s.now() / 1000),
-      });
-      if (audienceClaim !== 'aud') checkAudienceClaim(claims, audienceClaim, audience);
-      return { principal: buildPrincipal(claims, issuer, validator.mapping) };
-    } catch (error) {
-      if (error instanceof GatehouseError) return { error };
-      throw error;
-    }
-  }
 }
 
 function unwrap(outcome: Outcome): Principal {
   if ('principal' in outcome) return outcome.principal;
   throw outcome.error;
+}
+
+/** RFC 7662: opaque tokens of the one issuer that configures introspection, if one does. */
+export function introspectorFor(
+  validators: readonly IssuerValidator[],
+  resolved: ResolvedOptions,
+  options: GatehouseOptions,
+  logger: Logger,
+  now: () => number,
+): Introspector | undefined {
+  const introspecting = validators.find((v) => v.config.introspection !== undefined);
+  if (introspecting === undefined) return undefined;
+  return new Introspector({
+    validator: introspecting,
+    config: introspecting.config.introspection!,
+    clockTolerance: resolved.clockTolerance,
+    maxTokenAge: resolved.maxTokenAge,
+    now,
+    logger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    maxBytes: resolved.keys.maxBytes,
+    retryInterval: resolved.keys.retryInterval,
+    maxEntries: resolved.cache.maxEntries,
+  });
 }

@@ -1,0 +1,71 @@
+import type { JWTPayload } from 'jose';
+import { checkAudience, checkClaims } from '../claims-check.ts';
+import { GatehouseError, InvalidTokenError } from '../errors.ts';
+import type { IssuerValidator } from '../issuer-validator.ts';
+import { buildPrincipal } from '../principal.ts';
+import type { Outcome } from './cache.ts';
+
+/** What an introspection answer is judged against. */
+export interface AnswerRules {
+  validator: IssuerValidator;
+  /** The trusted issuer (possibly a `{tenantid}` template). */
+  template: string;
+  /** Seconds. */
+  clockTolerance: number;
+  /** Seconds. */
+  maxTokenAge: number;
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
+/**
+ * RFC 7662 §2.2: only `active` is required. An inactive token is 401. An active one must still
+ * pass what a JWT would: `exp` required (a lifetime this API bounds, whatever the endpoint
+ * says), `aud` (or the issuer's audience claim) required and accepted, `iss` equal to the
+ * issuer when present (absent: the issuer's own endpoint speaks for it), `nbf`/`iat` and
+ * maxTokenAge. A `token_type` other than Bearer or a `cnf` (a sender-constrained token) is not
+ * a bearer token.
+ */
+export function judgeAnswer(body: Record<string, unknown>, rules: AnswerRules): Outcome {
+  try {
+    if (body.active !== true) {
+      throw new InvalidTokenError('ERR_TOKEN_INACTIVE', {
+        description: 'The token is not active',
+        detail: 'the introspection endpoint says the token is not active (revoked, expired or unknown)',
+      });
+    }
+    const { active: _active, ...claims } = body as JWTPayload & { active: boolean };
+    const type = claims.token_type;
+    if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
+      throw new InvalidTokenError('ERR_TOKEN_TYPE', {
+        description: 'The token is not a bearer access token',
+        detail: `introspection says token_type ${JSON.stringify(type)}, not Bearer`,
+        claim: 'token_type',
+        actual: type,
+      });
+    }
+    if (claims.cnf !== undefined) {
+      throw new InvalidTokenError('ERR_TOKEN_TYPE', {
+        description: 'The token is bound to a key and cannot be used as a bearer token',
+        detail: 'introspection says the token has a confirmation (cnf) claim',
+        claim: 'cnf',
+      });
+    }
+    const { validator } = rules;
+    const issuer = validator.expectedIssuer(rules.template, claims);
+    if (claims.iss === undefined) claims.iss = issuer;
+    const { audience, audienceClaim } = validator.config;
+    checkClaims(claims, {
+      issuer,
+      audience: audienceClaim === 'aud' ? audience : undefined,
+      clockTolerance: rules.clockTolerance,
+      maxTokenAge: rules.maxTokenAge,
+      now: Math.floor(rules.now / 1000),
+    });
+    if (audienceClaim !== 'aud') checkAudience(claims, audienceClaim, audience);
+    return { principal: buildPrincipal(claims, issuer, validator.mapping) };
+  } catch (error) {
+    if (error instanceof GatehouseError) return { error };
+    throw error;
+  }
+}
