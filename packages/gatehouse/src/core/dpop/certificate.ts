@@ -58,7 +58,7 @@ export class CertificateBindingError extends GatehouseError {
 }
 
 /** `cnf["x5t#S256"]` of a token (RFC 8705 §3.1), or undefined when it is not certificate-bound. */
-export function certificateThumbprint(principal: Principal): unknown {
+export function certificateThumbprint(principal: Pick<Principal, 'claims'>): unknown {
   const cnf = principal.claims.cnf;
   if (cnf === null || typeof cnf !== 'object' || !('x5t#S256' in cnf)) return undefined;
   return (cnf as Record<string, unknown>)['x5t#S256'];
