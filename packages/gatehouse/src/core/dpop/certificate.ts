@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { ConfigurationError, GatehouseError, type GatehouseErrorInit } from '../errors.ts';
 import type { HeadersLike, RequestLike } from '../extract.ts';
 import type { Principal } from '../principal.ts';
-import { DEFAULT_TRUSTED_PROXIES, type PeerCheck, peerAddress, trustedPeers } from './trusted-proxies.ts';
+import { DEFAULT_TRUSTED_PROXIES, peerAddress, trustedPeers } from './trusted-proxies.ts';
 
 export interface MtlsOptions {
   /**
@@ -29,7 +29,7 @@ export interface MtlsOptions {
 export interface ResolvedMtls {
   certificateHeader: string | undefined;
   /** Whether a request from this peer address may name its certificate in `certificateHeader`. */
-  trustsPeer: PeerCheck;
+  trustsPeer: (address: string | undefined) => boolean;
 }
 
 const KNOWN = new Set(['certificateHeader', 'trustedProxies']);
