@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DevIdp } from 'gatehouse-dev-idp';
@@ -50,9 +51,24 @@ function checkEnvironment(): { port: number; host: string } {
 }
 
 /** Where a browser or curl on this machine reaches a server bound to `host`. */
+/** TLS_CERT (with TLS_KEY): the API serves https itself, for certificate-bound tokens (RFC 8705). */
+const apiScheme = process.env.TLS_CERT?.trim() ? 'https' : 'http';
+
 function reachable(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${name}:${port}`;
+  return `${apiScheme}://${name}:${port}`;
+}
+
+/** GET /health answers 2xx. Over https the certificate is not checked: this only asks whether our own child listens. */
+function healthy(url: string): Promise<boolean> {
+  if (!url.startsWith('https:'))
+    return fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then((response) => response.ok);
+  return new Promise((resolve, reject) => {
+    httpsGet(`${url}/health`, { rejectUnauthorized: false, agent: false, timeout: 1000 }, (response) => {
+      response.resume();
+      resolve((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300);
+    }).on('error', reject);
+  });
 }
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
@@ -61,8 +77,7 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error('the API exited during start-up');
     try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
+      if (await healthy(url)) return;
     } catch {
       // not listening yet
     }

@@ -4,7 +4,7 @@
  * (authenticate + authorize the route) -> rate limit (per caller) -> parse -> validate -> handler.
  */
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Gatehouse } from 'gatehouse-auth';
 import gatehousePlugin from 'gatehouse-auth/fastify';
 import type { Config } from './config.ts';
@@ -27,6 +27,8 @@ export interface BuildAppOptions {
   logger?: FastifyBaseLogger;
   /** Where rate-limit state lives (Redis, shared by instances); this process's memory when absent. */
   rateLimit?: RateLimitBackend;
+  /** The https server when the API terminates TLS itself (tls.ts); plain http when absent. */
+  serverFactory?: FastifyServerFactory;
 }
 
 /** Probes are never rate limited. */
@@ -66,6 +68,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { config, store, gatehouse } = options;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     bodyLimit: config.bodyLimit,
     // Strict input: no type coercion, no silent removal of unknown members.
     ajv: {

@@ -90,6 +90,26 @@ export interface Config {
    * capability get a claims challenge asking for it, others a 403.
    */
   deleteAuthContext?: string;
+  /**
+   * `TLS_CERT` / `TLS_KEY`: PEM files; the API then serves https itself and asks clients for a
+   * certificate (certificate-bound tokens, RFC 8705); absent (plain http) when unset.
+   */
+  tls?: TlsConfig;
+  /**
+   * `AUTH_MTLS_CERT_HEADER` / `AUTH_MTLS_TRUSTED_PROXIES`: behind a TLS-terminating proxy, the
+   * header it puts the client certificate in, and the proxies believed (default: loopback).
+   */
+  mtls?: MtlsConfig;
+}
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface MtlsConfig {
+  certificateHeader: string;
+  trustedProxies?: string[];
 }
 
 /** At least one of the two is present. */
@@ -122,7 +142,53 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     dpop: parseDpop(env.AUTH_DPOP),
     ...stepUpSetting(env),
     ...authContextSetting(env),
+    ...tlsSetting(env),
+    ...mtlsSetting(env),
   };
+}
+
+/** Both files or neither: a certificate without its key (or the reverse) serves nothing. */
+function tlsSetting(env: Env): Pick<Config, 'tls'> {
+  const cert = env.TLS_CERT?.trim() || undefined;
+  const key = env.TLS_KEY?.trim() || undefined;
+  if (cert === undefined && key === undefined) return {};
+  if (cert === undefined)
+    throw new ConfigError('TLS_CERT', 'must be set with TLS_KEY (the server certificate, PEM)');
+  if (key === undefined) throw new ConfigError('TLS_KEY', 'must be set with TLS_CERT (its private key, PEM)');
+  return { tls: { certFile: resolve(cert), keyFile: resolve(key) } };
+}
+
+function mtlsSetting(env: Env): Pick<Config, 'mtls'> {
+  const header = env.AUTH_MTLS_CERT_HEADER?.trim() || undefined;
+  const proxies = env.AUTH_MTLS_TRUSTED_PROXIES?.trim() || undefined;
+  if (header === undefined) {
+    if (proxies !== undefined)
+      throw new ConfigError('AUTH_MTLS_TRUSTED_PROXIES', 'must be set with AUTH_MTLS_CERT_HEADER');
+    return {};
+  }
+  if (!/^[A-Za-z0-9-]+$/.test(header))
+    throw new ConfigError('AUTH_MTLS_CERT_HEADER', `must be a header name (got ${JSON.stringify(header)})`);
+  if (proxies === undefined) return { mtls: { certificateHeader: header } };
+  const trustedProxies = proxies
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of trustedProxies) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    if (entry !== '*' && (family === 0 || extra !== undefined || !prefixFits(prefix, bits))) {
+      throw new ConfigError(
+        'AUTH_MTLS_TRUSTED_PROXIES',
+        `must be comma-separated proxy addresses/CIDRs, or * (got ${JSON.stringify(entry)})`,
+      );
+    }
+  }
+  return { mtls: { certificateHeader: header, trustedProxies } };
+}
+
+function prefixFits(prefix: string | undefined, bits: number): boolean {
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
 }
 
 /** Entra names authentication contexts `c1` to `c99`; anything else could never be issued. */

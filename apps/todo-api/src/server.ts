@@ -15,6 +15,7 @@ import { instrumentOpenTelemetry, openTelemetryRequested } from './otel.ts';
 import { createRedisRateLimit, type RateLimitBackend } from './rate-limit-redis.ts';
 import { openStore } from './store/open.ts';
 import type { TodoStore } from './store/types.ts';
+import { httpsServerFactory, readTls, type TlsMaterial } from './tls.ts';
 
 /** Longest a shutdown may take before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -58,6 +59,7 @@ function startGatehouse(config: Config, logger: Logger, replay: DpopReplay | und
       ...(config.auth.tenants ? { tenants: config.auth.tenants } : {}),
       ...(config.auth.introspection ? { introspection: config.auth.introspection } : {}),
       audience: config.auth.audience,
+      ...(config.mtls ? { mtls: config.mtls } : {}),
       logger: logger.child({ component: 'gatehouse' }),
     });
   } catch (error) {
@@ -73,6 +75,15 @@ function startGatehouse(config: Config, logger: Logger, replay: DpopReplay | und
       const variable = config.auth.metadataUrl ? 'AUTH_METADATA_URL' : 'AUTH_ISSUER';
       fail(`invalid configuration: ${variable} (${error.description})`);
     }
+    throw error;
+  }
+}
+
+function readTlsOrFail(config: Config): TlsMaterial | undefined {
+  try {
+    return config.tls ? readTls(config.tls) : undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
     throw error;
   }
 }
@@ -118,6 +129,7 @@ function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend | un
 async function main(): Promise<void> {
   const config = readConfig();
   const metricsConfig = readMetricsConfig(config);
+  const tls = readTlsOrFail(config);
   const logger = createLogger(config.logLevel);
   const store = openStoreOrFail(config, logger);
   const rateLimit = rateLimitBackend(config, logger);
@@ -129,7 +141,14 @@ async function main(): Promise<void> {
   const stopOtel = openTelemetryRequested(process.env)
     ? await instrumentOpenTelemetry(gatehouse, logger)
     : undefined;
-  const app = await buildApp({ config, store, gatehouse, logger, ...(rateLimit ? { rateLimit } : {}) });
+  const app = await buildApp({
+    config,
+    store,
+    gatehouse,
+    logger,
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(tls ? { serverFactory: httpsServerFactory(tls) } : {}),
+  });
   let metricsServer: Server | undefined;
   app.addHook('onClose', async () => {
     metrics?.stop();

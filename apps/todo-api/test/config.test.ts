@@ -143,3 +143,42 @@ describe('TRUST_PROXY', () => {
     }
   });
 });
+
+describe('loadConfig: TLS and certificate-bound tokens (RFC 8705)', () => {
+  it('serves plain http and reads no proxy header unless told', () => {
+    const config = loadConfig(base);
+    assert.equal(config.tls, undefined);
+    assert.equal(config.mtls, undefined);
+  });
+
+  it('TLS_CERT and TLS_KEY together: files resolved against the working directory', () => {
+    const config = loadConfig({ ...base, TLS_CERT: 'certs/api.pem', TLS_KEY: ' /etc/api/key.pem ' });
+    assert.deepEqual(config.tls, { certFile: resolve('certs/api.pem'), keyFile: '/etc/api/key.pem' });
+    failsOn({ TLS_CERT: 'api.pem' }, 'TLS_KEY', /must be set with TLS_CERT/);
+    failsOn({ TLS_KEY: 'api.key' }, 'TLS_CERT', /must be set with TLS_KEY/);
+  });
+
+  it('AUTH_MTLS_CERT_HEADER, with AUTH_MTLS_TRUSTED_PROXIES (addresses, CIDRs or *)', () => {
+    assert.deepEqual(loadConfig({ ...base, AUTH_MTLS_CERT_HEADER: 'X-Client-Cert' }).mtls, {
+      certificateHeader: 'X-Client-Cert',
+    });
+    const config = loadConfig({
+      ...base,
+      AUTH_MTLS_CERT_HEADER: 'X-Client-Cert',
+      AUTH_MTLS_TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/16,fd00::/8',
+    });
+    assert.deepEqual(config.mtls?.trustedProxies, ['10.0.0.5', '192.168.0.0/16', 'fd00::/8']);
+    failsOn({ AUTH_MTLS_CERT_HEADER: 'X Client Cert' }, 'AUTH_MTLS_CERT_HEADER', /header name/);
+    failsOn(
+      { AUTH_MTLS_TRUSTED_PROXIES: '10.0.0.5' },
+      'AUTH_MTLS_TRUSTED_PROXIES',
+      /with AUTH_MTLS_CERT_HEADER/,
+    );
+    for (const bad of ['proxy.internal', '10.0.0.0/33', '10.0.0.1/8/8'])
+      failsOn(
+        { AUTH_MTLS_CERT_HEADER: 'X-Client-Cert', AUTH_MTLS_TRUSTED_PROXIES: bad },
+        'AUTH_MTLS_TRUSTED_PROXIES',
+        /proxy addresses\/CIDRs/,
+      );
+  });
+});

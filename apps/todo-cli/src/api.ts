@@ -7,6 +7,7 @@
 import type { TokenProvider } from './auth.ts';
 import { type Challenge, type DpopKey, parseChallenges } from './dpop.ts';
 import { CliError, EXIT, networkFailure, printable } from './errors.ts';
+import type { MtlsFetch } from './mtls.ts';
 
 export interface ApiResponse {
   status: number;
@@ -37,6 +38,11 @@ export interface ApiClientOptions {
    * (RFC 9449 §7.1); the token must be bound to it (TokenProviderOptions.dpop).
    */
   dpop?: DpopKey;
+  /**
+   * Mutual TLS (RFC 8705): a fetch presenting the client certificate the token is bound to
+   * (mtls.ts); the API accepts a certificate-bound token only over such a connection.
+   */
+  fetch?: MtlsFetch;
 }
 
 /** Parameters of a `WWW-Authenticate: Bearer k="v", ...` header (RFC 6750 section 3). */
@@ -187,6 +193,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const apiName = base.href.replace(/\/$/, '');
 
   const { dpop } = options;
+  const mtls = options.fetch;
+  const send = (url: URL, init: RequestInit & { body: string | undefined }) =>
+    mtls ? mtls(url, init) : fetch(url, init);
   // The API's latest DPoP nonce (RFC 9449 §9), sent in every proof once it has given one.
   let nonce: string | undefined;
 
@@ -201,7 +210,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     if (json !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await send(url, {
         method,
         headers,
         body: json === undefined ? undefined : JSON.stringify(json),

@@ -26,6 +26,9 @@ options:
   --api-url URL          the to-do API                               (TODO_API_URL)
   --scope SCOPE          scope to request                            (TODO_SCOPE)
   --dpop                 DPoP-bound token (RFC 9449), a proof per call (TODO_DPOP=1)
+  --tls-cert FILE        TLS client certificate (PEM): mutual TLS with   (TODO_TLS_CERT)
+                         the IdP and the API, certificate-bound token (RFC 8705)
+  --tls-key FILE         its private key (PEM)                       (TODO_TLS_KEY)
   the client secret comes only from TODO_CLIENT_SECRET (environment or .env), never from a flag
 
 MSAL daemon tutorial aliases: --op getToDos | getToDo --id ID | postToDo --text T --owner OID | deleteToDo --id ID
@@ -63,6 +66,8 @@ const options = {
   'api-url': { type: 'string' },
   scope: { type: 'string' },
   dpop: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,6 +83,8 @@ const GLOBAL: readonly OptionName[] = [
   'api-url',
   'scope',
   'dpop',
+  'tls-cert',
+  'tls-key',
   'help',
   'op',
 ];
@@ -172,6 +179,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     apiUrl: values['api-url'],
     scope: values.scope,
     dpop: values.dpop,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
   };
   const json = values.json ?? false;
   if (values.help || positionals[0] === 'help') return { command: { name: 'help' }, json, flags };

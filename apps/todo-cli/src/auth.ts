@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { DpopKey } from './dpop.ts';
 import { CliError, EXIT, networkFailure, printable } from './errors.ts';
 import { loadSigningKey } from './keys.ts';
+import { type ClientCertificate, mtlsFetch } from './mtls.ts';
 
 export interface TokenProvider {
   /** A usable access token: the cached one unless it expires within a minute, else a new one. */
@@ -34,6 +35,8 @@ async function clientAuthentication(config: Config): Promise<oidc.ClientAuth> {
   const { credential } = config;
   // Both are sent in the body: what Entra ID, MSAL and the dev IdP's seeded clients expect.
   if (credential.kind === 'secret') return oidc.ClientSecretPost(credential.secret);
+  // RFC 8705 §2: the certificate presented in the handshake authenticates the client.
+  if (credential.kind === 'tls_client_auth') return oidc.TlsClientAuth();
   const signing = await loadSigningKey(credential.keyFile, credential.certificateFile);
   const { certificateHeader } = signing;
   let audience: string | undefined;
@@ -98,9 +101,11 @@ export function explainAuthError(error: unknown, config: Config): CliError {
       const check =
         config.credential.kind === 'private_key_jwt'
           ? `that the key in ${config.credential.keyFile} is registered for the client`
-          : config.sources.credential === 'default'
-            ? "TODO_CLIENT_SECRET (unset, so the dev IdP's published secret was sent)"
-            : config.sources.credential;
+          : config.credential.kind === 'tls_client_auth'
+            ? `that the certificate in ${config.tls?.certFile ?? config.sources.credential} is registered for the client`
+            : config.sources.credential === 'default'
+              ? "TODO_CLIENT_SECRET (unset, so the dev IdP's published secret was sent)"
+              : config.sources.credential;
       return new CliError(
         `authentication failed: the identity provider refused client ${config.clientId} (${code}${description}); check ${check} and TODO_CLIENT_ID`,
         EXIT.auth,
@@ -156,6 +161,11 @@ export interface TokenProviderOptions {
    * with it, and a `use_dpop_nonce` answer is retried once with the server's nonce (§8).
    */
   dpop?: DpopKey;
+  /**
+   * Mutual TLS (RFC 8705): present this certificate to the token endpoint, which binds the token to
+   * it (`cnf["x5t#S256"]`, §3) and may authenticate the client by it (§2).
+   */
+  mtls?: ClientCertificate;
 }
 
 export function createTokenProvider(config: Config, options: TokenProviderOptions = {}): TokenProvider {
@@ -164,12 +174,23 @@ export function createTokenProvider(config: Config, options: TokenProviderOption
   let cached: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
-  const discover = async (): Promise<oidc.Configuration> =>
-    oidc.discovery(config.authority, config.clientId, undefined, await clientAuthentication(config), {
-      timeout: TIMEOUT_S,
-      // Plain http reaches this point only for loopback hosts (config.ts refuses it elsewhere).
-      execute: config.authority.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-    });
+  const { mtls } = options;
+  const discover = async (): Promise<oidc.Configuration> => {
+    const configured = await oidc.discovery(
+      config.authority,
+      config.clientId,
+      // RFC 8705 §5: the server's mutual-TLS endpoints, where it has separate ones.
+      mtls ? { use_mtls_endpoint_aliases: true } : undefined,
+      await clientAuthentication(config),
+      {
+        timeout: TIMEOUT_S,
+        // Plain http reaches this point only for loopback hosts (config.ts refuses it elsewhere).
+        execute: config.authority.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      },
+    );
+    if (mtls) configured[oidc.customFetch] = mtlsFetch(mtls);
+    return configured;
+  };
 
   const { dpop } = options;
   // One handle per configuration: it remembers the nonces the token endpoint hands out.

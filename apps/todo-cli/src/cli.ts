@@ -17,6 +17,7 @@ import { token } from './commands/token.ts';
 import { readDotEnv, resolveConfig } from './config.ts';
 import { createDpopKey } from './dpop.ts';
 import { CliError, EXIT, type ExitCode, printable } from './errors.ts';
+import { loadClientCertificate, mtlsFetch } from './mtls.ts';
 
 async function execute(commandLine: CommandLine): Promise<void> {
   const { command } = commandLine;
@@ -28,12 +29,21 @@ async function execute(commandLine: CommandLine): Promise<void> {
   const config = resolveConfig({ flags: commandLine.flags, env: process.env, dotenv: readDotEnv(cwd), cwd });
   // DPoP (RFC 9449): one key for this run, in memory only; the token is bound to it.
   const dpop = config.dpop ? await createDpopKey() : undefined;
-  const tokens = createTokenProvider(config, { dpop });
+  // Mutual TLS (RFC 8705): the same certificate for the token request and every API call.
+  const mtls = config.tls ? await loadClientCertificate(config.tls.certFile, config.tls.keyFile) : undefined;
+  const tokens = createTokenProvider(config, { dpop, ...(mtls ? { mtls } : {}) });
   const ctx: CommandContext = {
-    api: createApiClient({ baseUrl: config.apiUrl, tokens, clientId: config.clientId, dpop }),
+    api: createApiClient({
+      baseUrl: config.apiUrl,
+      tokens,
+      clientId: config.clientId,
+      dpop,
+      ...(mtls ? { fetch: mtlsFetch(mtls) } : {}),
+    }),
     tokens,
     config,
     dpop,
+    mtls,
     json: commandLine.json,
     out: (text) => process.stdout.write(`${text}\n`),
   };

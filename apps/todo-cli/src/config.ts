@@ -17,6 +17,8 @@ export const DEV_DEFAULTS = {
   clientSecret: 'dev-daemon-secret',
   apiUrl: 'http://127.0.0.1:3000',
   scope: 'api://todo/.default',
+  /** The dev IdP's client that authenticates with its TLS certificate (https mode; RFC 8705). */
+  mtlsClientId: 'todo-daemon-mtls',
 } as const;
 
 /** Settings a flag may give; secrets are deliberately not among them (they would show in `ps`). */
@@ -29,11 +31,17 @@ export interface ConfigFlags {
   scope?: string;
   /** `--dpop`: ask for a DPoP-bound token (RFC 9449) and prove possession on every API call. */
   dpop?: boolean;
+  /** `--tls-cert`: the TLS client certificate (PEM) for mutual TLS (RFC 8705). */
+  tlsCert?: string;
+  /** `--tls-key`: its private key (PEM). */
+  tlsKey?: string;
 }
 
 export type Credential =
   | { kind: 'secret'; secret: string }
-  | { kind: 'private_key_jwt'; keyFile: string; certificateFile: string | undefined };
+  | { kind: 'private_key_jwt'; keyFile: string; certificateFile: string | undefined }
+  /** RFC 8705 §2: the TLS client certificate is the credential (`tls_client_auth`, `self_signed_tls_client_auth`). */
+  | { kind: 'tls_client_auth' };
 
 export interface Config {
   /** Issuer identifier, or the full URL of its metadata document (anything with `/.well-known/`). */
@@ -44,6 +52,11 @@ export interface Config {
   scope: string;
   /** `--dpop` or `TODO_DPOP=1`: DPoP-bound tokens (RFC 9449), a proof with every request. */
   dpop: boolean;
+  /**
+   * `--tls-cert` / `--tls-key` (TODO_TLS_CERT / TODO_TLS_KEY): mutual TLS with the identity
+   * provider and the API; the token is bound to this certificate (RFC 8705 §3).
+   */
+  tls?: { certFile: string; keyFile: string };
   /** Where each setting came from (`--api-url`, `TODO_API_URL`, `TODO_API_URL in .env`, `default`). */
   sources: Readonly<Record<'authority' | 'clientId' | 'credential' | 'apiUrl' | 'scope', string>>;
 }
@@ -143,13 +156,28 @@ export function resolveConfig(input: ConfigInput): Config {
   const authority = parseUrl(authorityPick, 'identity provider (its issuer)');
   const onDevIdp = isLoopback(authority);
 
+  const tlsCert = pick(flags.tlsCert, '--tls-cert', 'TODO_TLS_CERT');
+  const tlsKey = pick(flags.tlsKey, '--tls-key', 'TODO_TLS_KEY');
+  if (tlsCert && !tlsKey)
+    throw usageError(`${tlsCert.source} needs TODO_TLS_KEY (or --tls-key): its private key`);
+  if (tlsKey && !tlsCert)
+    throw usageError(`${tlsKey.source} needs TODO_TLS_CERT (or --tls-cert): its certificate`);
+  const tls =
+    tlsCert && tlsKey
+      ? {
+          certFile: resolve(input.cwd, tlsCert.value.trim()),
+          keyFile: resolve(input.cwd, tlsKey.value.trim()),
+        }
+      : undefined;
+
   const clientIdPick = pick(flags.clientId, '--client-id', 'TODO_CLIENT_ID');
   if (!clientIdPick && !onDevIdp) {
     throw usageError(
       `TODO_CLIENT_ID (or --client-id) is required when ${authorityPick.source} is not the local dev IdP`,
     );
   }
-  const clientId = clientIdPick ? nonEmpty(clientIdPick, 'client id') : DEV_DEFAULTS.clientId;
+  const devClientId = tls ? DEV_DEFAULTS.mtlsClientId : DEV_DEFAULTS.clientId;
+  const clientId = clientIdPick ? nonEmpty(clientIdPick, 'client id') : devClientId;
 
   const secret = pick(undefined, undefined, 'TODO_CLIENT_SECRET');
   const key = pick(flags.privateKey, '--private-key', 'TODO_PRIVATE_KEY');
@@ -175,12 +203,15 @@ export function resolveConfig(input: ConfigInput): Config {
   } else if (secret) {
     credential = { kind: 'secret', secret: secret.value };
     credentialSource = secret.source;
+  } else if (tls && tlsCert) {
+    credential = { kind: 'tls_client_auth' };
+    credentialSource = tlsCert.source;
   } else if (onDevIdp && clientId === DEV_DEFAULTS.clientId) {
     credential = { kind: 'secret', secret: DEV_DEFAULTS.clientSecret };
     credentialSource = 'default';
   } else {
     throw usageError(
-      `client ${clientId} needs a credential: set TODO_CLIENT_SECRET, or TODO_PRIVATE_KEY (or --private-key) to a PEM key file`,
+      `client ${clientId} needs a credential: set TODO_CLIENT_SECRET, or TODO_PRIVATE_KEY (or --private-key) to a PEM key file, or TODO_TLS_CERT and TODO_TLS_KEY (or --tls-cert, --tls-key) for mutual TLS`,
     );
   }
 
@@ -195,6 +226,18 @@ export function resolveConfig(input: ConfigInput): Config {
   const scope = scopePick.value.trim().replace(/\s+/g, ' ');
   if (scope === '') throw usageError(`${scopePick.source} must name at least one scope`);
 
+  const apiUrl = parseUrl(apiPick, 'to-do API');
+  // A certificate is presented in a TLS handshake: there is none over plain http.
+  if (tls) {
+    for (const [url, picked] of [
+      [authority, authorityPick],
+      [apiUrl, apiPick],
+    ] as const) {
+      if (url.protocol !== 'https:')
+        throw usageError(`${picked.source} must use https with a TLS client certificate (mutual TLS)`);
+    }
+  }
+
   const dpopPick = pick(flags.dpop ? '1' : undefined, '--dpop', 'TODO_DPOP');
   const dpop = dpopPick ? parseSwitch(dpopPick) : false;
 
@@ -202,9 +245,10 @@ export function resolveConfig(input: ConfigInput): Config {
     authority,
     clientId,
     credential,
-    apiUrl: parseUrl(apiPick, 'to-do API'),
+    apiUrl,
     scope,
     dpop,
+    ...(tls ? { tls } : {}),
     sources: {
       authority: authorityPick.source,
       clientId: clientIdPick?.source ?? 'default',

@@ -19,6 +19,11 @@ export const DEV_CLIENT_IDS = {
   cli: 'todo-cli',
   /** A daemon that must prove possession of a key (DPoP, RFC 9449 §5.2): no proof, no token. */
   daemonDpop: 'todo-daemon-dpop',
+  /**
+   * A daemon holding a TLS client certificate (RFC 8705, https mode only): it authenticates with it
+   * (`self_signed_tls_client_auth`) and gets access tokens bound to it (`cnf["x5t#S256"]`).
+   */
+  daemonMtls: 'todo-daemon-mtls',
   /** A daemon whose access tokens are opaque: the API validates them by introspection (RFC 7662). */
   daemonOpaque: 'todo-daemon-opaque',
   /** The to-do API calling the introspection endpoint (RFC 7662 §2.1), with a client secret. */
@@ -81,6 +86,7 @@ const appProfiles: ReadonlyMap<string, DevAppProfile> = new Map([
   [DEV_CLIENT_IDS.daemonReadOnly, { oid: 'c2d8f4a6-9e1b-4c7d-a3f5-6b8e0d2c4a19', roles: [READ_ROLE] }],
   [DEV_CLIENT_IDS.daemonOpaque, { oid: 'f1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonDpop, { oid: 'b6e0d3a9-2f4c-4d1e-8a7b-5c9f1e3d7a20', roles: APP_ROLES }],
+  [DEV_CLIENT_IDS.daemonMtls, { oid: 'd9c4a2e7-1b3f-4e6d-9a8c-7f5e3b1d2c48', roles: APP_ROLES }],
 ]);
 
 export function appProfile(clientId: string): DevAppProfile | undefined {
@@ -92,6 +98,29 @@ export interface ClientPorts {
   webPort: number;
   webRedirectUris: readonly string[];
   daemonCertJwks: { keys: JWK[] };
+  /** https mode: the public key of `todo-daemon-mtls`'s client certificate, with the certificate as `x5c`. */
+  mtlsClientJwk?: JWK | undefined;
+}
+
+/**
+ * `todo-daemon-mtls` (RFC 8705): recognised by its registered self-signed certificate (§2.2), and
+ * every access token it gets is bound to that certificate (§3). Only where a TLS handshake can
+ * carry the certificate, so only in https mode.
+ */
+function mtlsClient(jwk: JWK | undefined): ClientMetadata[] {
+  if (jwk === undefined) return [];
+  return [
+    {
+      client_id: DEV_CLIENT_IDS.daemonMtls,
+      client_name: 'To-do daemon (mutual TLS, certificate-bound access tokens)',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [jwk] },
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+  ];
 }
 
 function onLoopback(port: number, path: string): string[] {
@@ -231,5 +260,6 @@ export function buildClients(ports: ClientPorts): ClientMetadata[] {
       response_types: ['code'],
       redirect_uris: [CLI_REDIRECT_URI],
     },
+    ...mtlsClient(ports.mtlsClientJwk),
   ];
 }

@@ -13,6 +13,7 @@ import { findAccount } from './accounts.ts';
 import { DEV_ACR_VALUES } from './acr.ts';
 import { INTROSPECTION_CLIENT_IDS, OPAQUE_TOKEN_CLIENT_IDS } from './clients.ts';
 import { escapeHtml, page } from './login-page.ts';
+import { clientAuthMethods, mtlsFeature } from './mtls.ts';
 import type { Authority, ProfileName, ShapeAccessToken } from './profiles/types.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, resourceIndicators } from './resource.ts';
 
@@ -28,6 +29,8 @@ export interface ConfigurationInput {
    * sessions; '' keeps oidc-provider's names.
    */
   cookieSuffix: string;
+  /** https mode: mutual TLS client authentication and certificate-bound tokens (mtls.ts). */
+  mtls?: boolean;
 }
 
 function cookieNames(suffix: string) {
@@ -132,6 +135,7 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
       email: ['email', 'email_verified'],
     },
     clientBasedCORS,
+    clientAuthMethods: clientAuthMethods(input.mtls ?? false),
     // Tells the token helpers (getUserToken, getAppToken) which provider's requests to send.
     discovery: { dev_idp_profile: input.profile },
     // Authorization code only: no implicit or hybrid flows, as OAuth 2.1 and Entra's guidance say.
@@ -183,6 +187,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
       // explicit here because adapter.ts must keep replay records for its proofs (§11.1). Clients
       // with `dpop_bound_access_tokens` (§5.2) must send a proof; the others may.
       dPoP: { enabled: true, allowReplay: false },
+      // RFC 8705: see mtls.ts.
+      mTLS: mtlsFeature(input.mtls ?? false),
       // RFC 7662: only the resource servers' introspection clients may ask about a token.
       introspection: {
         enabled: true,

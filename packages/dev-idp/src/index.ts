@@ -2,6 +2,7 @@
 
 export { DEV_TENANT_ID, DEV_USERS, type DevUser } from './accounts.ts';
 export { DEV_ACR_VALUES } from './acr.ts';
+export { CLIENT_CERTIFICATE_FILES } from './client-certificate.ts';
 export {
   CLI_REDIRECT_URI,
   DEV_CLIENT_IDS,

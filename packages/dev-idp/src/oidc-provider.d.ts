@@ -168,6 +168,7 @@ declare module 'oidc-provider' {
     scopes?: string[];
     acrValues?: string[];
     clientBasedCORS?: (ctx: KoaContextWithOIDC, origin: string, client: Client) => boolean;
+    clientAuthMethods?: string[];
     discovery?: UnknownObject;
     interactions?: { url: (ctx: KoaContextWithOIDC, interaction: { uid: string }) => string };
     routes?: Record<string, string>;

@@ -10,11 +10,13 @@ import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
 import { type FileStore, openFileStore, requestScope } from './adapter.ts';
+import { loadOrCreateClientCertificate } from './client-certificate.ts';
 import { buildClients } from './clients.ts';
 import { buildConfiguration } from './config.ts';
 import { ensureDir } from './files.ts';
 import { handleInteraction } from './interactions.ts';
 import { loadOrCreateKeys } from './keys.ts';
+import { REQUEST_CLIENT_CERTIFICATE } from './mtls.ts';
 import {
   assertNotProduction,
   type DevIdpOptions,
@@ -120,6 +122,7 @@ function createProvider(
       profile: profile.name,
       authority,
       cookieSuffix: isOriginal(profile, authority) ? '' : `.${own}`,
+      mtls: options.https,
     }),
   );
   // First, so that the replay records see every request (adapter.ts).
@@ -166,7 +169,10 @@ async function createListener(resolved: ResolvedOptions, listener: RequestListen
       ),
   });
   // An https.Server is an http.Server for everything used here (listen, close, connections).
-  const server: Server = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
+  const server: Server = createHttpsServer(
+    { key: tls.key, cert: tls.cert, ...REQUEST_CLIENT_CERTIFICATE },
+    listener,
+  );
   return { server, caFile: tls.caFile };
 }
 
@@ -208,8 +214,9 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const origin = resolved.issuer ?? `${scheme}://localhost:${address.port}`;
   const profile = buildProfile(resolved.profile, origin);
   try {
+    const mtlsClient = resolved.https ? await loadOrCreateClientCertificate(resolved.dataDir) : undefined;
     const parts: ProviderParts = {
-      clients: buildClients({ ...resolved, daemonCertJwks: keys.daemonCert }),
+      clients: buildClients({ ...resolved, daemonCertJwks: keys.daemonCert, mtlsClientJwk: mtlsClient?.jwk }),
       signingKeys: keys.signing,
       cookieKeys: keys.cookieKeys,
     };

@@ -67,7 +67,7 @@ async function readFiles(dataDir: string): Promise<Files> {
   return { caCert, caKey, serverCert, serverKey };
 }
 
-function parse(pem: string | undefined): X509Certificate | undefined {
+export function parse(pem: string | undefined): X509Certificate | undefined {
   if (pem === undefined) return undefined;
   try {
     return new X509Certificate(pem);
@@ -76,7 +76,7 @@ function parse(pem: string | undefined): X509Certificate | undefined {
   }
 }
 
-function keyMatches(keyPem: string | undefined, cert: X509Certificate): boolean {
+export function keyMatches(keyPem: string | undefined, cert: X509Certificate): boolean {
   if (keyPem === undefined) return false;
   try {
     const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ format: 'der', type: 'spki' });
@@ -86,7 +86,7 @@ function keyMatches(keyPem: string | undefined, cert: X509Certificate): boolean 
   }
 }
 
-function fresh(cert: X509Certificate): boolean {
+export function fresh(cert: X509Certificate): boolean {
   return new Date(cert.validTo).getTime() - Date.now() > RENEW_BEFORE_MS;
 }
 
@@ -112,13 +112,13 @@ function usableServer(files: Files, ca: X509Certificate, names: readonly string[
   );
 }
 
-function newKeyPem(): string {
+export function newKeyPem(): string {
   // P-256: small, fast, and accepted by every TLS client MSAL or openid-client could use.
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
-function serial(): string {
+export function serial(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f; // positive, as RFC 5280 requires
   return bytes.toString('hex');
@@ -127,7 +127,7 @@ function serial(): string {
 type X509 = typeof import('@peculiar/x509');
 let x509Module: Promise<X509> | undefined;
 
-function loadX509(): Promise<X509> {
+export function loadX509(): Promise<X509> {
   x509Module ??= (async () => {
     // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API
     // installed before it loads.
@@ -145,7 +145,7 @@ interface Signer {
 }
 
 /** The WebCrypto form of a PEM private key, and the signature algorithm that goes with it. */
-async function signerOf(keyPem: string): Promise<Signer> {
+export async function signerOf(keyPem: string): Promise<Signer> {
   const key = createPrivateKey(keyPem);
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'ec') {
@@ -170,18 +170,18 @@ function importPrivate(
   return crypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
 }
 
-function publicCryptoKey(key: KeyObject): Promise<CryptoKey> {
+export function publicCryptoKey(key: KeyObject): Promise<CryptoKey> {
   const der = key.export({ format: 'der', type: 'spki' });
   return crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
 }
 
-function validity(days: number): { notBefore: Date; notAfter: Date } {
+export function validity(days: number): { notBefore: Date; notAfter: Date } {
   // Backdated a little, so a client whose clock lags by a minute still accepts a fresh certificate.
   const now = Date.now();
   return { notBefore: new Date(now - 5 * 60_000), notAfter: new Date(now + days * DAY_MS) };
 }
 
-async function certificateError<T>(what: string, work: () => Promise<T>): Promise<T> {
+export async function certificateError<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -54,7 +54,7 @@ export async function waitUntilReady(
   what: string,
   proc: NodeProcess,
   check: () => Promise<boolean>,
-  { timeoutMs = 20_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 60_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -95,6 +95,18 @@ describe('configuration errors', () => {
     ['AUTH_ISSUER', { AUTH_ISSUER: 'http://idp.example.com' }, /AUTH_ISSUER/, false],
     ['CORS_ORIGINS', { CORS_ORIGINS: '*' }, /CORS_ORIGINS/, false],
     ['LOG_LEVEL', { LOG_LEVEL: 'chatty' }, /LOG_LEVEL/, false],
+    [
+      'TLS_CERT (unreadable)',
+      { TLS_CERT: '/nonexistent/api.pem', TLS_KEY: '/nonexistent/api.key.pem' },
+      /invalid configuration: TLS_CERT cannot be read: \/nonexistent\/api\.pem \(ENOENT\)/,
+      false,
+    ],
+    [
+      'AUTH_MTLS_TRUSTED_PROXIES',
+      { AUTH_MTLS_CERT_HEADER: 'X-Client-Cert', AUTH_MTLS_TRUSTED_PROXIES: 'proxy.internal' },
+      /AUTH_MTLS_TRUSTED_PROXIES/,
+      false,
+    ],
   ];
   for (const [name, env, pattern, viaStart] of cases) {
     it(`a bad ${name} stops start-up with one line naming it, exit code 1`, async () => {

@@ -21,16 +21,37 @@ function expiry(claims: Record<string, unknown>): string {
   return `, expires ${new Date(claims.exp * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z (in ${minutes} min)`;
 }
 
-/** Whether the token is sender-constrained: DPoP's `cnf.jkt` (RFC 9449 §6.1), or a Bearer token. */
-export function binding(claims: Record<string, unknown>, ctx: Pick<CommandContext, 'dpop'>): string {
+function confirmation(claims: Record<string, unknown>, member: string): string | undefined {
   const cnf = claims.cnf;
-  const jkt =
-    typeof cnf === 'object' && cnf !== null && 'jkt' in cnf && typeof cnf.jkt === 'string'
-      ? cnf.jkt
-      : undefined;
-  if (jkt === undefined) return 'Bound to: nothing (a Bearer token: whoever holds it can use it)';
-  const ours = ctx.dpop?.thumbprint === jkt ? ", this run's key" : '';
-  return `Bound to: DPoP key cnf.jkt ${printable(jkt)}${ours} (RFC 9449; sent with a proof of that key)`;
+  if (typeof cnf !== 'object' || cnf === null || !(member in cnf)) return undefined;
+  const value: unknown = (cnf as Record<string, unknown>)[member];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Whether the token is sender-constrained: DPoP's `cnf.jkt` (RFC 9449 §6.1), a TLS client
+ * certificate's `cnf["x5t#S256"]` (RFC 8705 §3.1), or a Bearer token.
+ */
+export function binding(claims: Record<string, unknown>, ctx: Pick<CommandContext, 'dpop' | 'mtls'>): string {
+  const jkt = confirmation(claims, 'jkt');
+  const x5t = confirmation(claims, 'x5t#S256');
+  const lines: string[] = [];
+  if (jkt !== undefined) {
+    const ours = ctx.dpop?.thumbprint === jkt ? ", this run's key" : '';
+    lines.push(
+      `Bound to: DPoP key cnf.jkt ${printable(jkt)}${ours} (RFC 9449; sent with a proof of that key)`,
+    );
+  }
+  // A token may be bound both ways (a DPoP proof and a client certificate at the token request).
+  if (x5t !== undefined) {
+    const ours = ctx.mtls?.thumbprint === x5t ? ", this run's --tls-cert" : '';
+    lines.push(
+      `Bound to: TLS client certificate cnf.x5t#S256 ${printable(x5t)}${ours} (RFC 8705; usable only over mutual TLS with it)`,
+    );
+  }
+  return lines.length > 0
+    ? lines.join('\n')
+    : 'Bound to: nothing (a Bearer token: whoever holds it can use it)';
 }
 
 /** Shows what the daemon's token says (claims), so permissions can be checked without leaking it. */

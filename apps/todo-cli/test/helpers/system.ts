@@ -3,8 +3,10 @@
  * (apps/todo-api/src/server.ts), each a child process on a free port with its data in a temporary
  * directory; and the `todo` CLI itself, run as a child process as a user would.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join, resolve } from 'node:path';
 import { DEV_TENANT_ID, DEV_USERS } from 'gatehouse-dev-idp';
 import { freePort } from 'gatehouse-test-support/ports';
@@ -55,6 +57,54 @@ export interface SystemOptions {
   entraLayout?: boolean;
   /** More environment for the API (e.g. `AUTH_DPOP`, `PUBLIC_URL`). */
   apiEnv?: Record<string, string>;
+  /**
+   * With `https`: the API serves https itself (TLS_CERT, TLS_KEY) with a certificate for 127.0.0.1
+   * signed by the dev IdP's CA, so that one NODE_EXTRA_CA_CERTS trusts both.
+   */
+  apiTls?: boolean;
+}
+
+/** A key and a certificate for 127.0.0.1 signed by the CA in `idpDataDir`, made by openssl. */
+function apiCertificate(idpDataDir: string, dir: string): { cert: string; key: string } {
+  const key = join(dir, 'api.key.pem');
+  const csr = join(dir, 'api.csr');
+  const cert = join(dir, 'api.pem');
+  const extensions = join(dir, 'api.ext');
+  writeFileSync(extensions, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  run(
+    ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      '/CN=127.0.0.1',
+    ]),
+  );
+  run(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      join(idpDataDir, 'ca.pem'),
+      '-CAkey',
+      join(idpDataDir, 'ca.key.pem'),
+    ].concat(['-CAcreateserial', '-out', cert, '-days', '1', '-extfile', extensions]),
+  );
+  return { cert, key };
+}
+
+/** Whether `url` answers 2xx over https trusting `caFile` (this process has no NODE_EXTRA_CA_CERTS). */
+function httpsOk(url: string, caFile: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    httpsGet(url, { ca: readFileSync(caFile, 'utf8'), agent: false }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+    }).on('error', () => resolve(false));
+  });
 }
 
 /** Starts the dev IdP, then the API trusting it, and waits until the API is ready. */
@@ -79,6 +129,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       return issuer !== '';
     });
     const caFile = options.https ? join(idpDataDir, 'ca.pem') : undefined;
+    const tls = options.apiTls && caFile ? apiCertificate(idpDataDir, data.path) : undefined;
     const port = await freePort();
     api = start([API_ENTRY], {
       PORT: String(port),
@@ -89,11 +140,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       RATE_LIMIT: 'off',
       // Node reads this once at start-up: the API must be started with it to trust the IdP.
       NODE_EXTRA_CA_CERTS: caFile,
+      ...(tls ? { TLS_CERT: tls.cert, TLS_KEY: tls.key } : {}),
       ...options.apiEnv,
     });
-    const apiUrl = `http://127.0.0.1:${port}`;
+    const apiUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     const started = api;
-    await waitUntilReady('the API to be ready', started, async () => (await fetch(`${apiUrl}/ready`)).ok);
+    await waitUntilReady('the API to be ready', started, async () =>
+      tls && caFile ? httpsOk(`${apiUrl}/ready`, caFile) : (await fetch(`${apiUrl}/ready`)).ok,
+    );
     return {
       issuer,
       apiUrl,
@@ -111,6 +165,40 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     await stop();
     throw error;
   }
+}
+
+/**
+ * One more to-do API (plain http, loopback) trusting a running system's IdP, with `env` on top:
+ * e.g. one behind a TLS-terminating proxy (AUTH_MTLS_CERT_HEADER).
+ */
+export async function startApi(
+  system: Pick<System, 'issuer' | 'caFile'>,
+  env: Record<string, string>,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const data = tempDir('todo-cli-api-');
+  const port = await freePort();
+  const api = start([API_ENTRY], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    AUTH_ISSUER: system.issuer,
+    DATA_DIR: data.path,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT: 'off',
+    NODE_EXTRA_CA_CERTS: system.caFile,
+    ...env,
+  });
+  const stop = async () => {
+    await api.stop();
+    data.remove();
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady('the API to be ready', api, async () => (await fetch(`${url}/ready`)).ok);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
 }
 
 export interface CliResult {

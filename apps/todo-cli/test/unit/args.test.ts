@@ -89,3 +89,10 @@ test('ids that start with "-" are ids, not options; "--" ends the options', () =
   assert.deepEqual(separate(['list', '--owner', '-x', '--json']), ['--owner=-x', '--json', '--', 'list']);
   usage(['list', '-x'], /Unknown option '-x'/);
 });
+
+test('--tls-cert and --tls-key are options of every command', () => {
+  const { flags } = parseCommandLine(['list', '--tls-cert', 'client.pem', '--tls-key', 'client.key.pem']);
+  assert.equal(flags.tlsCert, 'client.pem');
+  assert.equal(flags.tlsKey, 'client.key.pem');
+  assert.equal(parseCommandLine(['token', '--tls-cert=c.pem']).flags.tlsCert, 'c.pem');
+});

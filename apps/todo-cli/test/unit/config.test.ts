@@ -122,3 +122,44 @@ test("readDotEnv: Node's own .env syntax; a missing file is no configuration", (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--tls-cert/--tls-key (or TODO_TLS_*): mutual TLS, todo-daemon-mtls on the dev IdP, the pair as the credential', () => {
+  const https = { TODO_AUTHORITY: 'https://localhost:3001', TODO_API_URL: 'https://127.0.0.1:3000' };
+  const config = resolveConfig(
+    input({ flags: { tlsCert: 'certs/client.pem', tlsKey: '/keys/client.key.pem' }, env: https }),
+  );
+  assert.deepEqual(config.tls, { certFile: '/work/certs/client.pem', keyFile: '/keys/client.key.pem' });
+  assert.equal(config.clientId, DEV_DEFAULTS.mtlsClientId);
+  assert.deepEqual(config.credential, { kind: 'tls_client_auth' });
+  assert.equal(config.sources.credential, '--tls-cert');
+
+  // A secret still authenticates; the certificate then only binds the token.
+  const withSecret = resolveConfig(
+    input({
+      env: {
+        ...https,
+        TODO_TLS_CERT: 'c.pem',
+        TODO_TLS_KEY: 'k.pem',
+        TODO_CLIENT_ID: 'd',
+        TODO_CLIENT_SECRET: 's',
+      },
+    }),
+  );
+  assert.deepEqual(withSecret.credential, { kind: 'secret', secret: 's' });
+  assert.equal(withSecret.tls?.certFile, '/work/c.pem');
+  assert.equal(resolveConfig(input()).tls, undefined);
+});
+
+test('mutual TLS needs both files and https to the IdP and the API', () => {
+  const https = { TODO_AUTHORITY: 'https://localhost:3001', TODO_API_URL: 'https://127.0.0.1:3000' };
+  refused({ flags: { tlsCert: 'c.pem' }, env: https }, /^--tls-cert needs TODO_TLS_KEY/);
+  refused({ env: { ...https, TODO_TLS_KEY: 'k.pem' } }, /^TODO_TLS_KEY needs TODO_TLS_CERT/);
+  refused(
+    { flags: { tlsCert: 'c.pem', tlsKey: 'k.pem' }, env: { TODO_AUTHORITY: 'https://localhost:3001' } },
+    /^default must use https with a TLS client certificate/,
+  );
+  refused(
+    { flags: { tlsCert: 'c.pem', tlsKey: 'k.pem' }, env: { TODO_API_URL: 'https://127.0.0.1:3000' } },
+    /^default must use https with a TLS client certificate/,
+  );
+});

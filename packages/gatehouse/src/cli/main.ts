@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { explainBinding } from '../core/dpop/explain-binding.ts';
 import { GatehouseError } from '../core/errors.ts';
 import { explain } from '../core/explain.ts';
 import { createGatehouse } from '../core/gatehouse.ts';
 import type { GatehouseOptions } from '../core/options.ts';
 import { printable, printableJson } from '../core/printable.ts';
 import { b2cPolicy, policyMismatch } from '../providers/b2c.ts';
+import { BINDING_OPTIONS, BINDING_USAGE, bindingEvidence } from './binding-evidence.ts';
 
 const USAGE = `usage: gatehouse-auth explain <token | -> [--issuer URL | --metadata-url URL | --jwks-uri URL --issuer URL]
                          [--audience A[,B]] [--clock-tolerance S] [--provider b2c --policy NAME] [--json]
 Configuration falls back to the API's environment: AUTH_ISSUER, AUTH_METADATA_URL, AUTH_JWKS_URI, AUTH_AUDIENCE.
 --provider b2c --policy B2C_1_signupsignin: the token must come through that user flow (tfp/acr).
+${BINDING_USAGE}
 Prints the decoded header and claims and each check with its reason. Exit 0 valid, 1 invalid, 2 usage.`;
 
 function fail(message: string): never {
@@ -33,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       policy: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      ...BINDING_OPTIONS,
     },
   });
   if (values.help || positionals[0] !== 'explain') {
@@ -69,6 +73,12 @@ async function main(argv: string[]): Promise<number> {
     ...(values['clock-tolerance'] ? { clockTolerance: Number(values['clock-tolerance']) } : {}),
     keys: { cooldown: 0 },
   };
+  let evidence: ReturnType<typeof bindingEvidence>;
+  try {
+    evidence = bindingEvidence(values);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
   let gatehouse: ReturnType<typeof createGatehouse>;
   try {
     gatehouse = createGatehouse(options);
@@ -76,6 +86,12 @@ async function main(argv: string[]): Promise<number> {
     fail(error instanceof GatehouseError ? error.description : String(error));
   }
   const result = await explain(gatehouse, token);
+  // Sender-constrained tokens: the proof and certificate checks the API would also run.
+  const { dpop, clockTolerance } = gatehouse.options;
+  const proofPolicy = { algorithms: dpop.algorithms, iatWindow: dpop.iatWindow, clockTolerance };
+  const binding = await explainBinding(token, result.claims, evidence, proofPolicy);
+  result.checks.push(...binding.checks);
+  if (result.valid && binding.failure) Object.assign(result, { valid: false, code: binding.failure.code });
   if (values.json) {
     process.stdout.write(`${printableJson(result, 2)}\n`);
   } else {

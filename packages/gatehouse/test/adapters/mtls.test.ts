@@ -119,8 +119,8 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
 
   const tls = { key: '', cert: '', requestCert: true, rejectUnauthorized: false };
 
-  async function nodeTls(): Promise<string> {
-    const gh = gatehouse();
+  async function nodeTls(options: Partial<Parameters<typeof createGatehouse>[0]> = {}): Promise<string> {
+    const gh = gatehouse(options);
     const https = createHttpsServer({ ...tls, key: server.key, cert: server.cert }, (req, res) =>
       nodeProtect(gh, {}, (_req, response, principal) => {
         response.writeHead(200, { 'content-type': 'application/json' });
@@ -150,7 +150,7 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
   }
 
   for (const [name, start] of [
-    ['node:http over TLS', nodeTls],
+    ['node:http over TLS', () => nodeTls()],
     ['Fastify over TLS', fastifyTls],
   ] as const) {
     it(`${name}: only the bound certificate's holder gets through; the fast path checks it too`, async () => {
@@ -185,5 +185,75 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     assert.equal(code(await get(encodeURIComponent(mallory.cert))), 'ERR_MTLS_BINDING');
     assert.equal(code(await get()), 'ERR_MTLS_BINDING');
     assert.equal(code(await get('%E0%A4%A')), 'ERR_MTLS_BINDING');
+  });
+
+  it('behind a proxy: the header is believed only from the trusted proxies (loopback unless told)', async () => {
+    const get = async (trustedProxies: string[]) => {
+      const running = await nodeHttpServer(
+        gatehouse({ mtls: { certificateHeader: 'X-Client-Cert', trustedProxies } }),
+      );
+      closers.push(() => running.close());
+      return send(running.url, '/read', {
+        headers: { authorization: `Bearer ${bound}`, 'x-client-cert': encodeURIComponent(alice.cert) },
+      });
+    };
+    // These requests come from 127.0.0.1: not the proxy at 10.0.0.1, so its header is a forgery.
+    const forged = await get(['10.0.0.1', 'fd00::/8']);
+    assert.equal(forged.status, 401);
+    assert.equal(code(forged), 'ERR_MTLS_BINDING');
+    assert.equal((await get(['10.0.0.0/8', '127.0.0.1'])).status, 200);
+    assert.equal((await get(['*'])).status, 200);
+  });
+
+  it('over Node TLS with a proxy header configured: a direct client is judged by its own TLS certificate', async () => {
+    const url = await nodeTls({ mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.1'] } });
+    const direct = (client: Pair, claimed?: Pair) =>
+      new Promise<Reply>((resolve, reject) => {
+        const req = httpsRequest(
+          `${url}/read`,
+          {
+            headers: {
+              authorization: `Bearer ${bound}`,
+              ...(claimed ? { 'x-client-cert': encodeURIComponent(claimed.cert) } : {}),
+            },
+            agent: false,
+            rejectUnauthorized: false,
+            key: client.key,
+            cert: client.cert,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '' }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    assert.equal((await direct(mallory, alice)).status, 401);
+    assert.equal((await direct(alice)).status, 200);
+  });
+
+  it('refuses proxy settings that cannot work, at start-up', () => {
+    const options = { issuer: issuer.url, audience: issuer.audience };
+    assert.throws(
+      () =>
+        createGatehouse({
+          ...options,
+          mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: ['proxy'] },
+        }),
+      /mtls\.trustedProxies has "proxy", not an IP address or CIDR range/,
+    );
+    assert.throws(
+      () =>
+        createGatehouse({
+          ...options,
+          mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.0/33'] },
+        }),
+      /mtls\.trustedProxies/,
+    );
+    assert.throws(
+      () => createGatehouse({ ...options, mtls: { trustedProxies: ['10.0.0.1'] } }),
+      /mtls\.trustedProxies needs mtls\.certificateHeader/,
+    );
   });
 });

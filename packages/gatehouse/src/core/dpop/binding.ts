@@ -41,10 +41,30 @@ export interface DpopGate {
 }
 
 /** `cnf.jkt` of a token (RFC 9449 §6.1), or undefined when the token is not DPoP-bound. */
-export function boundThumbprint(principal: Principal): unknown {
+export function boundThumbprint(principal: Pick<Principal, 'claims'>): unknown {
   const cnf = principal.claims.cnf;
   if (cnf === null || typeof cnf !== 'object' || !('jkt' in cnf)) return undefined;
   return (cnf as { jkt: unknown }).jkt;
+}
+
+/**
+ * §7.1: the refusal for a token whose `cnf.jkt` is `jkt` presented with a proof whose key has the
+ * thumbprint `proofJkt`, or undefined when the token is bound to that very key.
+ */
+export function dpopBindingFailure(jkt: unknown, proofJkt: string): DpopTokenError | undefined {
+  if (jkt === undefined) {
+    return new DpopTokenError('ERR_DPOP_BINDING', {
+      description: 'The access token is not DPoP-bound',
+      detail: 'token sent with the DPoP scheme has no cnf.jkt',
+    });
+  }
+  if (jkt !== proofJkt) {
+    return new DpopTokenError('ERR_DPOP_BINDING', {
+      description: 'The access token is not bound to the DPoP proof key',
+      detail: 'cnf.jkt differs from the thumbprint of the proof key',
+    });
+  }
+  return undefined;
 }
 
 export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: DpopGateDeps): DpopGate {
@@ -81,19 +101,8 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     // The token may come from the verified-token cache; the proof above never does.
     const principal = await deps.verifyToken(token);
     // §7.1: the token must be bound, to this very key.
-    const jkt = boundThumbprint(principal);
-    if (jkt === undefined) {
-      throw new DpopTokenError('ERR_DPOP_BINDING', {
-        description: 'The access token is not DPoP-bound',
-        detail: 'token sent with the DPoP scheme has no cnf.jkt',
-      });
-    }
-    if (jkt !== verified.jkt) {
-      throw new DpopTokenError('ERR_DPOP_BINDING', {
-        description: 'The access token is not bound to the DPoP proof key',
-        detail: 'cnf.jkt differs from the thumbprint of the proof key',
-      });
-    }
+    const unbound = dpopBindingFailure(boundThumbprint(principal), verified.jkt);
+    if (unbound) throw unbound;
     // RFC 8705 §3: a token bound to a certificate as well needs that certificate too.
     checkCertificateBinding(principal, request, mtls);
     // §11.1: once per jti (qualified by the key, so one client cannot burn another's ids), for as

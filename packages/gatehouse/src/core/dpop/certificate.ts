@@ -2,12 +2,13 @@
  * Certificate-bound access tokens (RFC 8705 §3): a token whose `cnf` has `x5t#S256` is accepted
  * only from a TLS client that presented the certificate with that SHA-256 thumbprint. The
  * certificate comes from Node's TLS socket, or, behind a TLS-terminating proxy, from a header that
- * proxy sets (and that clients must not be able to reach the service around it to forge).
+ * proxy sets, believed only from the proxies' addresses (trusted-proxies.ts).
  */
 import { createHash } from 'node:crypto';
 import { ConfigurationError, GatehouseError, type GatehouseErrorInit } from '../errors.ts';
 import type { HeadersLike, RequestLike } from '../extract.ts';
 import type { Principal } from '../principal.ts';
+import { DEFAULT_TRUSTED_PROXIES, peerAddress, trustedPeers } from './trusted-proxies.ts';
 
 export interface MtlsOptions {
   /**
@@ -16,21 +17,37 @@ export interface MtlsOptions {
    * certificate is read from Node's own TLS socket.
    */
   certificateHeader?: string;
+  /**
+   * The peers (the proxies) whose `certificateHeader` is believed: IP addresses and CIDR ranges, or
+   * `'*'` for every peer (Web `Request`s carry no peer address; or only the proxy can connect).
+   * From any other peer the header is ignored and the certificate comes from Node's TLS socket,
+   * if any. @default loopback: `['127.0.0.0/8', '::1/128']`
+   */
+  trustedProxies?: readonly string[];
 }
 
 export interface ResolvedMtls {
   certificateHeader: string | undefined;
+  /** Whether a request from this peer address may name its certificate in `certificateHeader`. */
+  trustsPeer: (address: string | undefined) => boolean;
 }
 
+const KNOWN = new Set(['certificateHeader', 'trustedProxies']);
+
 export function resolveMtls(value: MtlsOptions | undefined): ResolvedMtls {
-  if (value === undefined) return { certificateHeader: undefined };
+  if (value === undefined) return { certificateHeader: undefined, trustsPeer: () => false };
   if (value === null || typeof value !== 'object') throw new ConfigurationError('mtls', 'must be an object');
   for (const key of Object.keys(value))
-    if (key !== 'certificateHeader') throw new ConfigurationError(`mtls.${key}`, 'is not a known option');
+    if (!KNOWN.has(key)) throw new ConfigurationError(`mtls.${key}`, 'is not a known option');
   const header = value.certificateHeader;
   if (header !== undefined && (typeof header !== 'string' || !/^[A-Za-z0-9-]+$/.test(header)))
     throw new ConfigurationError('mtls.certificateHeader', 'must be a header name');
-  return { certificateHeader: header?.toLowerCase() };
+  if (header === undefined && value.trustedProxies !== undefined)
+    throw new ConfigurationError('mtls.trustedProxies', 'needs mtls.certificateHeader, the header they set');
+  return {
+    certificateHeader: header?.toLowerCase(),
+    trustsPeer: trustedPeers(value.trustedProxies ?? DEFAULT_TRUSTED_PROXIES, 'mtls.trustedProxies'),
+  };
 }
 
 /** The token is certificate-bound and the request's client certificate is not that one: 401 `invalid_token`. */
@@ -41,7 +58,7 @@ export class CertificateBindingError extends GatehouseError {
 }
 
 /** `cnf["x5t#S256"]` of a token (RFC 8705 §3.1), or undefined when it is not certificate-bound. */
-export function certificateThumbprint(principal: Principal): unknown {
+export function certificateThumbprint(principal: Pick<Principal, 'claims'>): unknown {
   const cnf = principal.claims.cnf;
   if (cnf === null || typeof cnf !== 'object' || !('x5t#S256' in cnf)) return undefined;
   return (cnf as Record<string, unknown>)['x5t#S256'];
@@ -79,6 +96,45 @@ function derFromSocket(request: RequestLike): Buffer | undefined {
   return Buffer.isBuffer(raw) && raw.length > 0 ? raw : undefined;
 }
 
+/**
+ * DER bytes of the request's client certificate: from the trusted proxy's header when one is
+ * configured and the request came through such a proxy, else from Node's TLS socket.
+ */
+export function clientCertificateDer(request: RequestLike, config: ResolvedMtls): Buffer | undefined {
+  const header = config.certificateHeader;
+  if (header === undefined || !config.trustsPeer(peerAddress(request.socket))) return derFromSocket(request);
+  const raw = headerValue(request.headers, header);
+  return raw === undefined ? undefined : derFromHeader(raw);
+}
+
+/** SHA-256 thumbprint of a DER certificate, base64url (RFC 8705 §3.1). */
+export function certificateDerThumbprint(der: Buffer): string {
+  return createHash('sha256').update(der).digest('base64url');
+}
+
+/**
+ * The refusal for a token bound to the certificate with thumbprint `expected` (`cnf["x5t#S256"]`)
+ * when the client presented `der` (or none), or undefined when that is the bound certificate.
+ */
+export function certificateBindingFailure(
+  expected: unknown,
+  der: Buffer | undefined,
+): CertificateBindingError | undefined {
+  if (der === undefined) {
+    return new CertificateBindingError({
+      description: 'The access token is bound to a client certificate, and none was presented',
+      detail: 'token has cnf.x5t#S256; the request has no client certificate',
+    });
+  }
+  if (certificateDerThumbprint(der) !== expected) {
+    return new CertificateBindingError({
+      description: 'The access token is bound to another client certificate',
+      detail: 'cnf.x5t#S256 differs from the SHA-256 thumbprint of the client certificate',
+    });
+  }
+  return undefined;
+}
+
 /** Refuses a certificate-bound token unless the request's client certificate is the bound one. */
 export function checkCertificateBinding(
   principal: Principal,
@@ -87,20 +143,6 @@ export function checkCertificateBinding(
 ): void {
   const expected = certificateThumbprint(principal);
   if (expected === undefined) return;
-  const header = config.certificateHeader;
-  const raw = header === undefined ? undefined : headerValue(request.headers, header);
-  const der =
-    header === undefined ? derFromSocket(request) : raw === undefined ? undefined : derFromHeader(raw);
-  if (der === undefined) {
-    throw new CertificateBindingError({
-      description: 'The access token is bound to a client certificate, and none was presented',
-      detail: 'token has cnf.x5t#S256; the request has no client certificate',
-    });
-  }
-  if (createHash('sha256').update(der).digest('base64url') !== expected) {
-    throw new CertificateBindingError({
-      description: 'The access token is bound to another client certificate',
-      detail: 'cnf.x5t#S256 differs from the SHA-256 thumbprint of the client certificate',
-    });
-  }
+  const failure = certificateBindingFailure(expected, clientCertificateDer(request, config));
+  if (failure) throw failure;
 }

@@ -82,47 +82,57 @@ function publicJwk(header: ProtectedHeaderParameters): JWK {
   return jwk;
 }
 
-export async function verifyProof(
-  proof: string,
-  request: ProofRequest,
-  policy: ProofPolicy,
-): Promise<VerifiedProof> {
-  // §4.3 check 2: a well-formed JWT (compact JWS, the only serialization a header can carry).
+/*
+ * Each check on its own, so that `gatehouse-auth explain` reports every one with the very
+ * predicate the gate uses; verifyProof runs them in RFC order and stops at the first failure.
+ */
+
+/** §4.3 check 2: a well-formed JWT (compact JWS, the only serialization a header can carry). */
+export function proofHeader(proof: string): ProtectedHeaderParameters {
   if (proof.length > MAX_PROOF_LENGTH || !isCompactJws(proof))
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof is not a compact JWS');
-  let header: ProtectedHeaderParameters;
   try {
-    header = decodeProtectedHeader(proof);
+    return decodeProtectedHeader(proof);
   } catch {
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof header is not a JSON object');
   }
-  // §4.3 check 4: typ is dpop+jwt.
+}
+
+/** §4.3 check 4: typ is dpop+jwt. */
+export function checkProofType(header: ProtectedHeaderParameters): void {
   if (header.typ !== 'dpop+jwt')
     fail(
       'ERR_DPOP_PROOF_TYPE',
       'The DPoP proof must have typ dpop+jwt',
       `proof typ ${JSON.stringify(header.typ)}`,
     );
-  // §4.3 check 5: an asymmetric algorithm the server supports (never none, never a MAC).
+}
+
+/** §4.3 check 5: an asymmetric algorithm the server supports (never none, never a MAC). */
+export function proofAlgorithm(header: ProtectedHeaderParameters, algorithms: readonly string[]): string {
   const alg = header.alg;
-  if (typeof alg !== 'string' || !policy.algorithms.includes(alg))
+  if (typeof alg !== 'string' || !algorithms.includes(alg))
     fail(
       'ERR_DPOP_PROOF_ALGORITHM',
       'The DPoP proof algorithm is not supported',
-      `proof alg ${JSON.stringify(alg)}; accepted: ${policy.algorithms.join(', ')}`,
+      `proof alg ${JSON.stringify(alg)}; accepted: ${algorithms.join(', ')}`,
     );
-  // §4.3 check 7: a public key, no private members.
-  const jwk = publicJwk(header);
+  return alg;
+}
+
+/** §4.3 check 7: a public key, no private members. */
+export const proofPublicJwk = publicJwk;
+
+/** §4.3 check 6: the signature verifies with the header's own key; returns the payload bytes. */
+export async function proofSignature(proof: string, jwk: JWK, alg: string): Promise<Uint8Array> {
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK(jwk, alg);
   } catch {
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `jwk does not import as a ${alg} key`);
   }
-  // §4.3 check 6: the signature verifies with the header's own key.
-  let payloadBytes: Uint8Array;
   try {
-    ({ payload: payloadBytes } = await compactVerify(proof, key, { algorithms: [alg] }));
+    return (await compactVerify(proof, key, { algorithms: [alg] })).payload;
   } catch (error) {
     if (error instanceof joseErrors.JWSSignatureVerificationFailed)
       fail(
@@ -136,27 +146,42 @@ export async function verifyProof(
       `verification failed: ${error instanceof Error ? error.message : 'unknown'}`,
     );
   }
-  let claims: Record<string, unknown>;
+}
+
+/** The proof's claims: a JSON object. */
+export function proofClaims(payloadBytes: Uint8Array): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
       throw new Error('not an object');
-    claims = parsed as Record<string, unknown>;
+    return parsed as Record<string, unknown>;
   } catch {
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof claims are not a JSON object');
   }
-  // §4.3 check 3 (required claims) and §4.2: jti, a unique identifier.
-  const { jti, htm, htu, iat, ath } = claims;
+}
+
+/** §4.3 check 3 (required claims) and §4.2: jti, a unique identifier. */
+export function proofJti(claims: Record<string, unknown>): string {
+  const { jti } = claims;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
     fail('ERR_DPOP_PROOF_JTI', 'The DPoP proof must have a jti', 'proof jti is absent, empty or too long');
-  // §4.3 check 8: htm matches the request method.
-  if (htm !== request.method)
+  return jti;
+}
+
+/** §4.3 check 8: htm matches the request method. */
+export function checkProofMethod(claims: Record<string, unknown>, method: string): void {
+  const { htm } = claims;
+  if (htm !== method)
     fail(
       'ERR_DPOP_PROOF_METHOD',
       'The DPoP proof htm does not match the request method',
-      `proof htm ${JSON.stringify(htm)}; request method ${request.method}`,
+      `proof htm ${JSON.stringify(htm)}; request method ${method}`,
     );
-  // §4.3 check 9: htu matches the request URI, query and fragment ignored, after normalization.
+}
+
+/** §4.3 check 9: htu matches the request URI, query and fragment ignored, after normalization. */
+export function checkProofUri(claims: Record<string, unknown>, requestHtu: string): void {
+  const { htu } = claims;
   let proofHtu: string | undefined;
   if (typeof htu === 'string') {
     try {
@@ -165,14 +190,18 @@ export async function verifyProof(
       proofHtu = undefined;
     }
   }
-  if (proofHtu !== request.htu)
+  if (proofHtu !== requestHtu)
     fail(
       'ERR_DPOP_PROOF_URI',
       'The DPoP proof htu does not match the request URI',
-      `proof htu ${JSON.stringify(htu)}; request URI ${request.htu}`,
+      `proof htu ${JSON.stringify(htu)}; request URI ${requestHtu}`,
     );
-  // §4.3 check 11 and §11.1: iat within the window (past) and the clock tolerance (both ways).
-  const now = request.now / 1000;
+}
+
+/** §4.3 check 11 and §11.1: iat within the window (past) and the clock tolerance (both ways). */
+export function proofIat(claims: Record<string, unknown>, nowMs: number, policy: ProofPolicy): number {
+  const { iat } = claims;
+  const now = nowMs / 1000;
   if (
     typeof iat !== 'number' ||
     !Number.isFinite(iat) ||
@@ -184,8 +213,34 @@ export async function verifyProof(
       'The DPoP proof is too old, from the future, or has no iat',
       `proof iat ${JSON.stringify(iat)}; now ${Math.floor(now)}`,
     );
-  // §4.3 check 12 (with an access token): ath is the hash of the token presented.
-  if (ath !== accessTokenHash(request.accessToken))
+  return iat;
+}
+
+/** §4.3 check 12 (with an access token): ath is the hash of the token presented. */
+export function checkProofAth(claims: Record<string, unknown>, accessToken: string): void {
+  if (claims.ath !== accessTokenHash(accessToken))
     fail('ERR_DPOP_PROOF_ATH', 'The DPoP proof ath does not match the access token', 'proof ath mismatch');
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce: claims.nonce };
+}
+
+/** RFC 7638 SHA-256 thumbprint of the proof key: what `cnf.jkt` must equal (§6.1). */
+export function proofKeyThumbprint(jwk: JWK): Promise<string> {
+  return calculateJwkThumbprint(jwk, 'sha256');
+}
+
+export async function verifyProof(
+  proof: string,
+  request: ProofRequest,
+  policy: ProofPolicy,
+): Promise<VerifiedProof> {
+  const header = proofHeader(proof);
+  checkProofType(header);
+  const alg = proofAlgorithm(header, policy.algorithms);
+  const jwk = proofPublicJwk(header);
+  const claims = proofClaims(await proofSignature(proof, jwk, alg));
+  const jti = proofJti(claims);
+  checkProofMethod(claims, request.method);
+  checkProofUri(claims, request.htu);
+  const iat = proofIat(claims, request.now, policy);
+  checkProofAth(claims, request.accessToken);
+  return { jkt: await proofKeyThumbprint(jwk), jti, iat, nonce: claims.nonce };
 }
