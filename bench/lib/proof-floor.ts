@@ -7,7 +7,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import { compactVerify, importJWK } from 'jose';
 import { makeClientKey, proofSigner } from './dpop-client.ts';
-import { median } from './report.ts';
+import { median } from './median.ts';
 
 export interface FloorRow {
   name: string;

@@ -1,6 +1,9 @@
 /** Turns the samples into the tables: medians over rounds, ratios, and the auth cost per request. */
 import { type CaseName, FRAMEWORK_BASELINE, REFERENCE, SERVERS, type ServerSpec } from './catalog.ts';
+import { median } from './median.ts';
 import type { FloorRow } from './proof-floor.ts';
+
+export { median };
 
 export interface Sample {
   rps: number;
@@ -34,13 +37,6 @@ export interface CaseResult {
   notes: string[];
   /** The DPoP case: one ES256 proof verified in process, the floor of its overhead. */
   floor?: readonly FloorRow[];
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export interface Stats {

@@ -13,7 +13,6 @@ export {
   type KeysEvent,
   type VerifyEvent,
 } from './core/diagnostics.ts';
-export { discoveryUrl, type IssuerMetadata } from './core/discovery.ts';
 export { CertificateBindingError, type MtlsOptions, type ResolvedMtls } from './core/dpop/certificate.ts';
 export {
   DpopNonceError,
@@ -62,8 +61,9 @@ export {
 } from './core/gatehouse.ts';
 export type { RouteAuth } from './core/guard.ts';
 export type { IntrospectionOptions, ResolvedIntrospection } from './core/introspection/options.ts';
-export type { KeySetSnapshot, KeySetStatus } from './core/issuer-keys.ts';
-export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/key-store.ts';
+export { discoveryUrl, type IssuerMetadata } from './core/keys/discovery.ts';
+export type { KeySetSnapshot, KeySetStatus } from './core/keys/issuer-keys.ts';
+export { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './core/keys/key-store.ts';
 export type { Logger } from './core/logger.ts';
 export {
   defaults,

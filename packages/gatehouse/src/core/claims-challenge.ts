@@ -4,9 +4,9 @@ import {
   type GatehouseError,
   InsufficientClaimsError,
 } from './errors.ts';
+import { secureUrl } from './keys/url-policy.ts';
 import type { Requirement } from './policy.ts';
 import { type Principal, stringList } from './principal.ts';
-import { secureUrl } from './url-policy.ts';
 
 /**
  * Microsoft's claims challenge, as described on the Microsoft identity platform page "Claims

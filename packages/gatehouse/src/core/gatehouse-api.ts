@@ -1,9 +1,9 @@
 import type { JWTPayload } from 'jose';
 import type { AuthenticateOptions } from './authenticate-options.ts';
-import type { IssuerMetadata } from './discovery.ts';
 import type { RequestLike } from './extract.ts';
-import type { KeySetSnapshot, KeySetStatus } from './issuer-keys.ts';
 import type { IssuerValidator } from './issuer-validator.ts';
+import type { IssuerMetadata } from './keys/discovery.ts';
+import type { KeySetSnapshot, KeySetStatus } from './keys/issuer-keys.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Requirement } from './policy.ts';
 import type { Principal } from './principal.ts';

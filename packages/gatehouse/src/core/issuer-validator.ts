@@ -1,9 +1,9 @@
 import type { JWTPayload } from 'jose';
-import type { FetchJsonOptions } from './fetch-json.ts';
-import { IssuerKeys } from './issuer-keys.ts';
-import type { KeyStore } from './key-store.ts';
+import type { FetchJsonOptions } from './keys/fetch-json.ts';
+import { IssuerKeys } from './keys/issuer-keys.ts';
+import type { KeyStore } from './keys/key-store.ts';
+import { IssuerMetadataSource } from './keys/metadata-source.ts';
 import type { Logger } from './logger.ts';
-import { IssuerMetadataSource } from './metadata-source.ts';
 import type { ResolvedIssuer, ResolvedOptions } from './options.ts';
 import { type ClaimMapping, defaultClaimMapping } from './principal.ts';
 import { isIssuerTemplate, issuerFits, issuerForTenant } from './tenants.ts';

@@ -3,7 +3,7 @@
  * the README's options tables show. Validation, `defaults` and the README are all read from here;
  * the interfaces' `@default` tags (what editors show) are held to it by a test.
  */
-import { ASYMMETRIC_ALGORITHMS } from './key-store.ts';
+import { ASYMMETRIC_ALGORITHMS } from './keys/key-store.ts';
 import type { OptionTable } from './option-rules.ts';
 
 const HTTPS_URL = 'https URL (http on loopback)';
@@ -145,6 +145,12 @@ export const MTLS_OPTIONS = {
     shown: "Node's TLS socket",
     allowed: 'header name',
     doc: 'The header a TLS-terminating proxy puts the client certificate in (PEM, URL-encoded PEM, or base64 DER). See "Certificate-bound tokens".',
+  },
+  trustedProxies: {
+    kind: 'custom',
+    shown: 'loopback',
+    allowed: "addresses, CIDR ranges, or `'*'`",
+    doc: 'The peers whose `certificateHeader` is believed; from any other peer the certificate comes from its own TLS socket.',
   },
 } as const satisfies OptionTable;
 

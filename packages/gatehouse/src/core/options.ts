@@ -1,5 +1,4 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
-import { discoveryUrl } from './discovery.ts';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './dpop/certificate.ts';
 import { type DpopMode, type DpopOptions, type ResolvedDpop, resolveDpop } from './dpop/options.ts';
 import { ConfigurationError } from './errors.ts';
@@ -8,15 +7,16 @@ import {
   type ResolvedIntrospection,
   resolveIntrospection,
 } from './introspection/options.ts';
-import type { KeySetSnapshot } from './issuer-keys.ts';
-import type { IssuerSource } from './issuer-source.ts';
-import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './key-store.ts';
+import { discoveryUrl } from './keys/discovery.ts';
+import type { KeySetSnapshot } from './keys/issuer-keys.ts';
+import type { IssuerSource } from './keys/issuer-source.ts';
+import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './keys/key-store.ts';
+import { secureUrl } from './keys/url-policy.ts';
 import type { Logger } from './logger.ts';
 import { booleanOption, numberOption, numberOptions, textOption } from './option-rules.ts';
 import { CACHE_OPTIONS, ISSUER_OPTIONS, KEYS_OPTIONS, SHARED_OPTIONS } from './option-table.ts';
 import type { ClaimMapping } from './principal.ts';
 import { isMultiTenant, isTenantId, TENANT_TEMPLATE, type TenantPolicy } from './tenants.ts';
-import { secureUrl } from './url-policy.ts';
 
 /** One trusted issuer: where its keys are, what its tokens must say, how its claims read. */
 export interface IssuerOptions {

@@ -1,7 +1,7 @@
 import { ConfigurationError } from './errors.ts';
 import type { Gatehouse } from './gatehouse-api.ts';
+import { secureUrl } from './keys/url-policy.ts';
 import { isIssuerTemplate } from './tenants.ts';
-import { secureUrl } from './url-policy.ts';
 
 /** What the resource says about itself beyond what the gatehouse already knows (its issuers). */
 export interface ResourceMetadataOptions {

@@ -4,8 +4,8 @@ import { InvalidTokenError } from './errors.ts';
 import { type HeaderRules, malformed } from './header.ts';
 import { issuerRefused } from './issuer-errors.ts';
 import type { IssuerValidator } from './issuer-validator.ts';
-import type { KeyQuery, KeyStore, StoredKey } from './key-store.ts';
-import { verifySignature } from './signature.ts';
+import type { KeyQuery, KeyStore, StoredKey } from './keys/key-store.ts';
+import { verifySignature } from './keys/signature.ts';
 import { keyVouchesFor } from './tenants.ts';
 
 /** The verification settings every issuer shares. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
+import { Refreshing } from '../../src/core/keys/refreshing.ts';
 import type { Principal } from '../../src/core/principal.ts';
-import { Refreshing } from '../../src/core/refreshing.ts';
 import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
 import { b64url, withSegment } from '../helpers/tokens.ts';
 

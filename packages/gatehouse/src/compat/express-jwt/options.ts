@@ -5,7 +5,7 @@
 import type { Request } from 'express';
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { createGatehouse, type Gatehouse } from '../../core/gatehouse.ts';
-import type { AsymmetricAlgorithm } from '../../core/key-store.ts';
+import type { AsymmetricAlgorithm } from '../../core/keys/key-store.ts';
 import { type JwksSecret, jwksSecretOptions, keyOptions } from './jwks-secret.ts';
 import { refuse } from './refuse.ts';
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigurationError, GatehouseError, type GatehouseErrorInit } from '../errors.ts';
 import type { HeadersLike, RequestLike } from '../extract.ts';
+import { MTLS_OPTIONS } from '../option-table.ts';
 import type { Principal } from '../principal.ts';
 import { DEFAULT_TRUSTED_PROXIES, peerAddress, trustedPeers } from './trusted-proxies.ts';
 
@@ -32,7 +33,7 @@ export interface ResolvedMtls {
   trustsPeer: (address: string | undefined) => boolean;
 }
 
-const KNOWN = new Set(['certificateHeader', 'trustedProxies']);
+const KNOWN = new Set(Object.keys(MTLS_OPTIONS));
 
 export function resolveMtls(value: MtlsOptions | undefined): ResolvedMtls {
   if (value === undefined) return { certificateHeader: undefined, trustsPeer: () => false };

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors.ts';
-import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../key-store.ts';
+import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../keys/key-store.ts';
 import { booleanOption, choiceOption, numberOption, refuseUnknown } from '../option-rules.ts';
 import { DPOP_NONCE_OPTIONS, DPOP_OPTIONS } from '../option-table.ts';
 import { MemoryReplayStore, type ReplayStore } from './replay.ts';

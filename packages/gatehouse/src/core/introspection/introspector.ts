@@ -1,10 +1,10 @@
 import { IntrospectionUnavailableError, InvalidTokenError } from '../errors.ts';
-import { postForm } from '../fetch-json.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
+import { postForm } from '../keys/fetch-json.ts';
+import { isAcceptableRemoteUrl } from '../keys/url-policy.ts';
 import type { Logger } from '../logger.ts';
 import type { GatehouseOptions, ResolvedOptions } from '../options.ts';
 import type { Principal } from '../principal.ts';
-import { isAcceptableRemoteUrl } from '../url-policy.ts';
 import { judgeAnswer } from './answer.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { IntrospectionCache, type Outcome, tokenKey } from './cache.ts';

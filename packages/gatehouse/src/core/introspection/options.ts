@@ -1,8 +1,8 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../errors.ts';
+import { secureUrl } from '../keys/url-policy.ts';
 import { numberOption, refuseUnknown } from '../option-rules.ts';
 import { INTROSPECTION_OPTIONS } from '../option-table.ts';
-import { secureUrl } from '../url-policy.ts';
 
 /**
  * Opaque access tokens of one issuer, validated at its introspection endpoint (RFC 7662). Tokens

@@ -1,8 +1,8 @@
-import { observedLoad } from './diagnostics.ts';
-import { InvalidTokenError, KeysUnavailableError } from './errors.ts';
+import { observedLoad } from '../diagnostics.ts';
+import { InvalidTokenError, KeysUnavailableError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { type FetchJsonOptions, fetchJsonObject } from './fetch-json.ts';
 import { type KeyQuery, KeyStore, type StoredKey } from './key-store.ts';
-import type { Logger } from './logger.ts';
 import type { IssuerMetadataSource } from './metadata-source.ts';
 import { Refreshing } from './refreshing.ts';
 

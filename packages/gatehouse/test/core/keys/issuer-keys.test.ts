@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
-import { createGatehouse, type Gatehouse, GatehouseError, type GatehouseOptions } from '../../src/index.ts';
-import { signRs256Raw } from '../helpers/tokens.ts';
+import {
+  createGatehouse,
+  type Gatehouse,
+  GatehouseError,
+  type GatehouseOptions,
+} from '../../../src/index.ts';
+import { signRs256Raw } from '../../helpers/tokens.ts';
 
 const fast = { timeout: 500, retryInterval: 100, cooldown: 30_000 };
 

@@ -1,7 +1,7 @@
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../errors.ts';
+import type { IssuerValidator } from '../issuer-validator.ts';
+import type { Logger } from '../logger.ts';
 import type { KeySetSnapshot } from './issuer-keys.ts';
-import type { IssuerValidator } from './issuer-validator.ts';
-import type { Logger } from './logger.ts';
 import { isAcceptableRemoteUrl } from './url-policy.ts';
 
 /** Puts snapshots taken by `exportSnapshot()` back into the issuers they came from. */

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeKey } from 'gatehouse-test-support/issuer';
 import { importJWK, type JWK } from 'jose';
-import { keyFits, verifySignature } from '../../src/core/signature.ts';
+import { keyFits, verifySignature } from '../../../src/core/keys/signature.ts';
 
 interface Fixture {
   id: string;
@@ -18,7 +18,7 @@ interface Fixture {
 }
 
 const fixtures: Fixture[] = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/real-tokens/fixtures.json', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('../../fixtures/real-tokens/fixtures.json', import.meta.url)), 'utf8'),
 );
 
 function parts(token: string): [Buffer, Buffer] {

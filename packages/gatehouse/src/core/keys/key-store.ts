@@ -1,6 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { type VerificationKey, verificationKey } from './signature.ts';
 import { fitsAlgorithm, type StoredKey, toStoredKey } from './stored-key.ts';
 

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../errors.ts';
 
 /**
  * The hosts plain http may go to: ones that name this machine whatever DNS says. That is literal

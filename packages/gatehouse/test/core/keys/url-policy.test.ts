@@ -4,8 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { TestIssuer } from 'gatehouse-test-support/issuer';
-import { isAcceptableRemoteUrl, secureUrl } from '../../src/core/url-policy.ts';
-import { ConfigurationError, createGatehouse, GatehouseError, type KeySetSnapshot } from '../../src/index.ts';
+import { isAcceptableRemoteUrl, secureUrl } from '../../../src/core/keys/url-policy.ts';
+import {
+  ConfigurationError,
+  createGatehouse,
+  GatehouseError,
+  type KeySetSnapshot,
+} from '../../../src/index.ts';
 
 /** Plain http to any of these may leave the machine: a name DNS answers, or not loopback at all. */
 const OFF_LOOPBACK = [

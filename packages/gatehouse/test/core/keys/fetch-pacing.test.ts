@@ -3,15 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
 import { freePort } from 'gatehouse-test-support/ports';
-import { backoff, FIRST_RETRY_DELAY, Refreshing } from '../../src/core/refreshing.ts';
+import { backoff, FIRST_RETRY_DELAY, Refreshing } from '../../../src/core/keys/refreshing.ts';
 import {
   createGatehouse,
   defaults,
   type Gatehouse,
   GatehouseError,
   type GatehouseOptions,
-} from '../../src/index.ts';
-import { withSegment } from '../helpers/tokens.ts';
+} from '../../../src/index.ts';
+import { withSegment } from '../../helpers/tokens.ts';
 
 const MINUTE = 60_000;
 const { cooldown, retryInterval } = defaults.keys;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { TestIssuer } from 'gatehouse-test-support/issuer';
-import { keyFits, verifySignature } from '../../src/core/signature.ts';
-import { createGatehouse, GatehouseError, type Logger } from '../../src/index.ts';
-import { b64url } from '../helpers/tokens.ts';
+import { keyFits, verifySignature } from '../../../src/core/keys/signature.ts';
+import { createGatehouse, GatehouseError, type Logger } from '../../../src/index.ts';
+import { b64url } from '../../helpers/tokens.ts';
 
 /** DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1). */
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');

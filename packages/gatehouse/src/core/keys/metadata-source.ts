@@ -1,7 +1,7 @@
-import { observedLoad } from './diagnostics.ts';
+import { observedLoad } from '../diagnostics.ts';
+import type { Logger } from '../logger.ts';
 import { fetchMetadata, type IssuerMetadata } from './discovery.ts';
 import type { FetchJsonOptions } from './fetch-json.ts';
-import type { Logger } from './logger.ts';
 import { Refreshing, type RefreshTiming } from './refreshing.ts';
 
 export interface DiscoveredMetadataOptions {
