@@ -7,7 +7,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import type { Gatehouse } from 'gatehouse-auth';
+import { discoveryUrl, type Gatehouse } from 'gatehouse-auth';
 import { publicRoutes } from 'gatehouse-auth/fastify';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Config } from './config.ts';
@@ -36,9 +36,9 @@ const REDIRECT_SCRIPT = `(function () {
 
 type Document = Record<string, unknown> & { components?: Record<string, unknown> };
 
-function discoveryUrl(config: Config): string | undefined {
+function openIdConnectUrl(config: Config): string | undefined {
   if (config.auth.metadataUrl) return config.auth.metadataUrl;
-  if (config.auth.issuer) return `${config.auth.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  if (config.auth.issuer) return discoveryUrl(config.auth.issuer);
   return undefined;
 }
 
@@ -62,7 +62,7 @@ export function securityScheme(config: Config, gatehouse: Gatehouse): OpenAPIV3.
   return {
     type: 'openIdConnect',
     description: 'The issuer metadata is not loaded yet; sign-in endpoints come from discovery',
-    openIdConnectUrl: discoveryUrl(config) ?? '',
+    openIdConnectUrl: openIdConnectUrl(config) ?? '',
   };
 }
 
