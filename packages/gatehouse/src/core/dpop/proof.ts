@@ -4,17 +4,10 @@
  * binding are known good, so that refused requests never burn a `jti`.
  */
 import { createHash } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  compactVerify,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-  errors as joseErrors,
-  type ProtectedHeaderParameters,
-} from 'jose';
-import { isCompactJws } from '../token-shape.ts';
+import { keyFits, verifySignature } from '../signature.ts';
+import { decodeJsonObject, splitCompact } from './compact.ts';
 import { DpopProofError } from './errors.ts';
+import { ProofKeyCache } from './proof-key.ts';
 import { htuOf } from './request.ts';
 
 /** A proof is a small JWS: a header with one public key, a handful of short claims. */
@@ -62,8 +55,8 @@ export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token, 'ascii').digest('base64url');
 }
 
-function publicJwk(header: ProtectedHeaderParameters): JWK {
-  const jwk = header.jwk;
+function publicJwk(header: Record<string, unknown>): Record<string, unknown> {
+  const jwk = header.jwk as Record<string, unknown> | null | undefined;
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk))
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof must carry its public key', 'proof header has no jwk object');
   if (jwk.kty !== 'EC' && jwk.kty !== 'RSA' && jwk.kty !== 'OKP')
@@ -82,20 +75,33 @@ function publicJwk(header: ProtectedHeaderParameters): JWK {
   return jwk;
 }
 
-export async function verifyProof(
-  proof: string,
-  request: ProofRequest,
-  policy: ProofPolicy,
-): Promise<VerifiedProof> {
-  // §4.3 check 2: a well-formed JWT (compact JWS, the only serialization a header can carry).
-  if (proof.length > MAX_PROOF_LENGTH || !isCompactJws(proof))
-    fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof is not a compact JWS');
-  let header: ProtectedHeaderParameters;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch {
-    fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof header is not a JSON object');
+/** Proof keys of every gate in the process: public keys only, so sharing them is harmless. */
+const proofKeys = new ProofKeyCache();
+
+/**
+ * RFC 7515 §4.1.11: extensions the verifier must understand. The only one jose understood was
+ * `b64`, so that alone passes, as before.
+ */
+function criticalProblem(header: Record<string, unknown>): string | undefined {
+  const crit = header.crit;
+  if (crit === undefined) return undefined;
+  if (!Array.isArray(crit) || crit.length === 0) return 'crit is not a non-empty array';
+  for (const name of crit) {
+    if (name !== 'b64') return `crit names ${JSON.stringify(name)}, which is not supported`;
+    if (typeof header.b64 !== 'boolean') return 'crit names b64, which is not a boolean';
   }
+  return undefined;
+}
+
+/** The checks of RFC 9449 §4.3 (but replay and nonce): synchronous, node:crypto only. */
+export function checkProof(proof: string, request: ProofRequest, policy: ProofPolicy): VerifiedProof {
+  // §4.3 check 2: a well-formed JWT (compact JWS, the only serialization a header can carry).
+  const parts = splitCompact(proof, MAX_PROOF_LENGTH);
+  if (parts === undefined)
+    fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof is not a compact JWS');
+  const header = decodeJsonObject(parts.header);
+  if (header === undefined)
+    fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof header is not a JSON object');
   // §4.3 check 4: typ is dpop+jwt.
   if (header.typ !== 'dpop+jwt')
     fail(
@@ -111,40 +117,25 @@ export async function verifyProof(
       'The DPoP proof algorithm is not supported',
       `proof alg ${JSON.stringify(alg)}; accepted: ${policy.algorithms.join(', ')}`,
     );
-  // §4.3 check 7: a public key, no private members.
-  const jwk = publicJwk(header);
-  let key: Awaited<ReturnType<typeof importJWK>>;
-  try {
-    key = await importJWK(jwk, alg);
-  } catch {
+  // §4.3 check 7: a public key, no private members, of the type, curve and size the alg needs.
+  const proofKey = proofKeys.resolve(publicJwk(header));
+  if (proofKey === undefined || !keyFits(alg, proofKey.key))
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `jwk does not import as a ${alg} key`);
-  }
+  const critical = criticalProblem(header);
+  if (critical !== undefined)
+    fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `verification failed: ${critical}`);
   // §4.3 check 6: the signature verifies with the header's own key.
-  let payloadBytes: Uint8Array;
-  try {
-    ({ payload: payloadBytes } = await compactVerify(proof, key, { algorithms: [alg] }));
-  } catch (error) {
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed)
-      fail(
-        'ERR_DPOP_PROOF_SIGNATURE',
-        'The DPoP proof signature is invalid',
-        'signature does not verify with jwk',
-      );
+  if (!verifySignature(alg, proofKey.key, parts.signingInput, parts.signature))
     fail(
-      'ERR_DPOP_PROOF_KEY',
-      'The DPoP proof key is unusable',
-      `verification failed: ${error instanceof Error ? error.message : 'unknown'}`,
+      'ERR_DPOP_PROOF_SIGNATURE',
+      'The DPoP proof signature is invalid',
+      'signature does not verify with jwk',
     );
-  }
-  let claims: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('not an object');
-    claims = parsed as Record<string, unknown>;
-  } catch {
+  // An unencoded payload (RFC 7797) cannot be a JSON object in a compact JWS's alphabet.
+  const unencoded = Array.isArray(header.crit) && header.crit.includes('b64') && header.b64 === false;
+  const claims = unencoded ? undefined : decodeJsonObject(parts.payload);
+  if (claims === undefined)
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof claims are not a JSON object');
-  }
   // §4.3 check 3 (required claims) and §4.2: jti, a unique identifier.
   const { jti, htm, htu, iat, ath } = claims;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
@@ -187,5 +178,14 @@ export async function verifyProof(
   // §4.3 check 12 (with an access token): ath is the hash of the token presented.
   if (ath !== accessTokenHash(request.accessToken))
     fail('ERR_DPOP_PROOF_ATH', 'The DPoP proof ath does not match the access token', 'proof ath mismatch');
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce: claims.nonce };
+  return { jkt: proofKey.jkt, jti, iat, nonce: claims.nonce };
+}
+
+/** `checkProof` as a promise, for callers that await it. */
+export async function verifyProof(
+  proof: string,
+  request: ProofRequest,
+  policy: ProofPolicy,
+): Promise<VerifiedProof> {
+  return checkProof(proof, request, policy);
 }
