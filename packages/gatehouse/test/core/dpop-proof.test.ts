@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint, type JWK, SignJWT } from 'jose';
+import { ProofHeaderMemo } from '../../src/core/dpop/header-memo.ts';
 import { accessTokenHash, checkProof, verifyProof } from '../../src/core/dpop/proof.ts';
 import { ProofKeyCache } from '../../src/core/dpop/proof-key.ts';
 
@@ -211,5 +212,32 @@ describe('ProofKeyCache: each distinct proof key imported once, bounded', () => 
     assert.equal(cache.resolve({ ...jwk, ext: 'yes' }), undefined);
     assert.ok(cache.resolve({ ...jwk, key_ops: ['verify'], ext: true }));
     assert.equal(cache.size, 1);
+  });
+});
+
+describe('proof headers parsed once per distinct header text', () => {
+  it("a header seen before still meets each server's policy: its algorithm is checked on every proof", async () => {
+    const key = keyPairFor('ES256');
+    assert.ok(checkProof(await proofFor('ES256', key), request(), policy));
+    await assert.rejects(
+      verifyProof(await proofFor('ES256', key), request(), { ...policy, algorithms: ['PS256'] }),
+      { code: 'ERR_DPOP_PROOF_ALGORITHM' },
+    );
+    const spliced = await proofFor('ES256', key);
+    const other = await proofFor('ES256', keyPairFor('ES256'));
+    const forged = `${spliced.slice(0, spliced.indexOf('.'))}${other.slice(other.indexOf('.'))}`;
+    assert.throws(() => checkProof(forged, request(), policy), { code: 'ERR_DPOP_PROOF_SIGNATURE' });
+  });
+
+  it('the memo keeps a bounded number of headers, oldest out first', () => {
+    const memo = new ProofHeaderMemo(3);
+    const proofKey = new ProofKeyCache().resolve(keyPairFor('EdDSA').jwk);
+    assert.ok(proofKey);
+    for (let n = 0; n < 10; n++) memo.remember(`header${n}`, { n }, proofKey);
+    assert.equal(memo.size, 3);
+    assert.equal(memo.get('header0'), undefined);
+    assert.deepEqual(memo.get('header9')?.header, { n: 9 });
+    assert.ok(Object.isFrozen(memo.get('header9')?.header));
+    assert.equal(ProofHeaderMemo.DEFAULT_MAX_ENTRIES, 1000);
   });
 });

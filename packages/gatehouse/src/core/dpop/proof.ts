@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { keyFits, verifySignature } from '../signature.ts';
 import { decodeJsonObject, splitCompact } from './compact.ts';
 import { DpopProofError } from './errors.ts';
+import { ProofHeaderMemo } from './header-memo.ts';
 import { ProofKeyCache } from './proof-key.ts';
 import { htuOf } from './request.ts';
 
@@ -75,8 +76,34 @@ function publicJwk(header: Record<string, unknown>): Record<string, unknown> {
   return jwk;
 }
 
+/**
+ * `htu` values normalized, by their text: a client calls a handful of URLs, and parsing one costs
+ * about as much as the rest of the claim checks. Short ones only, and cleared when full, so that
+ * made-up URLs cost their sender a parse each and never hold more than a few hundred kilobytes.
+ */
+const htus = new Map<string, string | undefined>();
+const MAX_MEMO_HTU_LENGTH = 256;
+
+function normalizedHtu(htu: string): string | undefined {
+  const known = htus.get(htu);
+  if (known !== undefined || htus.has(htu)) return known;
+  let normalized: string | undefined;
+  try {
+    normalized = htuOf(new URL(htu));
+  } catch {
+    normalized = undefined;
+  }
+  if (htu.length <= MAX_MEMO_HTU_LENGTH) {
+    if (htus.size >= 1000) htus.clear();
+    htus.set(htu, normalized);
+  }
+  return normalized;
+}
+
 /** Proof keys of every gate in the process: public keys only, so sharing them is harmless. */
 const proofKeys = new ProofKeyCache();
+/** Their headers, parsed once per distinct header text. */
+const proofHeaders = new ProofHeaderMemo();
 
 /**
  * RFC 7515 §4.1.11: extensions the verifier must understand. The only one jose understood was
@@ -99,7 +126,8 @@ export function checkProof(proof: string, request: ProofRequest, policy: ProofPo
   const parts = splitCompact(proof, MAX_PROOF_LENGTH);
   if (parts === undefined)
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof is not a compact JWS');
-  const header = decodeJsonObject(parts.header);
+  const known = proofHeaders.get(parts.header);
+  const header = known?.header ?? decodeJsonObject(parts.header);
   if (header === undefined)
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof header is not a JSON object');
   // §4.3 check 4: typ is dpop+jwt.
@@ -118,9 +146,10 @@ export function checkProof(proof: string, request: ProofRequest, policy: ProofPo
       `proof alg ${JSON.stringify(alg)}; accepted: ${policy.algorithms.join(', ')}`,
     );
   // §4.3 check 7: a public key, no private members, of the type, curve and size the alg needs.
-  const proofKey = proofKeys.resolve(publicJwk(header));
+  const proofKey = known?.proofKey ?? proofKeys.resolve(publicJwk(header));
   if (proofKey === undefined || !keyFits(alg, proofKey.key))
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `jwk does not import as a ${alg} key`);
+  if (known === undefined) proofHeaders.remember(parts.header, header, proofKey);
   const critical = criticalProblem(header);
   if (critical !== undefined)
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `verification failed: ${critical}`);
@@ -148,14 +177,7 @@ export function checkProof(proof: string, request: ProofRequest, policy: ProofPo
       `proof htm ${JSON.stringify(htm)}; request method ${request.method}`,
     );
   // §4.3 check 9: htu matches the request URI, query and fragment ignored, after normalization.
-  let proofHtu: string | undefined;
-  if (typeof htu === 'string') {
-    try {
-      proofHtu = htuOf(new URL(htu));
-    } catch {
-      proofHtu = undefined;
-    }
-  }
+  const proofHtu = typeof htu === 'string' ? normalizedHtu(htu) : undefined;
   if (proofHtu !== request.htu)
     fail(
       'ERR_DPOP_PROOF_URI',
