@@ -6,6 +6,7 @@ import { calculateJwkThumbprint, type JWK, SignJWT } from 'jose';
 import { ProofHeaderMemo } from '../../src/core/dpop/header-memo.ts';
 import { accessTokenHash, checkProof, verifyProof } from '../../src/core/dpop/proof.ts';
 import { ProofKeyCache } from '../../src/core/dpop/proof-key.ts';
+import { p1363ToDer, verifyProofSignature } from '../../src/core/dpop/proof-signature.ts';
 
 const URL_ = 'https://api.example.com/read';
 const TOKEN = 'an access token';
@@ -240,4 +241,46 @@ describe('proof headers parsed once per distinct header text', () => {
     assert.ok(Object.isFrozen(memo.get('header9')?.header));
     assert.equal(ProofHeaderMemo.DEFAULT_MAX_ENTRIES, 1000);
   });
+});
+
+describe('ECDSA proof signatures checked as DER (R || S re-encoded)', () => {
+  it('encodes R and S as minimal non-negative DER integers, with the long length form for P-521', () => {
+    const r = Buffer.alloc(32);
+    r[31] = 1; // leading zeros dropped
+    const s = Buffer.alloc(32, 0x80); // high bit set: a zero byte keeps it positive
+    const der = p1363ToDer(Buffer.concat([r, s]));
+    assert.equal(der.toString('hex'), `3026020101022100${'80'.repeat(32)}`);
+    const wide = p1363ToDer(Buffer.alloc(132, 0xff));
+    assert.equal(wide.subarray(0, 3).toString('hex'), '30818a'); // 2 × (2 + 1 + 66) bytes
+    assert.equal(wide.length, 3 + 0x8a);
+  });
+
+  for (const [alg, curve, hash] of [
+    ['ES256', 'P-256', 'sha256'],
+    ['ES384', 'P-384', 'sha384'],
+    ['ES512', 'P-521', 'sha512'],
+  ] as const) {
+    it(`${alg}: agrees with node's own R || S check on 300 signatures, and refuses what it refuses`, () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const key = new ProofKeyCache().resolve(publicKey.export({ format: 'jwk' }) as JWK);
+      assert.ok(key);
+      for (let n = 0; n < 300; n++) {
+        const input = Buffer.from(`proof ${n}`);
+        const signature = sign(hash, input, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        assert.equal(verifyProofSignature(alg, key.key, input, signature), true);
+        const flipped = Buffer.from(signature);
+        flipped[n % flipped.length]! ^= 1;
+        assert.equal(verifyProofSignature(alg, key.key, input, flipped), false);
+      }
+      const size = { ES256: 64, ES384: 96, ES512: 132 }[alg];
+      const input = Buffer.from('proof');
+      for (const bad of [
+        Buffer.alloc(size),
+        Buffer.alloc(size, 0xff),
+        Buffer.alloc(size - 1, 1),
+        Buffer.alloc(0),
+      ])
+        assert.equal(verifyProofSignature(alg, key.key, input, bad), false);
+    });
+  }
 });

@@ -4,11 +4,12 @@
  * binding are known good, so that refused requests never burn a `jti`.
  */
 import { createHash } from 'node:crypto';
-import { keyFits, verifySignature } from '../signature.ts';
+import { keyFits } from '../signature.ts';
 import { decodeJsonObject, splitCompact } from './compact.ts';
 import { DpopProofError } from './errors.ts';
 import { ProofHeaderMemo } from './header-memo.ts';
 import { ProofKeyCache } from './proof-key.ts';
+import { verifyProofSignature } from './proof-signature.ts';
 import { htuOf } from './request.ts';
 
 /** A proof is a small JWS: a header with one public key, a handful of short claims. */
@@ -154,7 +155,7 @@ export function checkProof(proof: string, request: ProofRequest, policy: ProofPo
   if (critical !== undefined)
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `verification failed: ${critical}`);
   // §4.3 check 6: the signature verifies with the header's own key.
-  if (!verifySignature(alg, proofKey.key, parts.signingInput, parts.signature))
+  if (!verifyProofSignature(alg, proofKey.key, parts.signingInput, parts.signature))
     fail(
       'ERR_DPOP_PROOF_SIGNATURE',
       'The DPoP proof signature is invalid',
