@@ -197,7 +197,7 @@ export const DPOP_OPTIONS = {
     kind: 'custom',
     shown: '`MemoryReplayStore`',
     allowed: '`{ seen(jti, expiresAt): boolean | Promise<boolean> }`',
-    doc: 'Seen `jti`s. The memory store is bounded (200000 live records) and expiring; it covers one process only. Several instances need `RedisReplayStore`.',
+    doc: 'Seen `jti`s. The memory store is bounded (2,000,000 live records, about 26 bytes each) and expiring; it covers one process only. Several instances need `RedisReplayStore`.',
   },
   publicUrl: {
     kind: 'custom',

@@ -4,24 +4,26 @@
  * own with PASS or FAIL. Each runs the very predicate the gate runs (proof.ts, binding.ts,
  * certificate.ts), so explain can never disagree with the API about why.
  */
-import { decodeJwt, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { decodeJwt, type JWTPayload } from 'jose';
 import { GatehouseError } from '../errors.ts';
 import { boundThumbprint, dpopBindingFailure } from './binding.ts';
 import { certificateBindingFailure, certificateDerThumbprint, certificateThumbprint } from './certificate.ts';
 import {
   checkProofAth,
   checkProofMethod,
+  checkProofSignature,
   checkProofType,
   checkProofUri,
+  type ParsedProof,
   type ProofPolicy,
+  parseProof,
   proofAlgorithm,
   proofClaims,
-  proofHeader,
   proofIat,
   proofJti,
+  proofKey,
   proofKeyThumbprint,
   proofPublicJwk,
-  proofSignature,
 } from './proof.ts';
 import { htuOf } from './request.ts';
 
@@ -62,27 +64,6 @@ function record<T>(into: Recorder, name: string, run: () => T, passed: (value: T
   }
 }
 
-async function recordAsync<T>(
-  into: Recorder,
-  name: string,
-  run: () => Promise<T>,
-  passed: (value: T) => string,
-): Promise<T | undefined> {
-  const settled = await run().then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  return record(
-    into,
-    name,
-    () => {
-      if (!settled.ok) throw settled.error;
-      return settled.value;
-    },
-    passed,
-  );
-}
-
 /** The proof's claims unverified, so the claim checks still say something when the signature fails. */
 function unverifiedClaims(proof: string): Record<string, unknown> | undefined {
   try {
@@ -92,22 +73,23 @@ function unverifiedClaims(proof: string): Record<string, unknown> | undefined {
   }
 }
 
-async function explainDpop(
+function explainDpop(
   into: Recorder,
   token: string,
   tokenClaims: JWTPayload,
   evidence: NonNullable<BindingEvidence['dpop']>,
   policy: ProofPolicy,
   nowMs: number,
-): Promise<void> {
+): void {
   const { proof } = evidence;
-  const header = record<ProtectedHeaderParameters>(
+  const parsed = record<ParsedProof>(
     into,
     'dpop format',
-    () => proofHeader(proof),
+    () => parseProof(proof),
     () => 'a compact JWS with a JSON header',
   );
-  if (header === undefined) return;
+  if (parsed === undefined) return;
+  const { header } = parsed;
   record(
     into,
     'dpop typ',
@@ -120,7 +102,7 @@ async function explainDpop(
     () => proofAlgorithm(header, policy.algorithms),
     (value) => `alg ${value}; accepted: ${policy.algorithms.join(', ')}`,
   );
-  const jwk = record<JWK>(
+  const jwk = record(
     into,
     'dpop jwk',
     () => proofPublicJwk(header),
@@ -128,17 +110,20 @@ async function explainDpop(
   );
   let claims: Record<string, unknown> | undefined;
   if (alg !== undefined && jwk !== undefined) {
-    const payload = await recordAsync(
+    const signed = record(
       into,
       'dpop signature',
-      () => proofSignature(proof, jwk, alg),
+      () => {
+        checkProofSignature(parsed, alg, proofKey(parsed, alg));
+        return true;
+      },
       () => "verifies with the header's jwk",
     );
-    if (payload !== undefined)
+    if (signed)
       claims = record(
         into,
         'dpop claims',
-        () => proofClaims(payload),
+        () => proofClaims(parsed),
         () => 'a JSON object',
       );
   }
@@ -181,7 +166,7 @@ async function explainDpop(
     );
   }
   if (jwk !== undefined) {
-    const proofJkt = await proofKeyThumbprint(jwk);
+    const proofJkt = proofKeyThumbprint(jwk) ?? 'none (the key does not import)';
     const jkt = boundThumbprint({ claims: tokenClaims });
     record(
       into,
@@ -235,7 +220,7 @@ export async function explainBinding(
 ): Promise<BindingExplanation> {
   const into: Recorder = { checks: [], failure: undefined };
   const claims = tokenClaims ?? {};
-  if (evidence.dpop) await explainDpop(into, token, claims, evidence.dpop, policy, nowMs);
+  if (evidence.dpop) explainDpop(into, token, claims, evidence.dpop, policy, nowMs);
   if (evidence.certificate !== undefined) explainCertificate(into, claims, evidence.certificate);
   return into;
 }

@@ -4,17 +4,12 @@
  * binding are known good, so that refused requests never burn a `jti`.
  */
 import { createHash } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  compactVerify,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-  errors as joseErrors,
-  type ProtectedHeaderParameters,
-} from 'jose';
-import { isCompactJws } from '../token-shape.ts';
+import { keyFits } from '../keys/signature.ts';
+import { type CompactParts, decodeJsonObject, splitCompact } from './compact.ts';
 import { DpopProofError } from './errors.ts';
+import { ProofHeaderMemo } from './header-memo.ts';
+import { type ProofKey, ProofKeyCache } from './proof-key.ts';
+import { verifyProofSignature } from './proof-signature.ts';
 import { htuOf } from './request.ts';
 
 /** A proof is a small JWS: a header with one public key, a handful of short claims. */
@@ -62,8 +57,9 @@ export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token, 'ascii').digest('base64url');
 }
 
-function publicJwk(header: ProtectedHeaderParameters): JWK {
-  const jwk = header.jwk;
+/** §4.3 check 7, first half: a public key of an asymmetric type, no private members. */
+export function proofPublicJwk(header: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const jwk = header.jwk as Record<string, unknown> | null | undefined;
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk))
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof must carry its public key', 'proof header has no jwk object');
   if (jwk.kty !== 'EC' && jwk.kty !== 'RSA' && jwk.kty !== 'OKP')
@@ -82,24 +78,77 @@ function publicJwk(header: ProtectedHeaderParameters): JWK {
   return jwk;
 }
 
+/**
+ * `htu` values normalized, by their text: a client calls a handful of URLs, and parsing one costs
+ * about as much as the rest of the claim checks. Short ones only, and cleared when full, so that
+ * made-up URLs cost their sender a parse each and never hold more than a few hundred kilobytes.
+ */
+const htus = new Map<string, string | undefined>();
+const MAX_MEMO_HTU_LENGTH = 256;
+
+function normalizedHtu(htu: string): string | undefined {
+  const known = htus.get(htu);
+  if (known !== undefined || htus.has(htu)) return known;
+  let normalized: string | undefined;
+  try {
+    normalized = htuOf(new URL(htu));
+  } catch {
+    normalized = undefined;
+  }
+  if (htu.length <= MAX_MEMO_HTU_LENGTH) {
+    if (htus.size >= 1000) htus.clear();
+    htus.set(htu, normalized);
+  }
+  return normalized;
+}
+
+/** Proof keys of every gate in the process: public keys only, so sharing them is harmless. */
+const proofKeys = new ProofKeyCache();
+/** Their headers, parsed once per distinct header text. */
+const proofHeaders = new ProofHeaderMemo();
+
+/**
+ * RFC 7515 §4.1.11: extensions the verifier must understand. The only one jose understood was
+ * `b64`, so that alone passes, as before.
+ */
+function criticalProblem(header: Record<string, unknown>): string | undefined {
+  const crit = header.crit;
+  if (crit === undefined) return undefined;
+  if (!Array.isArray(crit) || crit.length === 0) return 'crit is not a non-empty array';
+  for (const name of crit) {
+    if (name !== 'b64') return `crit names ${JSON.stringify(name)}, which is not supported`;
+    if (typeof header.b64 !== 'boolean') return 'crit names b64, which is not a boolean';
+  }
+  return undefined;
+}
+
 /*
  * Each check on its own, so that `gatehouse-auth explain` reports every one with the very
- * predicate the gate uses; verifyProof runs them in RFC order and stops at the first failure.
+ * predicate the gate uses; checkProof runs them in RFC order and stops at the first failure.
  */
 
+/** A proof split and its header decoded (memoized per distinct header text). */
+export interface ParsedProof {
+  parts: CompactParts;
+  header: Readonly<Record<string, unknown>>;
+  /** The header's key, when this header text was met before. */
+  knownKey: ProofKey | undefined;
+}
+
 /** §4.3 check 2: a well-formed JWT (compact JWS, the only serialization a header can carry). */
-export function proofHeader(proof: string): ProtectedHeaderParameters {
-  if (proof.length > MAX_PROOF_LENGTH || !isCompactJws(proof))
+export function parseProof(proof: string): ParsedProof {
+  const parts = splitCompact(proof, MAX_PROOF_LENGTH);
+  if (parts === undefined)
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof is not a compact JWS');
-  try {
-    return decodeProtectedHeader(proof);
-  } catch {
+  const known = proofHeaders.get(parts.header);
+  const header = known?.header ?? decodeJsonObject(parts.header);
+  if (header === undefined)
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof header is not a JSON object');
-  }
+  return { parts, header, knownKey: known?.proofKey };
 }
 
 /** §4.3 check 4: typ is dpop+jwt. */
-export function checkProofType(header: ProtectedHeaderParameters): void {
+export function checkProofType(header: Readonly<Record<string, unknown>>): void {
   if (header.typ !== 'dpop+jwt')
     fail(
       'ERR_DPOP_PROOF_TYPE',
@@ -109,7 +158,10 @@ export function checkProofType(header: ProtectedHeaderParameters): void {
 }
 
 /** §4.3 check 5: an asymmetric algorithm the server supports (never none, never a MAC). */
-export function proofAlgorithm(header: ProtectedHeaderParameters, algorithms: readonly string[]): string {
+export function proofAlgorithm(
+  header: Readonly<Record<string, unknown>>,
+  algorithms: readonly string[],
+): string {
   const alg = header.alg;
   if (typeof alg !== 'string' || !algorithms.includes(alg))
     fail(
@@ -120,48 +172,43 @@ export function proofAlgorithm(header: ProtectedHeaderParameters, algorithms: re
   return alg;
 }
 
-/** §4.3 check 7: a public key, no private members. */
-export const proofPublicJwk = publicJwk;
-
-/** §4.3 check 6: the signature verifies with the header's own key; returns the payload bytes. */
-export async function proofSignature(proof: string, jwk: JWK, alg: string): Promise<Uint8Array> {
-  let key: Awaited<ReturnType<typeof importJWK>>;
-  try {
-    key = await importJWK(jwk, alg);
-  } catch {
+/**
+ * §4.3 check 7: a public key, no private members, of the type, curve and size `alg` needs, imported
+ * once per distinct key (with its RFC 7638 thumbprint), and no critical extension we do not know.
+ */
+export function proofKey(parsed: ParsedProof, alg: string): ProofKey {
+  const key = parsed.knownKey ?? proofKeys.resolve(proofPublicJwk(parsed.header));
+  if (key === undefined || !keyFits(alg, key.key))
     fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `jwk does not import as a ${alg} key`);
-  }
-  try {
-    return (await compactVerify(proof, key, { algorithms: [alg] })).payload;
-  } catch (error) {
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed)
-      fail(
-        'ERR_DPOP_PROOF_SIGNATURE',
-        'The DPoP proof signature is invalid',
-        'signature does not verify with jwk',
-      );
-    fail(
-      'ERR_DPOP_PROOF_KEY',
-      'The DPoP proof key is unusable',
-      `verification failed: ${error instanceof Error ? error.message : 'unknown'}`,
-    );
-  }
+  if (parsed.knownKey === undefined) proofHeaders.remember(parsed.parts.header, parsed.header, key);
+  const critical = criticalProblem(parsed.header);
+  if (critical !== undefined)
+    fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof key is unusable', `verification failed: ${critical}`);
+  return key;
 }
 
-/** The proof's claims: a JSON object. */
-export function proofClaims(payloadBytes: Uint8Array): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
+/** §4.3 check 6: the signature verifies with the header's own key. */
+export function checkProofSignature(parsed: ParsedProof, alg: string, key: ProofKey): void {
+  if (!verifyProofSignature(alg, key.key, parsed.parts.signingInput, parsed.parts.signature))
+    fail(
+      'ERR_DPOP_PROOF_SIGNATURE',
+      'The DPoP proof signature is invalid',
+      'signature does not verify with jwk',
+    );
+}
+
+/** The proof's claims: a JSON object (an RFC 7797 unencoded payload cannot be one in compact form). */
+export function proofClaims(parsed: ParsedProof): Record<string, unknown> {
+  const { header } = parsed;
+  const unencoded = Array.isArray(header.crit) && header.crit.includes('b64') && header.b64 === false;
+  const claims = unencoded ? undefined : decodeJsonObject(parsed.parts.payload);
+  if (claims === undefined)
     fail('ERR_DPOP_PROOF_MALFORMED', 'The DPoP proof is malformed', 'proof claims are not a JSON object');
-  }
+  return claims;
 }
 
 /** §4.3 check 3 (required claims) and §4.2: jti, a unique identifier. */
-export function proofJti(claims: Record<string, unknown>): string {
+export function proofJti(claims: Readonly<Record<string, unknown>>): string {
   const { jti } = claims;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
     fail('ERR_DPOP_PROOF_JTI', 'The DPoP proof must have a jti', 'proof jti is absent, empty or too long');
@@ -169,7 +216,7 @@ export function proofJti(claims: Record<string, unknown>): string {
 }
 
 /** §4.3 check 8: htm matches the request method. */
-export function checkProofMethod(claims: Record<string, unknown>, method: string): void {
+export function checkProofMethod(claims: Readonly<Record<string, unknown>>, method: string): void {
   const { htm } = claims;
   if (htm !== method)
     fail(
@@ -180,16 +227,9 @@ export function checkProofMethod(claims: Record<string, unknown>, method: string
 }
 
 /** §4.3 check 9: htu matches the request URI, query and fragment ignored, after normalization. */
-export function checkProofUri(claims: Record<string, unknown>, requestHtu: string): void {
+export function checkProofUri(claims: Readonly<Record<string, unknown>>, requestHtu: string): void {
   const { htu } = claims;
-  let proofHtu: string | undefined;
-  if (typeof htu === 'string') {
-    try {
-      proofHtu = htuOf(new URL(htu));
-    } catch {
-      proofHtu = undefined;
-    }
-  }
+  const proofHtu = typeof htu === 'string' ? normalizedHtu(htu) : undefined;
   if (proofHtu !== requestHtu)
     fail(
       'ERR_DPOP_PROOF_URI',
@@ -199,7 +239,11 @@ export function checkProofUri(claims: Record<string, unknown>, requestHtu: strin
 }
 
 /** §4.3 check 11 and §11.1: iat within the window (past) and the clock tolerance (both ways). */
-export function proofIat(claims: Record<string, unknown>, nowMs: number, policy: ProofPolicy): number {
+export function proofIat(
+  claims: Readonly<Record<string, unknown>>,
+  nowMs: number,
+  policy: ProofPolicy,
+): number {
   const { iat } = claims;
   const now = nowMs / 1000;
   if (
@@ -217,30 +261,37 @@ export function proofIat(claims: Record<string, unknown>, nowMs: number, policy:
 }
 
 /** §4.3 check 12 (with an access token): ath is the hash of the token presented. */
-export function checkProofAth(claims: Record<string, unknown>, accessToken: string): void {
+export function checkProofAth(claims: Readonly<Record<string, unknown>>, accessToken: string): void {
   if (claims.ath !== accessTokenHash(accessToken))
     fail('ERR_DPOP_PROOF_ATH', 'The DPoP proof ath does not match the access token', 'proof ath mismatch');
 }
 
-/** RFC 7638 SHA-256 thumbprint of the proof key: what `cnf.jkt` must equal (§6.1). */
-export function proofKeyThumbprint(jwk: JWK): Promise<string> {
-  return calculateJwkThumbprint(jwk, 'sha256');
+/** RFC 7638 SHA-256 thumbprint of a proof's public key (what `cnf.jkt` must equal, §6.1); undefined if it does not import. */
+export function proofKeyThumbprint(jwk: Readonly<Record<string, unknown>>): string | undefined {
+  return proofKeys.resolve(jwk)?.jkt;
 }
 
-export async function verifyProof(
-  proof: string,
-  request: ProofRequest,
-  policy: ProofPolicy,
-): Promise<VerifiedProof> {
-  const header = proofHeader(proof);
-  checkProofType(header);
-  const alg = proofAlgorithm(header, policy.algorithms);
-  const jwk = proofPublicJwk(header);
-  const claims = proofClaims(await proofSignature(proof, jwk, alg));
+/** The checks of RFC 9449 §4.3 (but replay and nonce), in order: synchronous, node:crypto only. */
+export function checkProof(proof: string, request: ProofRequest, policy: ProofPolicy): VerifiedProof {
+  const parsed = parseProof(proof);
+  checkProofType(parsed.header);
+  const alg = proofAlgorithm(parsed.header, policy.algorithms);
+  const key = proofKey(parsed, alg);
+  checkProofSignature(parsed, alg, key);
+  const claims = proofClaims(parsed);
   const jti = proofJti(claims);
   checkProofMethod(claims, request.method);
   checkProofUri(claims, request.htu);
   const iat = proofIat(claims, request.now, policy);
   checkProofAth(claims, request.accessToken);
-  return { jkt: await proofKeyThumbprint(jwk), jti, iat, nonce: claims.nonce };
+  return { jkt: key.jkt, jti, iat, nonce: claims.nonce };
+}
+
+/** `checkProof` as a promise, for callers that await it. */
+export async function verifyProof(
+  proof: string,
+  request: ProofRequest,
+  policy: ProofPolicy,
+): Promise<VerifiedProof> {
+  return checkProof(proof, request, policy);
 }

@@ -2,6 +2,8 @@
  * DPoP proof replay protection (RFC 9449 §11.1): a proof's `jti` is accepted once while the proof
  * could still pass the `iat` check; after that the `iat` check refuses it anyway, so records expire.
  */
+import { createHash } from 'node:crypto';
+import { FingerprintTable } from './fingerprint-table.ts';
 
 /** Where seen proof ids are kept; shared by every instance that serves the same tokens. */
 export interface ReplayStore {
@@ -15,43 +17,97 @@ export interface ReplayStore {
 }
 
 export interface MemoryReplayStoreOptions {
-  /** Records kept at most; when full of unexpired records, `seen` throws (503), never forgets. @default 200000 */
+  /**
+   * Records kept at most; when full of unexpired records, `seen` throws (503), never forgets.
+   * About 30 bytes a record: the default, 2,000,000, is some 60 MB at most, and holds every proof
+   * of 16,000 requests a second (more than one core verifies) for the default 121 s.
+   * @default 2000000
+   */
   maxEntries?: number;
   /** Milliseconds since the epoch. @default Date.now */
   clock?: () => number;
 }
 
+/**
+ * Records expiring within the same span of this many milliseconds share a table, dropped whole once
+ * its span has passed: expiry costs nothing per record, and the few tables (13 for the default
+ * 121 s) are all a lookup visits.
+ */
+const GENERATION_SPAN = 10_000;
+
+interface Generation {
+  /** Expiries in this generation are from `start` (included) to `start + GENERATION_SPAN`. */
+  readonly start: number;
+  readonly table: FingerprintTable;
+}
+
+/** 96 bits of the SHA-256 of a record id: ids of any length take 16 bytes, and cannot be steered. */
+function fingerprint(id: string): [number, number, number] {
+  const digest = createHash('sha256').update(id).digest();
+  return [digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8)];
+}
+
 /** One process's replay records: bounded and expiring. Several instances need a shared store (Redis). */
 export class MemoryReplayStore implements ReplayStore {
-  readonly #records = new Map<string, number>();
+  readonly #generations = new Map<number, Generation>();
   readonly #max: number;
   readonly #now: () => number;
 
   constructor(options: MemoryReplayStoreOptions = {}) {
-    this.#max = options.maxEntries ?? 200_000;
+    this.#max = options.maxEntries ?? 2_000_000;
     this.#now = options.clock ?? Date.now;
   }
 
+  /** Records held, expired ones included until their table is dropped or the store fills. */
   get size(): number {
-    return this.#records.size;
+    let size = 0;
+    for (const generation of this.#generations.values()) size += generation.table.count;
+    return size;
+  }
+
+  /** Bytes of the record tables. */
+  get byteLength(): number {
+    let bytes = 0;
+    for (const generation of this.#generations.values()) bytes += generation.table.byteLength;
+    return bytes;
   }
 
   seen(jti: string, expiresAt: number): boolean {
+    if (!Number.isFinite(expiresAt)) throw new TypeError('expiresAt must be a finite number');
     const now = this.#now();
-    const known = this.#records.get(jti);
-    if (known !== undefined && known > now) return true;
-    // Records arrive in roughly expiry order: drop expired ones from the oldest end.
-    for (const [key, expiry] of this.#records) {
-      if (expiry > now) break;
-      this.#records.delete(key);
+    const expiry = Math.ceil(expiresAt);
+    const [a, b, c] = fingerprint(jti);
+    const index = Math.floor(expiry / GENERATION_SPAN);
+    let target: Generation | undefined;
+    let slotInTarget = -1;
+    for (const [key, generation] of this.#generations) {
+      if (generation.start + GENERATION_SPAN <= now) {
+        this.#generations.delete(key); // every record in it has expired
+        continue;
+      }
+      const slot = generation.table.find(a, b, c);
+      if (slot !== -1 && generation.start + generation.table.expiryOf(slot) > now) return true;
+      if (key === index) {
+        target = generation;
+        slotInTarget = slot;
+      }
     }
-    if (this.#records.size >= this.#max) {
-      for (const [key, expiry] of this.#records) if (expiry <= now) this.#records.delete(key);
+    if (expiry <= now) return false; // already expired: nothing to remember
+    if (target !== undefined && slotInTarget !== -1) {
+      // The same id, expired, in the table it now belongs to: renew it in place.
+      target.table.setExpiry(slotInTarget, expiry - target.start);
+      return false;
+    }
+    if (this.size >= this.#max) {
+      for (const generation of this.#generations.values()) generation.table.dropUntil(now - generation.start);
       // Forgetting a live record would let its proof be replayed: refuse instead (fail closed).
-      if (this.#records.size >= this.#max) throw new Error('DPoP replay store is full');
+      if (this.size >= this.#max) throw new Error('DPoP replay store is full');
     }
-    this.#records.delete(jti);
-    this.#records.set(jti, expiresAt);
+    if (target === undefined) {
+      target = { start: index * GENERATION_SPAN, table: new FingerprintTable() };
+      this.#generations.set(index, target);
+    }
+    target.table.add(a, b, c, expiry - target.start);
     return false;
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * `node bench/dpop-proof-cost.ts` — what Gatehouse's DPoP proof check costs in process, without
+ * HTTP, next to the floor (one ES256 `crypto.verify` with a KeyObject made once): CPU µs per proof
+ * over distinct proofs of one client key, medians of interleaved rounds. `--baseline` adds the
+ * `verifyProof` of another build of proof.ts (e.g. one checked out from an earlier commit), so two
+ * versions are compared in one run; the replay store row is the per-request cost of the default
+ * `MemoryReplayStore` as the gate calls it.
+ *
+ *   node bench/dpop-proof-cost.ts [--proofs 20000] [--rounds 5] [--baseline path/to/proof.ts]
+ */
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  checkProof,
+  type ProofPolicy,
+  type ProofRequest,
+  verifyProof,
+} from '../packages/gatehouse/src/core/dpop/proof.ts';
+import { MemoryReplayStore } from '../packages/gatehouse/src/core/dpop/replay.ts';
+import { accessTokenHash, makeClientKey, proofSigner } from './lib/dpop-client.ts';
+import { median } from './lib/report.ts';
+
+const { values } = parseArgs({
+  options: {
+    proofs: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '5' },
+    baseline: { type: 'string' },
+  },
+  strict: true,
+});
+const COUNT = Number(values.proofs);
+const ROUNDS = Number(values.rounds);
+if (!(COUNT > 0 && ROUNDS > 0)) throw new Error('--proofs and --rounds must be positive');
+
+type Verify = (proof: string, request: ProofRequest, policy: ProofPolicy) => unknown;
+
+const TOKEN = 'bench access token';
+const HTU = 'http://127.0.0.1:8080/items';
+const client = makeClientKey();
+const sign = proofSigner(client.privateKey, client.publicJwk, {
+  htm: 'GET',
+  htu: HTU,
+  ath: accessTokenHash(TOKEN),
+});
+const proofs = Array.from({ length: COUNT }, () => sign());
+// Every proof was signed within the window before this instant (600 s covers a slow signing loop).
+const request: ProofRequest = { method: 'GET', htu: HTU, accessToken: TOKEN, now: Date.now() };
+const policy: ProofPolicy = { algorithms: ['ES256'], iatWindow: 600, clockTolerance: 5 };
+const floorKey = createPublicKey({ key: client.publicJwk, format: 'jwk' });
+
+function expectJkt(result: unknown): void {
+  if ((result as { jkt?: unknown }).jkt !== client.jkt) throw new Error('a valid proof did not verify');
+}
+
+const rows: Record<string, (proof: string, n: number) => unknown> = {
+  'floor: ES256 crypto.verify (KeyObject made once)': (proof) => {
+    const dot = proof.lastIndexOf('.');
+    const ok = verify(
+      'sha256',
+      Buffer.from(proof.slice(0, dot), 'latin1'),
+      { key: floorKey, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(proof.slice(dot + 1), 'base64url'),
+    );
+    if (!ok) throw new Error('floor: a valid proof did not verify');
+  },
+  'Gatehouse checkProof (sync, node:crypto)': (proof) => expectJkt(checkProof(proof, request, policy)),
+  'Gatehouse verifyProof (awaited)': async (proof) => expectJkt(await verifyProof(proof, request, policy)),
+};
+if (values.baseline !== undefined) {
+  const baseline = (await import(pathToFileURL(resolve(values.baseline)).href)) as { verifyProof: Verify };
+  rows[`baseline verifyProof (${values.baseline})`] = async (proof) =>
+    expectJkt(await baseline.verifyProof(proof, request, policy));
+}
+// The gate's id for each proof, made before timing, so the row is the store alone.
+const ids = proofs.map((_, n) => createHash('sha256').update(`${client.jkt}:${n}`).digest('base64url'));
+let store = new MemoryReplayStore({ clock: () => request.now });
+rows['MemoryReplayStore.seen (default store)'] = (_proof, n) => {
+  if (n === 0) store = new MemoryReplayStore({ clock: () => request.now });
+  if (store.seen(ids[n]!, request.now + 121_000)) throw new Error('replay store: a new id was seen');
+};
+
+async function once(fn: (proof: string, n: number) => unknown): Promise<number> {
+  const before = process.cpuUsage();
+  for (let n = 0; n < proofs.length; n++) await fn(proofs[n]!, n);
+  const cpu = process.cpuUsage(before);
+  return (cpu.user + cpu.system) / proofs.length;
+}
+
+const names = Object.keys(rows);
+const samples = new Map<string, number[]>(names.map((name) => [name, []]));
+for (const fn of Object.values(rows)) await once(fn); // warm-up: JIT, OpenSSL contexts, key caches
+for (let round = 0; round < ROUNDS; round++) {
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(k + round) % names.length]!;
+    samples.get(name)!.push(await once(rows[name]!));
+  }
+}
+process.stdout.write(
+  `${COUNT.toLocaleString('en-US')} distinct ES256 proofs of one key, ${ROUNDS} interleaved rounds, Node ${process.version}\n\n`,
+);
+const floor = median(samples.get(names[0]!)!);
+for (const name of names) {
+  const us = median(samples.get(name)!);
+  process.stdout.write(
+    `${name.padEnd(64)}${us.toFixed(1).padStart(8)} µs  ${(us / floor).toFixed(2).padStart(5)}× floor  ${samples
+      .get(name)!
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n`,
+  );
+}

@@ -1,0 +1,75 @@
+/** The default replay store under a busy instance's load: compact records, expiry by generation. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { MemoryReplayStore } from '../../src/index.ts';
+
+/** A record id as the gate makes it: SHA-256, base64url, of the key thumbprint and the jti. */
+const id = (n: number) => createHash('sha256').update(`jkt:${n}`).digest('base64url');
+/** The default window: 60 s of iat, 60 s of clock tolerance, 1 s of rounding. */
+const WINDOW = 121_000;
+
+describe('MemoryReplayStore at a busy instance’s rate (RFC 9449 §11.1)', () => {
+  it('keeps 5,000 proofs a second for a whole window (past the old 200,000-record limit) in under 40 bytes each', () => {
+    let now = 1_700_000_000_000;
+    const store = new MemoryReplayStore({ clock: () => now });
+    const perSecond = 5_000;
+    const seconds = 62; // 310,000 live records
+    for (let second = 0; second < seconds; second++, now += 1000)
+      for (let i = 0; i < perSecond; i++)
+        assert.equal(store.seen(id(second * perSecond + i), now + WINDOW), false);
+    assert.equal(store.size, perSecond * seconds);
+    assert.ok(store.byteLength / store.size < 40, `${store.byteLength / store.size} bytes a record`);
+    for (const n of [0, 1, 154_321, perSecond * seconds - 1])
+      assert.equal(store.seen(id(n), now + WINDOW), true, `record ${n} is still known`);
+  });
+
+  it('drops whole generations once every record in them has expired', () => {
+    let now = 1_700_000_000_000;
+    const store = new MemoryReplayStore({ clock: () => now });
+    for (let n = 0; n < 20_000; n++) store.seen(id(n), now + WINDOW);
+    now += WINDOW + 10_000;
+    assert.equal(store.seen(id(20_000), now + WINDOW), false);
+    assert.equal(store.size, 1);
+    assert.equal(store.seen(id(0), now + WINDOW), false, 'an expired id may be recorded again');
+  });
+
+  it('an expired record is renewed in place, and records expire to the millisecond', () => {
+    let now = 1_000_000;
+    const store = new MemoryReplayStore({ clock: () => now });
+    assert.equal(store.seen('a', now + 500), false);
+    now += 499;
+    assert.equal(store.seen('a', now + 500), true);
+    now += 1;
+    assert.equal(store.seen('a', now + 500), false);
+    assert.equal(store.size, 1);
+  });
+
+  it('ids of any length take the same room: only a 96-bit fingerprint of each is kept', () => {
+    const now = 0;
+    const short = new MemoryReplayStore({ clock: () => now });
+    const long = new MemoryReplayStore({ clock: () => now });
+    for (let n = 0; n < 5_000; n++) {
+      short.seen(`${n}`, 60_000);
+      long.seen(`${'x'.repeat(1_000)}${n}`, 60_000);
+    }
+    assert.equal(long.byteLength, short.byteLength);
+  });
+
+  it('full of live records spread over several generations, it refuses (fail closed) until some expire', () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ maxEntries: 1_000, clock: () => now });
+    for (let n = 0; n < 1_000; n++) store.seen(`id${n}`, 1_000 + n * 100); // expiries 1 s to 101 s
+    assert.throws(() => store.seen('one more', 120_000), /full/);
+    assert.equal(store.seen('id999', 120_000), true, 'a live record is never forgotten');
+    now = 1_050; // the first record has expired, in a generation that has not
+    assert.equal(store.seen('one more', 120_000), false);
+    assert.equal(store.size, 1_000);
+  });
+
+  it('refuses an expiry that is not a finite number (the gate then answers 503)', () => {
+    const store = new MemoryReplayStore();
+    assert.throws(() => store.seen('a', Number.NaN), TypeError);
+    assert.throws(() => store.seen('a', Number.POSITIVE_INFINITY), TypeError);
+  });
+});
