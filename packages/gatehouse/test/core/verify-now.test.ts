@@ -4,6 +4,7 @@ import { makeKey, TestIssuer } from 'gatehouse-test-support/issuer';
 import { Refreshing } from '../../src/core/keys/refreshing.ts';
 import type { Principal } from '../../src/core/principal.ts';
 import { createGatehouse, type Gatehouse, GatehouseError } from '../../src/index.ts';
+import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 import { b64url, withSegment } from '../helpers/tokens.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -156,5 +157,41 @@ describe('Refreshing.peek: the current value without waiting', () => {
     assert.equal(r.loadCount, 2, 'one refresh, however many callers');
     await r.get();
     r.stop();
+  });
+});
+
+describe('authenticateNow: a DPoP request is answered in the same tick once its token is cached', () => {
+  let issuer: TestIssuer;
+  let gh: Gatehouse;
+  const url = 'http://api.example.com/items';
+  const dpopRequest = (token: string, proof: string) => ({
+    method: 'GET',
+    url: '/items',
+    headers: { authorization: `DPoP ${token}`, dpop: proof, host: 'api.example.com' },
+  });
+  before(async () => {
+    issuer = await TestIssuer.start(['RS256']);
+    gh = createGatehouse({ issuer: issuer.url, audience: issuer.audience, dpop: 'allowed' });
+  });
+  after(async () => {
+    gh.close();
+    await issuer.close();
+  });
+
+  it('checks a fresh proof on every request, without waiting, with the memory replay store', async () => {
+    const key = await makeDpopKey();
+    const token = await issuer.sign({ jti: 'bound', cnf: { jkt: key.jkt } });
+    const first = gh.authenticateNow(dpopRequest(token, await makeProof(key, { method: 'GET', url, token })));
+    assert.ok(first instanceof Promise, 'the first sight of the token loads the keys');
+    assert.equal((await first)?.subject, (await gh.verify(token)).subject);
+    const proof = await makeProof(key, { method: 'GET', url, token });
+    const second = gh.authenticateNow(dpopRequest(token, proof));
+    assert.ok(!(second instanceof Promise), 'a cached token with a fresh proof is answered at once');
+    assert.equal(second?.claims.jti, 'bound');
+    // The proof was recorded in that same tick: sent again, it is a replay, refused at once too.
+    assert.equal(
+      thrownCode(() => gh.authenticateNow(dpopRequest(token, proof))),
+      'ERR_DPOP_PROOF_REPLAY',
+    );
   });
 });
