@@ -2,7 +2,8 @@
  * `node bench/dpop-proof-cost.ts` — what Gatehouse's DPoP proof check costs in process, without
  * HTTP, next to the floor (one ES256 `crypto.verify` with a KeyObject made once): CPU µs per proof
  * over distinct proofs of one client key, medians of interleaved rounds. `--baseline` adds the
- * `verifyProof` of another build of proof.ts (e.g. one checked out from an earlier commit), so two
+ * `verifyProof` (before 0.2: async) or `checkProof` of another build of proof.ts (e.g. one checked out
+ * from an earlier commit), so two
  * versions are compared in one run; the replay store row is the per-request cost of the default
  * `MemoryReplayStore` as the gate calls it.
  *
@@ -16,7 +17,6 @@ import {
   checkProof,
   type ProofPolicy,
   type ProofRequest,
-  verifyProof,
 } from '../packages/gatehouse/src/core/dpop/proof.ts';
 import { MemoryReplayStore } from '../packages/gatehouse/src/core/dpop/replay.ts';
 import { accessTokenHash, makeClientKey, proofSigner } from './lib/dpop-client.ts';
@@ -66,12 +66,15 @@ const rows: Record<string, (proof: string, n: number) => unknown> = {
     if (!ok) throw new Error('floor: a valid proof did not verify');
   },
   'Gatehouse checkProof (sync, node:crypto)': (proof) => expectJkt(checkProof(proof, request, policy)),
-  'Gatehouse verifyProof (awaited)': async (proof) => expectJkt(await verifyProof(proof, request, policy)),
 };
 if (values.baseline !== undefined) {
-  const baseline = (await import(pathToFileURL(resolve(values.baseline)).href)) as { verifyProof: Verify };
-  rows[`baseline verifyProof (${values.baseline})`] = async (proof) =>
-    expectJkt(await baseline.verifyProof(proof, request, policy));
+  const baseline = (await import(pathToFileURL(resolve(values.baseline)).href)) as {
+    verifyProof?: Verify;
+    checkProof?: Verify;
+  };
+  const check = baseline.checkProof ?? baseline.verifyProof;
+  if (check === undefined) throw new Error(`${values.baseline} exports neither checkProof nor verifyProof`);
+  rows[`baseline (${values.baseline})`] = async (proof) => expectJkt(await check(proof, request, policy));
 }
 // The gate's id for each proof, made before timing, so the row is the store alone.
 const ids = proofs.map((_, n) => createHash('sha256').update(`${client.jkt}:${n}`).digest('base64url'));

@@ -7,7 +7,7 @@ import { tagChallenge } from '../../src/core/dpop/challenge.ts';
 import { DpopProofError } from '../../src/core/dpop/errors.ts';
 import { NonceSource } from '../../src/core/dpop/nonce.ts';
 import { resolveDpop } from '../../src/core/dpop/options.ts';
-import { verifyProof } from '../../src/core/dpop/proof.ts';
+import { checkProof } from '../../src/core/dpop/proof.ts';
 import { htuOf, requestTarget } from '../../src/core/dpop/request.ts';
 import { accessTokenHash, ConfigurationError, MemoryReplayStore, RedisReplayStore } from '../../src/index.ts';
 import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
@@ -30,10 +30,10 @@ describe('RFC 9449 examples', () => {
     assert.equal(await calculateJwkThumbprint(jwk, 'sha256'), '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I');
   });
 
-  it('verifyProof returns the thumbprint the issuer binds to (cnf.jkt)', async () => {
+  it('checkProof returns the thumbprint the issuer binds to (cnf.jkt)', async () => {
     const key = await makeDpopKey('ES256');
     const proof = await makeProof(key, { method: 'GET', url: 'https://api.example.com/read', token: 'tok' });
-    const verified = await verifyProof(
+    const verified = checkProof(
       proof,
       { method: 'GET', htu: 'https://api.example.com/read', accessToken: 'tok', now: Date.now() },
       { algorithms: ['ES256'], iatWindow: 60, clockTolerance: 5 },
@@ -44,12 +44,13 @@ describe('RFC 9449 examples', () => {
   it('a proof alg outside the configured list is refused (ES256 only, PS256 proof)', async () => {
     const key = await makeDpopKey('PS256');
     const proof = await makeProof(key, { method: 'GET', url: 'https://api.example.com/read', token: 'tok' });
-    await assert.rejects(
-      verifyProof(
-        proof,
-        { method: 'GET', htu: 'https://api.example.com/read', accessToken: 'tok', now: Date.now() },
-        { algorithms: ['ES256'], iatWindow: 60, clockTolerance: 5 },
-      ),
+    assert.throws(
+      () =>
+        checkProof(
+          proof,
+          { method: 'GET', htu: 'https://api.example.com/read', accessToken: 'tok', now: Date.now() },
+          { algorithms: ['ES256'], iatWindow: 60, clockTolerance: 5 },
+        ),
       { code: 'ERR_DPOP_PROOF_ALGORITHM' },
     );
   });

@@ -286,12 +286,3 @@ export function checkProof(proof: string, request: ProofRequest, policy: ProofPo
   checkProofAth(claims, request.accessToken);
   return { jkt: key.jkt, jti, iat, nonce: claims.nonce };
 }
-
-/** `checkProof` as a promise, for callers that await it. */
-export async function verifyProof(
-  proof: string,
-  request: ProofRequest,
-  policy: ProofPolicy,
-): Promise<VerifiedProof> {
-  return checkProof(proof, request, policy);
-}
