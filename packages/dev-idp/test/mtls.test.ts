@@ -4,13 +4,13 @@
  * it (§3.1, `cnf["x5t#S256"]`); clients without a certificate are still served.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { CLIENT_CERTIFICATE_FILES, DEV_CLIENT_IDS, DEV_DAEMON_SECRET, TLS_FILES } from '../src/index.ts';
 import { startTestIdp, tempDataDir } from './helpers.ts';
@@ -71,23 +71,8 @@ function thumbprint(pem: string): string {
 
 /** Another self-signed certificate, one the IdP never registered. */
 function strangerPair(dir: string): ClientPair {
-  const key = join(dir, 'stranger.key');
-  const cert = join(dir, 'stranger.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=stranger',
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  const files = selfSignedCertificate(dir, 'stranger');
+  return { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') };
 }
 
 /** The token's claims once its signature verifies with the IdP's published keys. */

@@ -5,13 +5,13 @@
  * itself (TLS_CERT, TLS_KEY). The token replayed without that certificate is refused.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_CERTIFICATE_FILES, DEV_CLIENT_IDS } from 'gatehouse-dev-idp';
+import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { tempDir } from 'gatehouse-test-support/temp';
 import { ALICE, runCli, type System, startApi, startSystem } from '../helpers/system.ts';
 
@@ -36,23 +36,7 @@ const scratch = tempDir('todo-cli-mtls-');
 
 /** A self-signed certificate no one registered: "another certificate". */
 function strangerPair(): Pair {
-  const key = join(scratch.path, 'stranger.key.pem');
-  const cert = join(scratch.path, 'stranger.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=stranger',
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
+  return selfSignedCertificate(scratch.path, 'stranger');
 }
 
 function thumbprint(certFile: string): string {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { CliError, EXIT } from '../../src/errors.ts';
 import { loadClientCertificate, mtlsFetch } from '../../src/mtls.ts';
 
@@ -12,23 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'todo-cli-mtls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function pair(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}.key.pem`);
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
+  return selfSignedCertificate(dir, name);
 }
 
 const usage = (pattern: RegExp) => (error: unknown) =>

@@ -4,7 +4,6 @@
  * openssl for this run.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
+import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
@@ -28,32 +28,10 @@ interface Pair {
 }
 
 function makePair(dir: string, name: string): Pair {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const pem = readFileSync(cert, 'utf8');
+  const files = selfSignedCertificate(dir, name);
+  const pem = readFileSync(files.cert, 'utf8');
   const thumbprint = createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
-  return { key: readFileSync(key, 'utf8'), cert: pem, thumbprint };
+  return { key: readFileSync(files.key, 'utf8'), cert: pem, thumbprint };
 }
 
 function tlsGet(url: string, token: string, client: Pair | undefined): Promise<Reply> {
