@@ -51,7 +51,8 @@ function thumbprint(key: KeyObject): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-async function readPem(path: string, label: string): Promise<string> {
+/** A PEM file's text; an unreadable file is a usage error naming the setting (`label`) and the path. */
+export async function readPem(path: string, label: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

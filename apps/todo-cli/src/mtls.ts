@@ -6,10 +6,10 @@
  * package, so this is a small fetch over node:https, for the few requests the CLI makes.
  */
 import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { usageError } from './errors.ts';
+import { readPem } from './keys.ts';
 
 export interface ClientCertificate {
   /** PEM. */
@@ -18,15 +18,6 @@ export interface ClientCertificate {
   readonly key: string;
   /** SHA-256 thumbprint, base64url: what a token bound to it carries as `cnf["x5t#S256"]` (§3.1). */
   readonly thumbprint: string;
-}
-
-async function readPem(path: string, label: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw usageError(`${label}: cannot read ${path} (${code})`);
-  }
 }
 
 /** Reads the certificate and its key, and checks they belong together before anything is sent. */
