@@ -111,6 +111,28 @@ describe('once serving', () => {
     assert.equal(body.resource_documentation, 'http://127.0.0.1:3000/docs');
   });
 
+  it('names no sender constraint by default: AUTH_DPOP=allowed answers Bearer clients as RFC 6750 does', async () => {
+    const res = await t.app.inject({ url: '/.well-known/oauth-protected-resource' });
+    const body = JSON.parse(res.body);
+    assert.equal(body.dpop_signing_alg_values_supported, undefined);
+    assert.equal(body.dpop_bound_access_tokens_required, undefined);
+    assert.equal(body.tls_client_certificate_bound_access_tokens, undefined);
+  });
+
+  it('with AUTH_DPOP=required and certificates forwarded by a proxy, says both (RFC 9728 §2)', async () => {
+    const strict = await makeTestApp({ AUTH_DPOP: 'required', AUTH_MTLS_CERT_HEADER: 'X-Client-Cert' });
+    try {
+      const res = await strict.app.inject({ url: '/.well-known/oauth-protected-resource' });
+      const body = JSON.parse(res.body);
+      assert.equal(body.dpop_bound_access_tokens_required, true);
+      assert.ok(Array.isArray(body.dpop_signing_alg_values_supported));
+      assert.ok(body.dpop_signing_alg_values_supported.includes('ES256'));
+      assert.equal(body.tls_client_certificate_bound_access_tokens, true);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('allows only listed CORS origins, never * with credentials', async () => {
     const allowed = await t.app.inject({
       method: 'OPTIONS',

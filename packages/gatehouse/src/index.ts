@@ -93,6 +93,8 @@ export {
   type ResourceMetadataOptions,
   resourceMetadataPath,
   resourceMetadataUrl,
+  type SenderConstraintMetadata,
+  senderConstraintMetadata,
 } from './core/resource-metadata.ts';
 export { type ErrorResponse, errorResponse, type ProblemDetails } from './core/response.ts';
 export { type AuthenticationRequirement, requireAuthentication } from './core/step-up.ts';

@@ -3,7 +3,7 @@
  * resource metadata.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Gatehouse } from 'gatehouse-auth';
+import { type Gatehouse, senderConstraintMetadata } from 'gatehouse-auth';
 import type { Config } from '../config.ts';
 import { DOCS_PREFIX, withSecurity } from '../openapi.ts';
 import { SCOPE_DESCRIPTIONS } from '../permissions.ts';
@@ -127,6 +127,8 @@ export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOption
         bearer_methods_supported: ['header'],
         resource_name: 'To-do API',
         resource_documentation: `${base}${DOCS_PREFIX}`,
+        // DPoP as AUTH_DPOP says; certificate-bound tokens when it serves TLS or a proxy forwards certificates.
+        ...senderConstraintMetadata(gatehouse, config.tls !== undefined || config.mtls !== undefined),
       };
     });
   }

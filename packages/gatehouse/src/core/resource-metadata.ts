@@ -15,6 +15,13 @@ export interface ResourceMetadataOptions {
   resourceName?: string;
   /** `resource_documentation`: a page for developers. */
   resourceDocumentation?: string;
+  /**
+   * `tls_client_certificate_bound_access_tokens` (RFC 9728 §2, RFC 8705): say so when this server
+   * asks clients for TLS certificates (Node's `requestCert`, or a proxy forwarding them), so that
+   * certificate-bound tokens can reach it. Gatehouse checks such tokens whatever this says.
+   * @default false
+   */
+  certificateBoundTokens?: boolean;
 }
 
 /** RFC 9728 §2 protected-resource metadata, as served. */
@@ -25,6 +32,36 @@ export interface ProtectedResourceMetadata {
   bearer_methods_supported: ['header'];
   resource_name?: string;
   resource_documentation?: string;
+  dpop_signing_alg_values_supported?: string[];
+  dpop_bound_access_tokens_required?: boolean;
+  tls_client_certificate_bound_access_tokens?: boolean;
+}
+
+/** The sender-constraint members of RFC 9728 §2 that a document carries. */
+export type SenderConstraintMetadata = Pick<
+  ProtectedResourceMetadata,
+  | 'dpop_signing_alg_values_supported'
+  | 'dpop_bound_access_tokens_required'
+  | 'tls_client_certificate_bound_access_tokens'
+>;
+
+/**
+ * What the document says about DPoP and certificate-bound tokens. DPoP is described as the
+ * challenges describe it: where they name the DPoP scheme (`dpop: 'required'`, or `advertise`), the
+ * document lists the proof algorithms, and `required` says DPoP-bound tokens are required; in the
+ * default `allowed` mode both stay as quiet as the challenges, for Bearer-only clients.
+ */
+export function senderConstraintMetadata(
+  gatehouse: Pick<Gatehouse, 'options'>,
+  certificateBoundTokens = false,
+): SenderConstraintMetadata {
+  const { dpop } = gatehouse.options;
+  const spoken = dpop.mode === 'required' || (dpop.mode === 'allowed' && dpop.advertise);
+  return {
+    ...(spoken ? { dpop_signing_alg_values_supported: [...dpop.algorithms] } : {}),
+    ...(dpop.mode === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
+    ...(certificateBoundTokens ? { tls_client_certificate_bound_access_tokens: true } : {}),
+  };
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -85,6 +122,9 @@ export function resourceMetadataBuilder(
     options.resourceDocumentation === undefined
       ? undefined
       : secureUrl(options.resourceDocumentation, 'resourceDocumentation').href;
+  if (options.certificateBoundTokens !== undefined && typeof options.certificateBoundTokens !== 'boolean')
+    throw new ConfigurationError('certificateBoundTokens', 'must be true or false');
+  const constraints = senderConstraintMetadata(gatehouse, options.certificateBoundTokens);
   // Written as configured: clients compare `resource` with the URL they called (RFC 9728 §3.3).
   const id = options.resource;
   return () => {
@@ -97,6 +137,7 @@ export function resourceMetadataBuilder(
       bearer_methods_supported: ['header'],
       ...(options.resourceName ? { resource_name: options.resourceName } : {}),
       ...(documentation ? { resource_documentation: documentation } : {}),
+      ...constraints,
     };
   };
 }

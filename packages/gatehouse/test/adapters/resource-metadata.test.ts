@@ -18,7 +18,12 @@ import {
 } from '../../src/adapters/fastify.ts';
 import { serveResourceMetadata as nodeMetadata } from '../../src/adapters/node-http.ts';
 import { serveResourceMetadata as webMetadata } from '../../src/adapters/web.ts';
-import { createGatehouse, type Gatehouse, resourceMetadataPath } from '../../src/index.ts';
+import {
+  createGatehouse,
+  type Gatehouse,
+  protectedResourceMetadata,
+  resourceMetadataPath,
+} from '../../src/index.ts';
 import { header, listen, type RunningServer, send } from './http-client.ts';
 
 const RESOURCE = 'https://api.example.com/mcp';
@@ -110,4 +115,56 @@ describe('protected-resource metadata handlers over real HTTP', () => {
       }
     });
   }
+});
+
+describe('RFC 9728 sender-constraint members: the document says what the challenges say', () => {
+  let issuer: TestIssuer;
+  before(async () => {
+    issuer = await TestIssuer.start();
+  });
+  after(async () => {
+    await issuer.close();
+  });
+  const documentFor = (
+    dpop: Parameters<typeof createGatehouse>[0]['dpop'],
+    certificateBoundTokens?: boolean,
+  ) => {
+    const gh = createGatehouse({ issuer: issuer.url, audience: issuer.audience, dpop });
+    try {
+      return protectedResourceMetadata(gh, {
+        resource: RESOURCE,
+        ...(certificateBoundTokens === undefined ? {} : { certificateBoundTokens }),
+      });
+    } finally {
+      gh.close();
+    }
+  };
+  const members = (document: object) =>
+    Object.keys(document).filter((name) => name.startsWith('dpop_') || name.startsWith('tls_'));
+
+  it('by default (DPoP allowed, quietly) it names no sender constraint, as the Bearer challenges do', () => {
+    assert.deepEqual(members(documentFor(undefined)), []);
+    assert.deepEqual(members(documentFor('off')), []);
+  });
+
+  it('with DPoP required it lists the proof algorithms and says DPoP-bound tokens are required', () => {
+    const document = documentFor({ mode: 'required', algorithms: ['ES256', 'EdDSA'] });
+    assert.deepEqual(document.dpop_signing_alg_values_supported, ['ES256', 'EdDSA']);
+    assert.equal(document.dpop_bound_access_tokens_required, true);
+  });
+
+  it('with DPoP allowed and advertised it lists the algorithms and requires nothing', () => {
+    const document = documentFor({ mode: 'allowed', advertise: true, algorithms: ['ES256'] });
+    assert.deepEqual(document.dpop_signing_alg_values_supported, ['ES256']);
+    assert.equal(document.dpop_bound_access_tokens_required, undefined);
+  });
+
+  it('says it takes certificate-bound tokens only when told, and refuses a non-boolean', () => {
+    assert.equal(documentFor(undefined, true).tls_client_certificate_bound_access_tokens, true);
+    assert.equal(documentFor(undefined, false).tls_client_certificate_bound_access_tokens, undefined);
+    assert.throws(() => documentFor(undefined, 'yes' as unknown as boolean), {
+      name: 'ConfigurationError',
+      message: /certificateBoundTokens/,
+    });
+  });
 });
