@@ -23,8 +23,8 @@ import {
   proofJti,
   proofKey,
   proofKeyThumbprint,
-  proofPublicJwk,
 } from './proof.ts';
+import { proofPublicJwk } from './proof-key.ts';
 import { htuOf } from './request.ts';
 
 export interface BindingCheck {

@@ -6,6 +6,7 @@
  */
 import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { type VerificationKey, verificationKey } from '../keys/signature.ts';
+import { DpopProofError } from './errors.ts';
 
 export interface ProofKey {
   readonly key: VerificationKey;
@@ -82,4 +83,27 @@ export class ProofKeyCache {
     this.#keys.set(input, entry);
     return entry;
   }
+}
+
+/** JWK members that only private (or symmetric) keys have (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+function refuseKey(description: string, detail: string): never {
+  throw new DpopProofError('ERR_DPOP_PROOF_KEY', { description, detail });
+}
+
+/** RFC 9449 §4.3 check 7, first half: a public key of an asymmetric type, no private members. */
+export function proofPublicJwk(header: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const jwk = header.jwk as Record<string, unknown> | null | undefined;
+  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk))
+    refuseKey('The DPoP proof must carry its public key', 'proof header has no jwk object');
+  if (jwk.kty !== 'EC' && jwk.kty !== 'RSA' && jwk.kty !== 'OKP')
+    refuseKey('The DPoP proof key is not an asymmetric key', `jwk kty ${JSON.stringify(jwk.kty)}`);
+  const secret = PRIVATE_MEMBERS.find((member) => member in jwk);
+  if (secret !== undefined)
+    refuseKey(
+      'The DPoP proof key must not contain private key material',
+      `jwk has the private member ${secret}`,
+    );
+  return jwk;
 }

@@ -8,15 +8,13 @@ import { keyFits } from '../keys/signature.ts';
 import { type CompactParts, decodeJsonObject, splitCompact } from './compact.ts';
 import { DpopProofError } from './errors.ts';
 import { ProofHeaderMemo } from './header-memo.ts';
-import { type ProofKey, ProofKeyCache } from './proof-key.ts';
+import { type ProofKey, ProofKeyCache, proofPublicJwk } from './proof-key.ts';
 import { verifyProofSignature } from './proof-signature.ts';
-import { htuOf } from './request.ts';
+import { normalizedHtu } from './request.ts';
 
 /** A proof is a small JWS: a header with one public key, a handful of short claims. */
 export const MAX_PROOF_LENGTH = 8 * 1024;
 const MAX_JTI_LENGTH = 256;
-/** JWK members that only private (or symmetric) keys have (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 export interface ProofPolicy {
   algorithms: readonly string[];
@@ -55,51 +53,6 @@ function fail(
 /** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the ASCII access token. */
 export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token, 'ascii').digest('base64url');
-}
-
-/** §4.3 check 7, first half: a public key of an asymmetric type, no private members. */
-export function proofPublicJwk(header: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const jwk = header.jwk as Record<string, unknown> | null | undefined;
-  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk))
-    fail('ERR_DPOP_PROOF_KEY', 'The DPoP proof must carry its public key', 'proof header has no jwk object');
-  if (jwk.kty !== 'EC' && jwk.kty !== 'RSA' && jwk.kty !== 'OKP')
-    fail(
-      'ERR_DPOP_PROOF_KEY',
-      'The DPoP proof key is not an asymmetric key',
-      `jwk kty ${JSON.stringify(jwk.kty)}`,
-    );
-  const secret = PRIVATE_MEMBERS.find((member) => member in jwk);
-  if (secret !== undefined)
-    fail(
-      'ERR_DPOP_PROOF_KEY',
-      'The DPoP proof key must not contain private key material',
-      `jwk has the private member ${secret}`,
-    );
-  return jwk;
-}
-
-/**
- * `htu` values normalized, by their text: a client calls a handful of URLs, and parsing one costs
- * about as much as the rest of the claim checks. Short ones only, and cleared when full, so that
- * made-up URLs cost their sender a parse each and never hold more than a few hundred kilobytes.
- */
-const htus = new Map<string, string | undefined>();
-const MAX_MEMO_HTU_LENGTH = 256;
-
-function normalizedHtu(htu: string): string | undefined {
-  const known = htus.get(htu);
-  if (known !== undefined || htus.has(htu)) return known;
-  let normalized: string | undefined;
-  try {
-    normalized = htuOf(new URL(htu));
-  } catch {
-    normalized = undefined;
-  }
-  if (htu.length <= MAX_MEMO_HTU_LENGTH) {
-    if (htus.size >= 1000) htus.clear();
-    htus.set(htu, normalized);
-  }
-  return normalized;
 }
 
 /** Proof keys of every gate in the process: public keys only, so sharing them is harmless. */

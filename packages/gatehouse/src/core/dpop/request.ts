@@ -127,3 +127,27 @@ export function requestTarget(
   }
   return { method, htu: htuOf(url) };
 }
+
+/**
+ * `htu` values normalized, by their text: a client calls a handful of URLs, and parsing one costs
+ * about as much as the rest of the claim checks. Short ones only, and cleared when full, so that
+ * made-up URLs cost their sender a parse each and never hold more than a few hundred kilobytes.
+ */
+const htus = new Map<string, string | undefined>();
+const MAX_MEMO_HTU_LENGTH = 256;
+
+export function normalizedHtu(htu: string): string | undefined {
+  const known = htus.get(htu);
+  if (known !== undefined || htus.has(htu)) return known;
+  let normalized: string | undefined;
+  try {
+    normalized = htuOf(new URL(htu));
+  } catch {
+    normalized = undefined;
+  }
+  if (htu.length <= MAX_MEMO_HTU_LENGTH) {
+    if (htus.size >= 1000) htus.clear();
+    htus.set(htu, normalized);
+  }
+  return normalized;
+}
