@@ -63,6 +63,28 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
     assert.equal(htuOf(new URL('https://h/~user/a%2Fb')), 'https://h/~user/a%2Fb');
   });
 
+  it('answers each Host, scheme and public URL with its own htu, however often the same target is asked', () => {
+    const ask = (host: string | undefined, encrypted: boolean, publicUrl?: string) =>
+      requestTarget(
+        {
+          headers: host === undefined ? {} : { host },
+          method: 'GET',
+          url: '/same',
+          socket: { encrypted },
+        },
+        publicUrl === undefined ? undefined : new URL(publicUrl),
+      ).htu;
+    for (let round = 0; round < 2; round++) {
+      assert.equal(ask('a.example', false), 'http://a.example/same');
+      assert.equal(ask('b.example', false), 'http://b.example/same');
+      assert.equal(ask('a.example', true), 'https://a.example/same');
+      assert.equal(ask(undefined, false, 'https://api.example.com/v1'), 'https://api.example.com/v1/same');
+      // An empty Host is still refused when nothing else names the host, even after the above.
+      assert.throws(() => ask('', false), { code: 'ERR_DPOP_PROOF_URI' });
+      assert.throws(() => ask(undefined, false), { code: 'ERR_DPOP_PROOF_URI' });
+    }
+  });
+
   it('rebuilds the URI from Host and the socket, Express originalUrl first', () => {
     const headers = { host: 'api.example.com:8080' };
     assert.deepEqual(requestTarget({ headers, method: 'GET', url: '/x?q=1' }, undefined), {

@@ -213,9 +213,28 @@ export function proofIat(
   return iat;
 }
 
+/**
+ * `ath` of the tokens clients keep sending: a client presents one access token with many proofs,
+ * and hashing it again is a tenth of a request's own work. Bounded by count and token length, and
+ * cleared when full, so made-up tokens cost their sender a hash each and hold at most 1 MiB.
+ */
+const tokenHashes = new Map<string, string>();
+const MAX_MEMO_TOKEN_LENGTH = 4096;
+
+function memoizedTokenHash(token: string): string {
+  const known = tokenHashes.get(token);
+  if (known !== undefined) return known;
+  const hash = accessTokenHash(token);
+  if (token.length <= MAX_MEMO_TOKEN_LENGTH) {
+    if (tokenHashes.size >= 256) tokenHashes.clear();
+    tokenHashes.set(token, hash);
+  }
+  return hash;
+}
+
 /** §4.3 check 12 (with an access token): ath is the hash of the token presented. */
 export function checkProofAth(claims: Readonly<Record<string, unknown>>, accessToken: string): void {
-  if (claims.ath !== accessTokenHash(accessToken))
+  if (claims.ath !== memoizedTokenHash(accessToken))
     fail('ERR_DPOP_PROOF_ATH', 'The DPoP proof ath does not match the access token', 'proof ath mismatch');
 }
 

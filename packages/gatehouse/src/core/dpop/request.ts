@@ -106,15 +106,47 @@ export function requestTarget(
   const target = request.originalUrl ?? request.url;
   if (typeof target !== 'string' || target.length === 0)
     throw uriError('the adapter passed no request URL to the core');
+  // The same few URLs are called again and again: their htu is worked out once (see targetHtu).
+  const host = headerValues(request, 'host')[0];
+  const encrypted = (request.socket as { encrypted?: unknown } | undefined)?.encrypted === true;
+  const key = [
+    publicUrl?.href ?? '-',
+    encrypted ? 'https' : 'http',
+    host === undefined ? '-' : `h${host}`,
+    target,
+  ].join('\n');
+  const known = targets.get(key);
+  if (known !== undefined) return { method, htu: known };
+  const htu = targetHtu(target, host, encrypted, publicUrl);
+  if (key.length <= MAX_MEMO_TARGET_KEY) {
+    if (targets.size >= 1000) targets.clear();
+    targets.set(key, htu);
+  }
+  return { method, htu };
+}
+
+/**
+ * htu by public URL, scheme, Host and request target, joined by line feeds, which none of them can
+ * hold (HTTP refuses them in headers and request targets), and with an absent Host apart from an
+ * empty one: one key is one input, so an entry can only ever hold that input's own htu. Only
+ * targets that worked out are kept. Bounded and cleared when full, like the proof htu memo.
+ */
+const targets = new Map<string, string>();
+const MAX_MEMO_TARGET_KEY = 512;
+
+function targetHtu(
+  target: string,
+  host: string | undefined,
+  encrypted: boolean,
+  publicUrl: URL | undefined,
+): string {
   let url: URL;
   try {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       url = new URL(target);
     } else {
-      const host = headerValues(request, 'host')[0];
       if (publicUrl === undefined && host === undefined) throw uriError('request has no Host header');
-      const scheme =
-        (request.socket as { encrypted?: unknown } | undefined)?.encrypted === true ? 'https' : 'http';
+      const scheme = encrypted ? 'https' : 'http';
       url = new URL(target.startsWith('/') ? target : `/${target}`, `${scheme}://${host ?? 'localhost'}`);
     }
   } catch (error) {
@@ -125,7 +157,7 @@ export function requestTarget(
     const prefix = publicUrl.pathname.replace(/\/+$/, '');
     url = new URL(`${publicUrl.protocol}//${publicUrl.host}${prefix}${url.pathname}`);
   }
-  return { method, htu: htuOf(url) };
+  return htuOf(url);
 }
 
 /**
