@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, type JWTHeaderParameters } from 'jose';
+import { BoundedMap } from './bounded-map.ts';
 import { InvalidTokenError } from './errors.ts';
 import { isCompactJws, MAX_TOKEN_LENGTH } from './token-shape.ts';
 
@@ -51,12 +52,12 @@ export function typeAccepted(typ: unknown, strictType: boolean): boolean {
  * Headers that passed `checkHeader`, by their encoded text: an issuer signs every token with one
  * of a handful of headers, so parsing and checking each one once saves that work on every token.
  * Only flat headers (no nested objects) are kept, frozen; the text is compared whole, so only the
- * identical header is ever served. Bounded: when full it starts over, so a stream of made-up
+ * identical header is ever served. Bounded (oldest dropped first), so a stream of made-up
  * headers costs its sender a parse each, as without the memo, and never grows it.
  */
 export class HeaderMemo {
   static readonly MAX_ENTRIES = 32;
-  readonly #headers = new Map<string, JWTHeaderParameters>();
+  readonly #headers = new BoundedMap<string, JWTHeaderParameters>(HeaderMemo.MAX_ENTRIES);
 
   get(encoded: string): JWTHeaderParameters | undefined {
     return this.#headers.get(encoded);
@@ -64,7 +65,6 @@ export class HeaderMemo {
 
   remember(encoded: string, header: JWTHeaderParameters): JWTHeaderParameters {
     for (const value of Object.values(header)) if (value !== null && typeof value === 'object') return header;
-    if (this.#headers.size >= HeaderMemo.MAX_ENTRIES) this.#headers.clear();
     const frozen = Object.freeze(header);
     this.#headers.set(encoded, frozen);
     return frozen;

@@ -5,6 +5,7 @@
  * was usable are kept, and the text is compared whole, so only the identical header is served.
  * Bounded like the key cache: made-up headers cost their sender a parse each and never grow it.
  */
+import { BoundedMap } from '../bounded-map.ts';
 import type { ProofKey } from './proof-key.ts';
 
 export interface ParsedHeader {
@@ -14,11 +15,10 @@ export interface ParsedHeader {
 
 export class ProofHeaderMemo {
   static readonly DEFAULT_MAX_ENTRIES = 1000;
-  readonly #headers = new Map<string, ParsedHeader>();
-  readonly #max: number;
+  readonly #headers: BoundedMap<string, ParsedHeader>;
 
   constructor(maxEntries = ProofHeaderMemo.DEFAULT_MAX_ENTRIES) {
-    this.#max = maxEntries;
+    this.#headers = new BoundedMap(maxEntries);
   }
 
   get size(): number {
@@ -30,7 +30,6 @@ export class ProofHeaderMemo {
   }
 
   remember(encoded: string, header: Record<string, unknown>, proofKey: ProofKey): void {
-    if (this.#headers.size >= this.#max) this.#headers.delete(this.#headers.keys().next().value as string);
     this.#headers.set(encoded, { header: Object.freeze(header), proofKey });
   }
 }

@@ -5,6 +5,7 @@
  * sender an import each, as without the cache, and never grows memory.
  */
 import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { BoundedMap } from '../bounded-map.ts';
 import { type VerificationKey, verificationKey } from '../keys/signature.ts';
 import { DpopProofError } from './errors.ts';
 
@@ -52,11 +53,10 @@ function unusableMember(jwk: Readonly<Record<string, unknown>>): string | undefi
 
 export class ProofKeyCache {
   static readonly DEFAULT_MAX_ENTRIES = 1000;
-  readonly #keys = new Map<string, ProofKey>();
-  readonly #max: number;
+  readonly #keys: BoundedMap<string, ProofKey>;
 
   constructor(maxEntries = ProofKeyCache.DEFAULT_MAX_ENTRIES) {
-    this.#max = maxEntries;
+    this.#keys = new BoundedMap(maxEntries);
   }
 
   get size(): number {
@@ -79,7 +79,6 @@ export class ProofKeyCache {
     }
     const entry: ProofKey = { key, jkt: createHash('sha256').update(input).digest('base64url') };
     // Oldest first: a client's key, pushed out by a flood of others, is imported again once.
-    if (this.#keys.size >= this.#max) this.#keys.delete(this.#keys.keys().next().value as string);
     this.#keys.set(input, entry);
     return entry;
   }

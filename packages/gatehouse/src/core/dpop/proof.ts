@@ -4,6 +4,7 @@
  * binding are known good, so that refused requests never burn a `jti`.
  */
 import { createHash } from 'node:crypto';
+import { BoundedMap } from '../bounded-map.ts';
 import { keyFits } from '../keys/signature.ts';
 import { type CompactParts, decodeJsonObject, splitCompact } from './compact.ts';
 import { DpopProofError } from './errors.ts';
@@ -216,19 +217,16 @@ export function proofIat(
 /**
  * `ath` of the tokens clients keep sending: a client presents one access token with many proofs,
  * and hashing it again is a tenth of a request's own work. Bounded by count and token length, and
- * cleared when full, so made-up tokens cost their sender a hash each and hold at most 1 MiB.
+ * bounded (oldest dropped first), so made-up tokens cost their sender a hash each and hold at most 1 MiB.
  */
-const tokenHashes = new Map<string, string>();
+const tokenHashes = new BoundedMap<string, string>(256);
 const MAX_MEMO_TOKEN_LENGTH = 4096;
 
 function memoizedTokenHash(token: string): string {
   const known = tokenHashes.get(token);
   if (known !== undefined) return known;
   const hash = accessTokenHash(token);
-  if (token.length <= MAX_MEMO_TOKEN_LENGTH) {
-    if (tokenHashes.size >= 256) tokenHashes.clear();
-    tokenHashes.set(token, hash);
-  }
+  if (token.length <= MAX_MEMO_TOKEN_LENGTH) tokenHashes.set(token, hash);
   return hash;
 }
 

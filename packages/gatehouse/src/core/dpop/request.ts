@@ -1,4 +1,6 @@
 /** What DPoP reads from a request: the DPoP scheme's token, the one `DPoP` header, method and URL. */
+
+import { BoundedMap } from '../bounded-map.ts';
 import { InvalidTokenError } from '../errors.ts';
 import { authorizationValue, type HeadersLike, type RequestLike } from '../extract.ts';
 import { MAX_TOKEN_LENGTH } from '../token-shape.ts';
@@ -118,10 +120,7 @@ export function requestTarget(
   const known = targets.get(key);
   if (known !== undefined) return { method, htu: known };
   const htu = targetHtu(target, host, encrypted, publicUrl);
-  if (key.length <= MAX_MEMO_TARGET_KEY) {
-    if (targets.size >= 1000) targets.clear();
-    targets.set(key, htu);
-  }
+  if (key.length <= MAX_MEMO_TARGET_KEY) targets.set(key, htu);
   return { method, htu };
 }
 
@@ -129,9 +128,9 @@ export function requestTarget(
  * htu by public URL, scheme, Host and request target, joined by line feeds, which none of them can
  * hold (HTTP refuses them in headers and request targets), and with an absent Host apart from an
  * empty one: one key is one input, so an entry can only ever hold that input's own htu. Only
- * targets that worked out are kept. Bounded and cleared when full, like the proof htu memo.
+ * targets that worked out are kept. Bounded, oldest dropped first, like the proof htu memo.
  */
-const targets = new Map<string, string>();
+const targets = new BoundedMap<string, string>(1000);
 const MAX_MEMO_TARGET_KEY = 512;
 
 function targetHtu(
@@ -162,10 +161,10 @@ function targetHtu(
 
 /**
  * `htu` values normalized, by their text: a client calls a handful of URLs, and parsing one costs
- * about as much as the rest of the claim checks. Short ones only, and cleared when full, so that
+ * about as much as the rest of the claim checks. Short ones only, oldest dropped first, so that
  * made-up URLs cost their sender a parse each and never hold more than a few hundred kilobytes.
  */
-const htus = new Map<string, string | undefined>();
+const htus = new BoundedMap<string, string | undefined>(1000);
 const MAX_MEMO_HTU_LENGTH = 256;
 
 export function normalizedHtu(htu: string): string | undefined {
@@ -177,9 +176,6 @@ export function normalizedHtu(htu: string): string | undefined {
   } catch {
     normalized = undefined;
   }
-  if (htu.length <= MAX_MEMO_HTU_LENGTH) {
-    if (htus.size >= 1000) htus.clear();
-    htus.set(htu, normalized);
-  }
+  if (htu.length <= MAX_MEMO_HTU_LENGTH) htus.set(htu, normalized);
   return normalized;
 }
