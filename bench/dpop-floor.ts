@@ -30,6 +30,6 @@ if (values.json) {
   );
   for (const row of rows)
     process.stdout.write(
-      `${row.name.padEnd(58)}${row.us.toFixed(1).padStart(8)} µs  ${row.rounds.map((x) => x.toFixed(1)).join(' ')}\n`,
+      `${row.name.padEnd(68)}${row.us.toFixed(1).padStart(8)} µs  ${row.rounds.map((x) => x.toFixed(1)).join(' ')}\n`,
     );
 }

@@ -1,6 +1,6 @@
 /**
  * `node bench/dpop-proof-cost.ts` — what Gatehouse's DPoP proof check costs in process, without
- * HTTP, next to the floor (one ES256 `crypto.verify` with a KeyObject made once): CPU µs per proof
+ * HTTP, next to the floor (one ES256 `crypto.verify` of the signature as DER, KeyObject made once): CPU µs per proof
  * over distinct proofs of one client key, medians of interleaved rounds. `--baseline` adds the
  * `verifyProof` (before 0.2: async) or `checkProof` of another build of proof.ts (e.g. one checked out
  * from an earlier commit), so two
@@ -20,6 +20,7 @@ import {
 } from '../packages/gatehouse/src/core/dpop/proof.ts';
 import { MemoryReplayStore } from '../packages/gatehouse/src/core/dpop/replay.ts';
 import { accessTokenHash, makeClientKey, proofSigner } from './lib/dpop-client.ts';
+import { derSignature, FLOOR_ROW } from './lib/proof-floor.ts';
 import { median } from './lib/report.ts';
 
 const { values } = parseArgs({
@@ -55,13 +56,13 @@ function expectJkt(result: unknown): void {
 }
 
 const rows: Record<string, (proof: string, n: number) => unknown> = {
-  'floor: ES256 crypto.verify (KeyObject made once)': (proof) => {
+  [FLOOR_ROW]: (proof) => {
     const dot = proof.lastIndexOf('.');
     const ok = verify(
       'sha256',
       Buffer.from(proof.slice(0, dot), 'latin1'),
-      { key: floorKey, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(proof.slice(dot + 1), 'base64url'),
+      floorKey,
+      derSignature(Buffer.from(proof.slice(dot + 1), 'base64url')),
     );
     if (!ok) throw new Error('floor: a valid proof did not verify');
   },

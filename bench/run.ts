@@ -56,6 +56,7 @@ const ALL_CASES: readonly (CaseName | ProfileName)[] = [
   'profile',
   'profile-distinct',
   'profile-dpop',
+  'profile-dpop-floor',
 ];
 
 const { values } = parseArgs({
@@ -200,7 +201,7 @@ interface Context {
 }
 
 /** Cases in which any refused request means the case is broken (the run fails). */
-const STRICT: readonly string[] = ['dpop', 'observed', 'profile-dpop'];
+const STRICT: readonly string[] = ['dpop', 'observed', 'profile-dpop', 'profile-dpop-floor'];
 
 const TITLES: Record<CaseName, string> = {
   repeated: 'Case 1 — one repeated valid token (GET /items, a small JSON array)',
@@ -268,17 +269,31 @@ function afterRun(
   }
 }
 
-/** The in-process floor of the DPoP case, measured in its own process on the servers' core. */
+/** The rows of a case in the groups a round keeps together: each DPoP row with its Bearer row. */
+function runGroups(live: readonly Row[]): Row[][] {
+  const partner = new Map<string, Row>();
+  for (const row of live)
+    if (row.spec.dpop) {
+      const bearer = live.find((r) => r.spec.name === row.spec.dpop!.bearer);
+      if (bearer) partner.set(bearer.spec.name, row);
+    }
+  const paired = new Set([...partner.values()].map((row) => row.spec.name));
+  return live
+    .filter((row) => !paired.has(row.spec.name))
+    .map((row) => {
+      const dpop = partner.get(row.spec.name);
+      return dpop ? [row, dpop] : [row];
+    });
+}
+
+/**
+ * The in-process floor of the DPoP case, measured in its own process on the servers' core, once
+ * per round right after that round's runs: the machine's speed drifts during a bench (on a shared
+ * VM by a fifth or more), and an overhead is only comparable with a floor measured beside it.
+ */
 function measureFloor(s: Settings): Promise<FloorRow[]> {
   const script = join(BENCH, 'dpop-floor.ts');
-  const args = [
-    script,
-    '--json',
-    '--proofs',
-    s.duration < 5 ? '500' : '2000',
-    '--rounds',
-    s.rounds < 3 ? '3' : '5',
-  ];
+  const args = [script, '--json', '--proofs', s.duration < 5 ? '500' : '2000', '--rounds', '3'];
   const child = s.pin
     ? spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -396,9 +411,9 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
       }
       running.set(spec.name, server);
       log(
-        `   ${spec.name}: ready on port ${server.port} (valid 200${spec.auth === 'none' ? '' : ', forged 401, none 401'}${spec.dpop ? ', bound token as Bearer refused' : ''})`,
+        `   ${spec.name}: ready on port ${server.port} (valid 200${spec.auth === 'none' ? '' : ', forged 401, none 401'}${spec.dpop ? (spec.dpop.floor ? ', no proof 401, a proof with a broken signature 401' : ', bound token as Bearer refused') : ''})`,
       );
-      if (spec.dpop && ctx.dpop) {
+      if (spec.dpop && !spec.dpop.floor && ctx.dpop) {
         const status = await replayStatus(
           url,
           ctx.dpop.valid,
@@ -425,18 +440,15 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
     );
   for (const row of live)
     afterRun(ctx, `${caseName} warm-up`, row.spec, await load(await prepare(row, s.warmup)));
-  const floor =
-    caseName === 'dpop'
-      ? await measureFloor(s).catch((error: unknown) => {
-          log(`   DPoP floor not measured: ${error instanceof Error ? error.message : String(error)}`);
-          return undefined;
-        })
-      : undefined;
-  if (floor) for (const f of floor) log(`   in process, ${f.name}: ${f.us.toFixed(1)} µs/proof`);
+  const floorRounds: FloorRow[][] = [];
+  const groups = runGroups(live);
 
   for (let round = 0; round < s.rounds; round++) {
-    // Round-robin, starting one further each round, so no server always follows the same neighbour.
-    const order = live.map((_, i) => live[(i + round) % live.length]!);
+    // Round-robin, starting one further each round, so no server always follows the same neighbour;
+    // a DPoP row runs next to its Bearer row, first every other round.
+    const order = groups
+      .map((_, i) => groups[(i + round) % groups.length]!)
+      .flatMap((group) => (round % 2 === 0 ? group : [...group].reverse()));
     for (const row of order) {
       const server = running.get(row.spec.name)!;
       const options = await prepare(row, s.duration);
@@ -458,8 +470,21 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
       row.samples.push(sample);
       await pause(200);
     }
+    if (caseName === 'dpop') {
+      const floor = await measureFloor(s).catch((error: unknown) => {
+        log(`   DPoP floor not measured: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      });
+      if (floor) {
+        floorRounds.push(floor);
+        log(
+          `   [${caseName} ${round + 1}/${s.rounds}] in process, ${floor[0]!.name}: ${floor[0]!.us.toFixed(1)} µs/proof`,
+        );
+      }
+    }
   }
   await Promise.all([...running.values()].map((server) => server.stop()));
+  const floor = floorRounds.length === s.rounds ? floorRounds : undefined;
   const notes: string[] = [];
   if (caseName === 'distinct') {
     notes.push(
@@ -509,6 +534,11 @@ const PROFILES = {
     caseName: 'dpop',
     server: 'gatehouse-node-dpop',
     title: 'Gatehouse on node:http, DPoP required, one repeated bound token, a fresh proof a request',
+  },
+  'profile-dpop-floor': {
+    caseName: 'dpop',
+    server: 'floor-dpop-verify',
+    title: 'The DPoP floor over HTTP (node:http and one proof signature), for comparison with profile-dpop',
   },
 } as const satisfies Record<string, { caseName: CaseName; server: string; title: string }>;
 type ProfileName = keyof typeof PROFILES;
@@ -613,7 +643,7 @@ async function main(): Promise<void> {
       );
     }
     let dpop: DpopContext | undefined;
-    if (s.cases.includes('dpop') || s.cases.includes('profile-dpop')) {
+    if (s.cases.some((c) => c === 'dpop' || c.startsWith('profile-dpop'))) {
       const client = makeClientKey();
       const bound = { ...issuer.claims(), cnf: { jkt: client.jkt } };
       dpop = {

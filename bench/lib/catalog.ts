@@ -17,9 +17,10 @@ export interface ServerSpec {
   https?: boolean;
   /**
    * DPoP rows: every request carries a DPoP-bound token and a fresh proof; `bearer` names the row of
-   * the same server without DPoP, against which the DPoP overhead per request is computed.
+   * the same server without DPoP, against which the DPoP overhead per request is computed. `floor`:
+   * the row is the DPoP floor over HTTP (one proof signature checked, nothing else).
    */
-  dpop?: { bearer: string };
+  dpop?: { bearer: string; floor?: true };
 }
 
 const BOTH: readonly CaseName[] = ['repeated', 'distinct'];
@@ -66,6 +67,15 @@ export const SERVERS: readonly ServerSpec[] = [
     auth: 'gatehouse',
     cases: ['dpop'],
     dpop: { bearer: 'gatehouse-node' },
+  },
+  {
+    name: 'floor-dpop-verify',
+    label: 'DPoP floor: node:http + one ES256 proof signature',
+    framework: 'node',
+    auth: 'none',
+    cases: ['dpop'],
+    dpop: { bearer: 'node-http', floor: true },
+    note: 'Not a verifier: the node:http baseline plus one crypto.verify of the DPoP proof signature (as DER, the proof key made into a KeyObject once per distinct proof header); no token, claims, htu, ath or replay check. What any DPoP resource server pays per request at the least, measured as the Gatehouse rows are.',
   },
   {
     name: 'gatehouse-fastify',

@@ -59,6 +59,17 @@ export async function check(input: CheckInput): Promise<string | undefined> {
     const r = await get(url, withToken(token));
     if (r.status !== 200) return `a distinct valid token got ${r.status} ${r.body.slice(0, 160)}`;
   }
+  if (dpop && spec.dpop?.floor) {
+    // The DPoP floor checks the proof signature and nothing else: it must refuse no proof and a bad one.
+    const noProof = await get(url, { authorization: `DPoP ${input.valid}` });
+    if (noProof.status !== 401) return `a request without a proof got ${noProof.status} (must be 401)`;
+    const proof = dpop.proof(input.valid);
+    // A character well inside the signature: the last one may carry only spare bits.
+    const at = proof.length - 10;
+    const broken = `${proof.slice(0, at)}${proof[at] === 'A' ? 'B' : 'A'}${proof.slice(at + 1)}`;
+    const refused = await get(url, dpopHeaders(input.valid, broken));
+    if (refused.status !== 401) return `a proof with a broken signature got ${refused.status} (must be 401)`;
+  }
   if (spec.auth === 'none') return undefined;
   const forged = await get(url, withToken(input.forged));
   if (forged.status !== 401) return `forged token got ${forged.status} (must be 401)`;

@@ -35,8 +35,8 @@ export interface CaseResult {
   title: string;
   rows: Row[];
   notes: string[];
-  /** The DPoP case: one ES256 proof verified in process, the floor of its overhead. */
-  floor?: readonly FloorRow[];
+  /** The DPoP case: one ES256 proof verified in process, the floor of its overhead; one entry per round. */
+  floor?: readonly (readonly FloorRow[])[];
 }
 
 export interface Stats {
