@@ -24,6 +24,8 @@ export const DEV_CLIENT_IDS = {
    * (`self_signed_tls_client_auth`) and gets access tokens bound to it (`cnf["x5t#S256"]`).
    */
   daemonMtls: 'todo-daemon-mtls',
+  /** The same certificate and binding, with opaque access tokens: introspection says `cnf["x5t#S256"]`. */
+  daemonMtlsOpaque: 'todo-daemon-mtls-opaque',
   /** A daemon whose access tokens are opaque: the API validates them by introspection (RFC 7662). */
   daemonOpaque: 'todo-daemon-opaque',
   /** The to-do API calling the introspection endpoint (RFC 7662 §2.1), with a client secret. */
@@ -39,7 +41,10 @@ export const INTROSPECTION_CLIENT_IDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Clients whose access tokens are opaque instead of RFC 9068 JWTs. */
-export const OPAQUE_TOKEN_CLIENT_IDS: ReadonlySet<string> = new Set([DEV_CLIENT_IDS.daemonOpaque]);
+export const OPAQUE_TOKEN_CLIENT_IDS: ReadonlySet<string> = new Set([
+  DEV_CLIENT_IDS.daemonOpaque,
+  DEV_CLIENT_IDS.daemonMtlsOpaque,
+]);
 
 /**
  * Secret of `todo-daemon`. DEVELOPMENT ONLY: it is published in this repository, so it protects
@@ -87,6 +92,7 @@ const appProfiles: ReadonlyMap<string, DevAppProfile> = new Map([
   [DEV_CLIENT_IDS.daemonOpaque, { oid: 'f1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonDpop, { oid: 'b6e0d3a9-2f4c-4d1e-8a7b-5c9f1e3d7a20', roles: APP_ROLES }],
   [DEV_CLIENT_IDS.daemonMtls, { oid: 'd9c4a2e7-1b3f-4e6d-9a8c-7f5e3b1d2c48', roles: APP_ROLES }],
+  [DEV_CLIENT_IDS.daemonMtlsOpaque, { oid: '5e8b1f3c-7a2d-4c9e-b6f0-2d4a8c1e3b57', roles: APP_ROLES }],
 ]);
 
 export function appProfile(clientId: string): DevAppProfile | undefined {
@@ -109,16 +115,25 @@ export interface ClientPorts {
  */
 function mtlsClient(jwk: JWK | undefined): ClientMetadata[] {
   if (jwk === undefined) return [];
+  const bound = (): Omit<ClientMetadata, 'client_id'> => ({
+    token_endpoint_auth_method: 'self_signed_tls_client_auth',
+    jwks: { keys: [jwk] },
+    tls_client_certificate_bound_access_tokens: true,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  });
   return [
     {
       client_id: DEV_CLIENT_IDS.daemonMtls,
       client_name: 'To-do daemon (mutual TLS, certificate-bound access tokens)',
-      token_endpoint_auth_method: 'self_signed_tls_client_auth',
-      jwks: { keys: [jwk] },
-      tls_client_certificate_bound_access_tokens: true,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
+      ...bound(),
+    },
+    {
+      // The same certificate: a token bound to it that the API can only learn about by introspection.
+      client_id: DEV_CLIENT_IDS.daemonMtlsOpaque,
+      client_name: 'To-do daemon (mutual TLS, certificate-bound opaque access tokens)',
+      ...bound(),
     },
   ];
 }

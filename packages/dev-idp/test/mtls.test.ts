@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { CLIENT_CERTIFICATE_FILES, DEV_CLIENT_IDS, DEV_DAEMON_SECRET, TLS_FILES } from '../src/index.ts';
+import {
+  CLIENT_CERTIFICATE_FILES,
+  DEV_CLIENT_IDS,
+  DEV_DAEMON_SECRET,
+  DEV_INTROSPECTION_SECRET,
+  TLS_FILES,
+} from '../src/index.ts';
 import { startTestIdp, tempDataDir } from './helpers.ts';
 
 interface Answer {
@@ -121,6 +127,51 @@ test('https mode: todo-daemon-mtls gets a token bound to its certificate; no or 
   );
   assert.equal(secret.status, 200, JSON.stringify(secret.body));
   assert.equal((await verified(secret.body.access_token, metadata, ca)).cnf, undefined);
+});
+
+test('https mode: todo-daemon-mtls-opaque gets an opaque bound token; introspection says cnf x5t#S256 (RFC 8705 §3.2)', async (t) => {
+  const dataDir = await tempDataDir(t);
+  const idp = await startTestIdp(t, { dataDir, https: true });
+  const ca = await readFile(join(dataDir, TLS_FILES.caCert), 'utf8');
+  const metadata = await get(`${idp.issuer}/.well-known/openid-configuration`, ca);
+  const mine: ClientPair = {
+    cert: await readFile(join(dataDir, CLIENT_CERTIFICATE_FILES.cert), 'utf8'),
+    key: await readFile(join(dataDir, CLIENT_CERTIFICATE_FILES.key), 'utf8'),
+  };
+  const issued = await post(
+    String(metadata.token_endpoint),
+    { ...form, client_id: DEV_CLIENT_IDS.daemonMtlsOpaque },
+    ca,
+    mine,
+  );
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  const token = String(issued.body.access_token);
+  assert.doesNotMatch(token, /\./, 'an opaque token');
+  const basic = Buffer.from(`${DEV_CLIENT_IDS.introspector}:${DEV_INTROSPECTION_SECRET}`).toString('base64');
+  const answer = await new Promise<Answer>((resolve, reject) => {
+    const req = request(
+      String(metadata.introspection_endpoint),
+      {
+        method: 'POST',
+        ca,
+        agent: false,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(new URLSearchParams({ token, token_type_hint: 'access_token' }).toString());
+  });
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.active, true);
+  assert.equal(answer.body.client_id, DEV_CLIENT_IDS.daemonMtlsOpaque);
+  assert.deepEqual(answer.body.cnf, { 'x5t#S256': thumbprint(mine.cert) });
 });
 
 test('https mode keeps the client certificate across restarts; plain http has no mTLS client', async (t) => {

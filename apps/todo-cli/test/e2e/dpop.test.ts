@@ -1,11 +1,9 @@
 /**
  * DPoP (RFC 9449) end to end: the CLI gets a DPoP-bound token from the real dev IdP and calls the
- * real API with AUTH_DPOP=required. The CLI reaches the API through a small forwarding proxy that
- * keeps a copy of the last request's Authorization and DPoP headers, so that the test can replay
- * them; the API knows itself by the proxy's URL (PUBLIC_URL), the `htu` the CLI's proofs name.
+ * real API with AUTH_DPOP=required. The CLI reaches the API through a forwarding proxy that keeps
+ * the last request's Authorization and DPoP headers, so that the test can replay them.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -16,63 +14,25 @@ import {
   DEV_TENANT_ID,
 } from 'gatehouse-dev-idp';
 import { freePort } from 'gatehouse-test-support/ports';
+import { type CapturingProxy, startCapturingProxy } from '../helpers/capturing-proxy.ts';
 import { ALICE, runCli, type System, startSystem } from '../helpers/system.ts';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
-interface Captured {
-  method: string;
-  path: string;
-  authorization: string;
-  dpop: string;
-}
-
 let system: System;
-let proxy: Server;
+let proxy: CapturingProxy;
 let proxyUrl: string;
-let last: Captured | undefined;
 let env: Record<string, string>;
-
-/** Forwards every request to the API as it came, and keeps its credentials for the test. */
-function forwardTo(apiUrl: string): Server {
-  return createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = {};
-    for (const name of ['authorization', 'dpop', 'content-type', 'accept']) {
-      const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
-    last = {
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      authorization: headers.authorization ?? '',
-      dpop: headers.dpop ?? '',
-    };
-    const answer = await fetch(`${apiUrl}${req.url ?? '/'}`, {
-      method: req.method,
-      headers,
-      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-    });
-    const out: Record<string, string> = {};
-    for (const name of ['content-type', 'www-authenticate', 'location', 'link', 'dpop-nonce']) {
-      const value = answer.headers.get(name);
-      if (value !== null) out[name] = value;
-    }
-    res.writeHead(answer.status, out).end(Buffer.from(await answer.arrayBuffer()));
-  });
-}
 
 before(async () => {
   const port = await freePort();
   proxyUrl = `http://127.0.0.1:${port}`;
   system = await startSystem({ apiEnv: { AUTH_DPOP: 'required', PUBLIC_URL: proxyUrl } });
-  proxy = forwardTo(system.apiUrl);
-  await new Promise<void>((done) => proxy.listen(port, '127.0.0.1', done));
+  proxy = await startCapturingProxy(system.apiUrl, port);
   env = { ...system.env, TODO_API_URL: proxyUrl };
 });
 after(async () => {
-  await new Promise<void>((done) => (proxy ? proxy.close(() => done()) : done()));
+  await proxy?.close();
   await system?.stop();
 });
 
@@ -89,8 +49,8 @@ describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required', (
       await ok(['add', 'Renew the certificate (DPoP)', '--owner', ALICE, '--json', '--dpop']),
     ) as { id: string; owner: string };
     assert.equal(added.owner, ALICE);
-    assert.match(last?.authorization ?? '', /^DPoP eyJ/);
-    assert.match(last?.dpop ?? '', JWT);
+    assert.match(proxy.last()?.authorization ?? '', /^DPoP eyJ/);
+    assert.match(proxy.last()?.dpop ?? '', JWT);
     const listed = JSON.parse(await ok(['list', '--json'], { ...env, TODO_DPOP: '1' })) as { id: string }[];
     assert.ok(listed.some((item) => item.id === added.id));
   });
@@ -107,7 +67,7 @@ describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required', (
 
   test('the token the CLI used is refused as Bearer, and its proof is refused when replayed', async () => {
     await ok(['list', '--dpop']);
-    const captured = last;
+    const captured = proxy.last();
     assert.ok(captured);
     assert.equal(captured.method, 'GET');
     const token = captured.authorization.replace(/^DPoP /, '');

@@ -2,7 +2,7 @@
 // of the introspection option. A local endpoint over real HTTP plays odd answers no real IdP
 // gives on demand; the dev IdP tests (introspection.test.ts) cover the real exchange.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -91,11 +91,12 @@ describe('RFC 7662 §2.2 answers', () => {
     assert.equal(await codeOf({ ...good(), exp: now() - 3600, iat: now() - 7200 }), '401 ERR_TOKEN_EXPIRED');
   });
 
-  test('a DPoP or otherwise key-bound token is not a bearer token', async () => {
-    assert.equal(await codeOf({ ...good(), token_type: 'DPoP' }), '401 ERR_TOKEN_TYPE');
-    assert.equal(await codeOf({ ...good(), cnf: { jkt: 'abc' } }), '401 ERR_TOKEN_TYPE');
+  test('token_type other than Bearer or DPoP (any case) is 401 ERR_TOKEN_TYPE', async () => {
+    assert.equal(await codeOf({ ...good(), token_type: 'bearer' }), 'accepted');
+    assert.equal(await codeOf({ ...good(), token_type: 'mac', cnf: { jkt: JKT } }), '401 ERR_TOKEN_TYPE');
+    assert.equal(await codeOf({ ...good(), token_type: 'N_A' }), '401 ERR_TOKEN_TYPE');
+    assert.equal(await codeOf({ ...good(), token_type: 7 }), '401 ERR_TOKEN_TYPE');
   });
-
   test('active: false is 401 ERR_TOKEN_INACTIVE', async () => {
     assert.equal(await codeOf({ active: false }), '401 ERR_TOKEN_INACTIVE');
   });
@@ -111,6 +112,73 @@ describe('RFC 7662 §2.2 answers', () => {
     const before = posts;
     await assert.rejects(gatehouse().verify('not a token!'), { status: 401, code: 'ERR_TOKEN_MALFORMED' });
     assert.equal(posts, before);
+  });
+});
+
+/** Thumbprints as an issuer writes them: base64url SHA-256, 43 characters. */
+const JKT = createHash('sha256').update('a DPoP proof key').digest('base64url');
+const X5T = createHash('sha256').update('a client certificate').digest('base64url');
+
+describe('sender-constrained answers (RFC 9449 §6.2, RFC 8705 §3.2)', () => {
+  test('a DPoP-bound answer keeps cnf.jkt in the claims, token_type DPoP in any case', async () => {
+    for (const token_type of ['DPoP', 'dpop', 'Bearer', undefined]) {
+      answer = { status: 200, body: { ...good(), token_type, cnf: { jkt: JKT } } };
+      const principal = await gatehouse().verify('opaque-token-value');
+      assert.deepEqual(principal.claims.cnf, { jkt: JKT }, String(token_type));
+    }
+  });
+
+  test('a certificate-bound answer keeps cnf["x5t#S256"]; one bound both ways keeps both', async () => {
+    answer = { status: 200, body: { ...good(), cnf: { 'x5t#S256': X5T } } };
+    assert.deepEqual((await gatehouse().verify('opaque-token-value')).claims.cnf, { 'x5t#S256': X5T });
+    answer = { status: 200, body: { ...good(), token_type: 'DPoP', cnf: { jkt: JKT, 'x5t#S256': X5T } } };
+    assert.deepEqual((await gatehouse().verify('opaque-token-value')).claims.cnf, {
+      jkt: JKT,
+      'x5t#S256': X5T,
+    });
+  });
+
+  test('token_type DPoP without cnf.jkt is 401 ERR_TOKEN_TYPE, never a bearer token', async () => {
+    assert.equal(await codeOf({ ...good(), token_type: 'DPoP' }), '401 ERR_TOKEN_TYPE');
+    assert.equal(
+      await codeOf({ ...good(), token_type: 'DPoP', cnf: { 'x5t#S256': X5T } }),
+      '401 ERR_TOKEN_TYPE',
+    );
+  });
+
+  test('a cnf this API cannot enforce is 401 ERR_TOKEN_CLAIM naming cnf, never ignored', async () => {
+    const malformed: unknown[] = [
+      null,
+      'jkt',
+      [JKT],
+      {},
+      { jwk: { kty: 'EC' } },
+      { jkt: JKT, kid: 'another-method' },
+      { jkt: '' },
+      { jkt: 42 },
+      { jkt: JKT.slice(1) },
+      { jkt: `${JKT}=` },
+      { jkt: `${JKT.slice(0, 42)}+` },
+      { jkt: `${JKT.slice(0, 42)}B` }, // 43 characters, but not the canonical encoding of 32 bytes
+      { 'x5t#S256': Buffer.from('x'.repeat(32)).toString('hex') },
+      { x5t: X5T },
+    ];
+    for (const cnf of malformed) {
+      answer = { status: 200, body: { ...good(), cnf } };
+      const refusal = await gatehouse()
+        .verify('opaque-token-value')
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      assert.ok(isGatehouseError(refusal), `accepted cnf ${JSON.stringify(cnf)}`);
+      assert.equal(
+        `${refusal.status} ${refusal.code} ${refusal.claim}`,
+        '401 ERR_TOKEN_CLAIM cnf',
+        JSON.stringify(cnf),
+      );
+      assert.match(refusal.detail, /cnf/);
+    }
   });
 });
 

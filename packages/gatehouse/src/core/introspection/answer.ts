@@ -4,6 +4,7 @@ import { GatehouseError, InvalidTokenError } from '../errors.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
 import { buildPrincipal } from '../principal.ts';
 import type { Outcome } from './cache.ts';
+import { checkConfirmation, checkTokenType } from './confirmation.ts';
 
 /** What an introspection answer is judged against. */
 export interface AnswerRules {
@@ -23,8 +24,8 @@ export interface AnswerRules {
  * pass what a JWT would: `exp` required (a lifetime this API bounds, whatever the endpoint
  * says), `aud` (or the issuer's audience claim) required and accepted, `iss` equal to the
  * issuer when present (absent: the issuer's own endpoint speaks for it), `nbf`/`iat` and
- * maxTokenAge. A `token_type` other than Bearer or a `cnf` (a sender-constrained token) is not
- * a bearer token.
+ * maxTokenAge. A sender-constrained token (`cnf`, `token_type` DPoP) is accepted only with a
+ * binding this API enforces (confirmation.ts); the gate then asks for its proof or certificate.
  */
 export function judgeAnswer(body: Record<string, unknown>, rules: AnswerRules): Outcome {
   try {
@@ -35,22 +36,9 @@ export function judgeAnswer(body: Record<string, unknown>, rules: AnswerRules): 
       });
     }
     const { active: _active, ...claims } = body as JWTPayload & { active: boolean };
-    const type = claims.token_type;
-    if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
-      throw new InvalidTokenError('ERR_TOKEN_TYPE', {
-        description: 'The token is not a bearer access token',
-        detail: `introspection says token_type ${JSON.stringify(type)}, not Bearer`,
-        claim: 'token_type',
-        actual: type,
-      });
-    }
-    if (claims.cnf !== undefined) {
-      throw new InvalidTokenError('ERR_TOKEN_TYPE', {
-        description: 'The token is bound to a key and cannot be used as a bearer token',
-        detail: 'introspection says the token has a confirmation (cnf) claim',
-        claim: 'cnf',
-      });
-    }
+    // RFC 9449 §6.2, RFC 8705 §3.2: a bound token keeps its cnf, which the DPoP gate enforces.
+    checkTokenType(claims.token_type, claims.cnf);
+    checkConfirmation(claims.cnf);
     const { validator } = rules;
     const issuer = validator.expectedIssuer(rules.template, claims);
     if (claims.iss === undefined) claims.iss = issuer;
