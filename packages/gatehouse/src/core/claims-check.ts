@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { checkConfirmation } from './confirmation.ts';
 import { InvalidTokenError } from './errors.ts';
 import { audienceHint, issuerHint } from './hints.ts';
 import { issuerRefused } from './issuer-errors.ts';
@@ -75,8 +76,9 @@ export function isInFuture(time: number, now: number, tolerance: number): boolea
 /**
  * The registered-claim rules of RFC 7519 §4.1 as an access token needs them (RFC 9068 §4):
  * `iss` exact, `aud` containing an accepted value, `exp` required, `nbf` and `iat` numeric,
- * times within the clock tolerance, `iat` not in the future, and a lifetime of at most
- * `maxTokenAge`. Each failure names the claim and what was expected.
+ * times within the clock tolerance, `iat` not in the future, a lifetime of at most
+ * `maxTokenAge`, and a `cnf` (if any) whose binding is enforced here. Each failure names the claim
+ * and what was expected.
  */
 export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): void {
   const tolerance = expected.clockTolerance;
@@ -127,6 +129,8 @@ export function checkClaims(claims: JWTPayload, expected: ClaimExpectations): vo
       actual: exp,
     });
   }
+  // A binding this API cannot enforce would leave a sender-constrained token a bearer token.
+  checkConfirmation(claims.cnf);
 }
 
 /** Whether the audience claim (`aud`, or the issuer's `audienceClaim`) holds an accepted audience: a string, or an array with one. */

@@ -211,6 +211,21 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     assert.equal((await direct(alice)).status, 200);
   });
 
+  it('a JWT bound some way this API cannot check (cnf.jwk, a malformed x5t#S256) is refused, never taken as a bearer token', async () => {
+    const running = await nodeHttpServer(gatehouse());
+    closers.push(() => running.close());
+    const get = async (cnf: unknown) =>
+      send(running.url, '/read', { headers: { authorization: `Bearer ${await issuer.sign({ cnf })}` } });
+    // RFC 7800 §3.2: a proof-of-possession key in the token itself (e.g. an Entra PoP token).
+    const popKey = { kty: 'EC', crv: 'P-256', x: alice.thumbprint, y: mallory.thumbprint };
+    for (const cnf of [{ jwk: popKey }, { 'x5t#S256': 'not-a-thumbprint' }, {}, 'jkt']) {
+      const reply = await get(cnf);
+      assert.equal(reply.status, 401, JSON.stringify(cnf));
+      assert.equal(code(reply), 'ERR_TOKEN_CLAIM');
+      assert.match(header(reply, 'www-authenticate') ?? '', /error="invalid_token"/);
+    }
+  });
+
   it('refuses proxy settings that cannot work, at start-up', () => {
     const options = { issuer: issuer.url, audience: issuer.audience };
     assert.throws(

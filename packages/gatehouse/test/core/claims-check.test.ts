@@ -102,3 +102,35 @@ describe('checkClaims: the registered-claim rules of an access token', () => {
     );
   });
 });
+
+describe('cnf: a sender constraint is kept only when this API enforces it (RFC 7800, RFC 9449 §6, RFC 8705 §3)', () => {
+  const thumbprint = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+
+  it('a DPoP key thumbprint or a certificate thumbprint, or both, pass', () => {
+    for (const cnf of [
+      { jkt: thumbprint },
+      { 'x5t#S256': thumbprint },
+      { jkt: thumbprint, 'x5t#S256': thumbprint },
+    ])
+      checkClaims({ ...valid, cnf }, expectations(['api://a']));
+  });
+
+  it('any other confirmation method, an empty or malformed one is ERR_TOKEN_CLAIM on cnf', () => {
+    for (const cnf of [
+      { jwk: { kty: 'EC' } },
+      { kid: 'pop-key' },
+      { jkt: thumbprint, jwk: { kty: 'EC' } },
+      {},
+      { jkt: '' },
+      { jkt: `${thumbprint}=` },
+      { 'x5t#S256': 42 },
+      [thumbprint],
+      'jkt',
+      null,
+    ])
+      assert.throws(
+        () => checkClaims({ ...valid, cnf }, expectations(['api://a'])),
+        refusedWith('ERR_TOKEN_CLAIM', 'cnf'),
+      );
+  });
+});

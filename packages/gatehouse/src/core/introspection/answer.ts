@@ -1,10 +1,10 @@
 import type { JWTPayload } from 'jose';
 import { checkAudience, checkClaims } from '../claims-check.ts';
+import { checkTokenType } from '../confirmation.ts';
 import { GatehouseError, InvalidTokenError } from '../errors.ts';
 import type { IssuerValidator } from '../issuer-validator.ts';
 import { buildPrincipal } from '../principal.ts';
 import type { Outcome } from './cache.ts';
-import { checkConfirmation, checkTokenType } from './confirmation.ts';
 
 /** What an introspection answer is judged against. */
 export interface AnswerRules {
@@ -38,7 +38,6 @@ export function judgeAnswer(body: Record<string, unknown>, rules: AnswerRules): 
     const { active: _active, ...claims } = body as JWTPayload & { active: boolean };
     // RFC 9449 §6.2, RFC 8705 §3.2: a bound token keeps its cnf, which the DPoP gate enforces.
     checkTokenType(claims.token_type, claims.cnf);
-    checkConfirmation(claims.cnf);
     const { validator } = rules;
     const issuer = validator.expectedIssuer(rules.template, claims);
     if (claims.iss === undefined) claims.iss = issuer;

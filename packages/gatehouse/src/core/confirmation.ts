@@ -1,12 +1,12 @@
 /**
- * Sender-constrained opaque tokens: what an introspection answer says about the token's binding.
- * RFC 9449 §6.2 (a DPoP-bound token: `cnf.jkt`, `token_type` DPoP) and RFC 8705 §3.2 (a
- * certificate-bound token: `cnf["x5t#S256"]`). The answer's `cnf` is kept in the principal's
- * claims unchanged, so the DPoP gate and the certificate check enforce it exactly as for a JWT.
- * Anything this API could not enforce is refused: a binding it ignored would make a stolen
- * sender-constrained token a bearer token again.
+ * Sender-constrained tokens: what a token's `cnf` claim (RFC 7800) binds it to, in a JWT (RFC 9449
+ * §6.1, RFC 8705 §3.1) or an introspection answer (RFC 9449 §6.2: `cnf.jkt` and `token_type` DPoP;
+ * RFC 8705 §3.2: `cnf["x5t#S256"]`). `cnf` is kept in the principal's claims unchanged, so the DPoP
+ * gate and the certificate check enforce it the same way for both. Anything this API could not
+ * enforce is refused: a binding it ignored would make a stolen sender-constrained token (an Entra
+ * PoP token with `cnf.jwk`, say) a bearer token again.
  */
-import { InvalidTokenError } from '../errors.ts';
+import { InvalidTokenError } from './errors.ts';
 
 /** The confirmation methods this API enforces (RFC 9449 §6.1, RFC 8705 §3.1). */
 const ENFORCED = new Set(['jkt', 'x5t#S256']);
@@ -26,7 +26,7 @@ function isSha256Base64url(value: unknown): value is string {
 function badConfirmation(detail: string): InvalidTokenError {
   return new InvalidTokenError('ERR_TOKEN_CLAIM', {
     description: "The token's confirmation (cnf) claim is invalid",
-    detail: `introspection says ${detail}`,
+    detail,
     claim: 'cnf',
   });
 }
