@@ -3,7 +3,7 @@
  * request (no cache skips it), binds the token to the proof key, records the `jti`, and refuses a
  * DPoP-bound token presented as a bearer token whatever the mode.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthenticateOptions } from '../authenticate-options.ts';
 import { GatehouseError } from '../errors.ts';
 import { extractBearerToken, type RequestLike } from '../extract.ts';
@@ -82,6 +82,8 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     usedDpop,
     advertise,
   });
+  // Every accepted DPoP request is remembered with the same context: made once, not per request.
+  const acceptedDpop = Object.freeze(context(true));
   const refuse = (error: unknown, usedDpop: boolean, advertise?: boolean): unknown => {
     deps.report(error);
     return tagChallenge(error, context(usedDpop, advertise));
@@ -130,7 +132,7 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     // long as the iat check would still let the proof through.
     const expiresAt = (verified.iat + config.iatWindow + deps.clockTolerance + 1) * 1000;
     // Hashed: every record has the same small size whatever the client's jti.
-    const id = createHash('sha256').update(`${verified.jkt}:${verified.jti}`).digest('base64url');
+    const id = hash('sha256', `${verified.jkt}:${verified.jti}`, 'base64url');
     let replayed: boolean | Promise<boolean>;
     try {
       replayed = config.replayStore.seen(id, expiresAt);
@@ -144,7 +146,7 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
           detail: 'proof jti seen before within its window',
         });
       }
-      rememberDpopRequest(request, context(true));
+      rememberDpopRequest(request, acceptedDpop);
       return principal;
     };
     if (replayed instanceof Promise) {

@@ -2,6 +2,7 @@
  * The three parts of a compact JWS (RFC 7515 §7.1), decoded once each: the proof is parsed here,
  * not by a JOSE library, so that its signature can be checked synchronously with node:crypto.
  */
+import { isAscii } from 'node:buffer';
 import { isCompactJws } from '../token-shape.ts';
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -50,7 +51,10 @@ export function splitCompact(jws: string, maxLength: number): CompactParts | und
 /** A base64url segment holding a JSON object (strict UTF-8), or undefined. */
 export function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
   try {
-    const parsed: unknown = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')));
+    const bytes = Buffer.from(segment, 'base64url');
+    // Proofs are ASCII: read as such without the strict decoder's cost; anything else strictly.
+    const text = isAscii(bytes) ? bytes.toString('latin1') : utf8.decode(bytes);
+    const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
     return parsed as Record<string, unknown>;
   } catch {

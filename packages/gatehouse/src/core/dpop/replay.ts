@@ -2,7 +2,7 @@
  * DPoP proof replay protection (RFC 9449 §11.1): a proof's `jti` is accepted once while the proof
  * could still pass the `iat` check; after that the `iat` check refuses it anyway, so records expire.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { FingerprintTable } from './fingerprint-table.ts';
 
 /** Where seen proof ids are kept; shared by every instance that serves the same tokens. */
@@ -41,10 +41,20 @@ interface Generation {
   readonly table: FingerprintTable;
 }
 
-/** 96 bits of the SHA-256 of a record id: ids of any length take 16 bytes, and cannot be steered. */
+/**
+ * 96 bits of the SHA-256 of a record id: ids of any length take 16 bytes, and cannot be steered.
+ * The one-shot `hash` into a binary (latin1) string (a character a byte) costs a fifth of `createHash` and
+ * a Buffer, and this runs on every DPoP request.
+ */
 function fingerprint(id: string): [number, number, number] {
-  const digest = createHash('sha256').update(id).digest();
-  return [digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8)];
+  const digest = hash('sha256', id, 'binary');
+  const word = (at: number) =>
+    (digest.charCodeAt(at) |
+      (digest.charCodeAt(at + 1) << 8) |
+      (digest.charCodeAt(at + 2) << 16) |
+      (digest.charCodeAt(at + 3) << 24)) >>>
+    0;
+  return [word(0), word(4), word(8)];
 }
 
 /** One process's replay records: bounded and expiring. Several instances need a shared store (Redis). */
