@@ -104,8 +104,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
+    // DPoP (RFC 9449): browser clients send their proof in `DPoP` and read each next nonce from
+    // `DPoP-Nonce`, on refusals and successes alike (§8.2).
+    allowedHeaders: ['Authorization', 'Content-Type', 'DPoP'],
     exposedHeaders: [
+      'DPoP-Nonce',
       'Location',
       'Link',
       'Retry-After',

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { isTenantId, type TenantPolicy } from 'gatehouse-auth';
 import { ConfigError } from './config-error.ts';
+import { type DpopNonceSetting, parseDpopNonce } from './dpop-nonce-config.ts';
 
 export const DEFAULTS = {
   /** TCP port the API listens on (`0` = any free port). */
@@ -79,6 +80,8 @@ export interface Config {
   bodyLimit: number;
   /** `AUTH_DPOP`: DPoP (RFC 9449) `off`, `allowed` (default) or `required`. */
   dpop: DpopSetting;
+  /** `AUTH_DPOP_NONCE_SECRET` (and `_LIFETIME`): DPoP proofs must carry a server nonce (RFC 9449 §9). */
+  dpopNonce?: DpopNonceSetting;
   /**
    * `STEP_UP_ACR` / `STEP_UP_MAX_AGE`: what a user's sign-in must have been to delete an item
    * (RFC 9470); absent (the default) when neither is set.
@@ -140,11 +143,17 @@ export function loadConfig(env: Env = process.env, options: { requireAuth?: bool
     trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     bodyLimit: BODY_LIMIT,
     dpop: parseDpop(env.AUTH_DPOP),
+    ...dpopNonceSetting(env),
     ...stepUpSetting(env),
     ...authContextSetting(env),
     ...tlsSetting(env),
     ...mtlsSetting(env),
   };
+}
+
+function dpopNonceSetting(env: Env): Pick<Config, 'dpopNonce'> {
+  const dpopNonce = parseDpopNonce(env);
+  return dpopNonce === undefined ? {} : { dpopNonce };
 }
 
 /** Both files or neither: a certificate without its key (or the reverse) serves nothing. */

@@ -2,6 +2,7 @@
  * DPoP (RFC 9449) for the API: `AUTH_DPOP` picks the mode; with `REDIS_URL`, proof `jti`s are
  * recorded in Redis so that a proof replayed to another instance is refused too. A Redis that
  * does not answer fails closed: Gatehouse answers 503 + Retry-After, never accepts the proof.
+ * With `AUTH_DPOP_NONCE_SECRET`, proofs must also carry a nonce the API handed out (RFC 9449 §9).
  */
 import { type DpopOptions, RedisReplayStore, type ReplayStore } from 'gatehouse-auth';
 import { Redis } from 'ioredis';
@@ -45,5 +46,7 @@ export function dpopOptions(config: Config, replay?: DpopReplay): DpopOptions {
     // htu is checked against the URL clients call: PUBLIC_URL when set (behind a proxy).
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(replay ? { replayStore: replay.store } : {}),
+    // The answers hand out each next nonce before the one in use expires (RFC 9449 §8.2).
+    ...(config.dpopNonce ? { nonce: config.dpopNonce } : {}),
   };
 }

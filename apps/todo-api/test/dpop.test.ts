@@ -19,13 +19,14 @@ async function dpopClient() {
   const jwk = await exportJWK(publicKey);
   return {
     jkt: await calculateJwkThumbprint(jwk, 'sha256'),
-    proof: (method: string, path: string, token: string) =>
+    proof: (method: string, path: string, token: string, nonce?: string) =>
       new SignJWT({
         jti: randomUUID(),
         htm: method,
         htu: `${PUBLIC_URL}${path}`,
         iat: Math.floor(Date.now() / 1000),
         ath: createHash('sha256').update(token).digest('base64url'),
+        ...(nonce === undefined ? {} : { nonce }),
       })
         .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
         .sign(privateKey),
@@ -50,6 +51,72 @@ describe('AUTH_DPOP', () => {
       () => loadConfig({ ...base, AUTH_DPOP: 'sometimes' }),
       /^ConfigError: AUTH_DPOP must be off, allowed or required/,
     );
+  });
+
+  it('AUTH_DPOP_NONCE_SECRET turns server nonces on (lifetime 300 s unless AUTH_DPOP_NONCE_LIFETIME); bad values stop start-up without echoing the secret', () => {
+    const base = { AUTH_ISSUER: 'https://issuer.example.com', DATABASE_URL: 'sqlite::memory:' };
+    const secret = 'n'.repeat(32);
+    assert.equal(loadConfig(base).dpopNonce, undefined);
+    assert.deepEqual(loadConfig({ ...base, AUTH_DPOP_NONCE_SECRET: secret }).dpopNonce, {
+      secret,
+      lifetime: 300,
+    });
+    assert.deepEqual(
+      loadConfig({ ...base, AUTH_DPOP_NONCE_SECRET: secret, AUTH_DPOP_NONCE_LIFETIME: '60' }).dpopNonce,
+      { secret, lifetime: 60 },
+    );
+    assert.throws(
+      () => loadConfig({ ...base, AUTH_DPOP_NONCE_SECRET: 'short secret value' }),
+      (error: unknown) =>
+        error instanceof Error &&
+        /^AUTH_DPOP_NONCE_SECRET must be at least 32 characters$/.test(error.message) &&
+        !error.message.includes('short secret value'),
+    );
+    for (const lifetime of ['5', '90000', '1.5', 'soon'])
+      assert.throws(
+        () => loadConfig({ ...base, AUTH_DPOP_NONCE_SECRET: secret, AUTH_DPOP_NONCE_LIFETIME: lifetime }),
+        /^ConfigError: AUTH_DPOP_NONCE_LIFETIME must be a whole number of seconds from 10 to 86400/,
+      );
+    assert.throws(
+      () => loadConfig({ ...base, AUTH_DPOP_NONCE_LIFETIME: '60' }),
+      /^ConfigError: AUTH_DPOP_NONCE_LIFETIME must be set with AUTH_DPOP_NONCE_SECRET/,
+    );
+  });
+});
+
+describe('AUTH_DPOP_NONCE_SECRET: server nonces (RFC 9449 §9), shared by every instance through the secret', () => {
+  let issuer: TestIssuer;
+  const instances: TestApp[] = [];
+  const env = { PUBLIC_URL, AUTH_DPOP_NONCE_SECRET: 'the nonce secret every instance shares, 32+' };
+
+  before(async () => {
+    issuer = await startTestIssuer();
+    for (let i = 0; i < 2; i++) instances.push(await makeTestApp(env, { issuer }));
+  });
+  after(async () => {
+    for (const t of instances) await t.close();
+    await issuer?.close();
+  });
+
+  it('a proof without a nonce gets 401 use_dpop_nonce and DPoP-Nonce; the other instance accepts that nonce', async () => {
+    const client = await dpopClient();
+    const token = await issuer.userToken('alice', undefined, { cnf: { jkt: client.jkt } });
+    const first = await instances[0]!.app.inject({
+      url: '/api/todos',
+      headers: dpop(token, await client.proof('GET', '/api/todos', token)),
+    });
+    assert.equal(first.statusCode, 401, first.body);
+    assert.equal(code(first.body), 'ERR_DPOP_NONCE');
+    assert.match(first.headers['www-authenticate'] as string, /^DPoP realm="api", error="use_dpop_nonce", /);
+    const nonce = first.headers['dpop-nonce'] as string;
+    assert.match(nonce, /^[0-9a-z]+\.[\w-]{24}$/);
+    const retried = await instances[1]!.app.inject({
+      url: '/api/todos',
+      headers: dpop(token, await client.proof('GET', '/api/todos', token, nonce)),
+    });
+    assert.equal(retried.statusCode, 200, retried.body);
+    // Current nonce: nothing new to hand out (a stale one would get the next here, RFC 9449 §8.2).
+    assert.equal(retried.headers['dpop-nonce'], undefined);
   });
 });
 

@@ -155,6 +155,9 @@ describe('once serving', () => {
     });
     assert.equal(simple.headers['access-control-allow-origin'], 'http://localhost:3002');
     assert.match(String(simple.headers['access-control-expose-headers']), /Link/);
+    // DPoP (RFC 9449) from a browser: the proof may be sent, and each next nonce read (§8.2).
+    assert.match(String(simple.headers['access-control-expose-headers']), /(^|, ?)DPoP-Nonce(,|$)/);
+    assert.match(String(allowed.headers['access-control-allow-headers']), /(^|, ?)DPoP(,|$)/);
   });
 });
 

@@ -233,6 +233,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         { cause: error },
       );
     }
+    // Any answer may hand out the next nonce (RFC 9449 §8.2), a 200 as well as use_dpop_nonce.
     if (dpop) nonce = response.headers.get('dpop-nonce') ?? nonce;
     return { status: response.status, headers: response.headers, body: await readBody(response) };
   };

@@ -1,6 +1,6 @@
 /**
  * DPoP (RFC 9449) end to end: the CLI gets a DPoP-bound token from the real dev IdP and calls the
- * real API with AUTH_DPOP=required. The CLI reaches the API through a forwarding proxy that keeps
+ * real API with AUTH_DPOP=required and server nonces (AUTH_DPOP_NONCE_SECRET). The CLI reaches the API through a forwarding proxy that keeps
  * the last request's Authorization and DPoP headers, so that the test can replay them.
  */
 import assert from 'node:assert/strict';
@@ -27,7 +27,13 @@ let env: Record<string, string>;
 before(async () => {
   const port = await freePort();
   proxyUrl = `http://127.0.0.1:${port}`;
-  system = await startSystem({ apiEnv: { AUTH_DPOP: 'required', PUBLIC_URL: proxyUrl } });
+  system = await startSystem({
+    apiEnv: {
+      AUTH_DPOP: 'required',
+      AUTH_DPOP_NONCE_SECRET: 'e2e nonce secret, thirty-two characters at least',
+      PUBLIC_URL: proxyUrl,
+    },
+  });
   proxy = await startCapturingProxy(system.apiUrl, port);
   env = { ...system.env, TODO_API_URL: proxyUrl };
 });
@@ -43,14 +49,26 @@ async function ok(args: string[], environment: Record<string, string> = env): Pr
   return result.stdout;
 }
 
-describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required', () => {
-  test('todo --dpop add and list work; TODO_DPOP=1 does the same', async () => {
+describe('todo --dpop against the dev IdP and an API with AUTH_DPOP=required and server nonces', () => {
+  test('todo --dpop add and list work, learning the nonce from use_dpop_nonce; TODO_DPOP=1 does the same', async () => {
+    proxy.takeAnswers();
     const added = JSON.parse(
       await ok(['add', 'Renew the certificate (DPoP)', '--owner', ALICE, '--json', '--dpop']),
     ) as { id: string; owner: string };
     assert.equal(added.owner, ALICE);
     assert.match(proxy.last()?.authorization ?? '', /^DPoP eyJ/);
     assert.match(proxy.last()?.dpop ?? '', JWT);
+    // RFC 9449 §9: a new run has no nonce; the API's 401 hands one out and the one retry carries it.
+    const answers = proxy.takeAnswers();
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [401, 201],
+    );
+    const sent = JSON.parse(Buffer.from(proxy.last()?.dpop.split('.')[1] ?? '', 'base64url').toString()) as {
+      nonce?: string;
+    };
+    assert.match(answers[0]?.nonce ?? '', /^[0-9a-z]+\.[\w-]{24}$/);
+    assert.equal(sent.nonce, answers[0]?.nonce);
     const listed = JSON.parse(await ok(['list', '--json'], { ...env, TODO_DPOP: '1' })) as { id: string }[];
     assert.ok(listed.some((item) => item.id === added.id));
   });

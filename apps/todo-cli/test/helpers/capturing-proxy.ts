@@ -12,16 +12,25 @@ export interface Captured {
   dpop: string;
 }
 
+/** An answer the proxy passed back: its status and any `DPoP-Nonce` (RFC 9449 §8.1). */
+export interface Answered {
+  status: number;
+  nonce: string | null;
+}
+
 export interface CapturingProxy {
   url: string;
   /** The last request forwarded, if any. */
   last(): Captured | undefined;
+  /** The answers since the last call, oldest first (the call empties the list). */
+  takeAnswers(): Answered[];
   close(): Promise<void>;
 }
 
 /** Listens on 127.0.0.1:`port` and forwards every request to `apiUrl` as it came. */
 export async function startCapturingProxy(apiUrl: string, port: number): Promise<CapturingProxy> {
   let last: Captured | undefined;
+  let answers: Answered[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -41,6 +50,7 @@ export async function startCapturingProxy(apiUrl: string, port: number): Promise
       headers,
       body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
     });
+    answers.push({ status: answer.status, nonce: answer.headers.get('dpop-nonce') });
     const out: Record<string, string> = {};
     for (const name of ['content-type', 'www-authenticate', 'location', 'link', 'dpop-nonce']) {
       const value = answer.headers.get(name);
@@ -52,6 +62,11 @@ export async function startCapturingProxy(apiUrl: string, port: number): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     last: () => last,
+    takeAnswers: () => {
+      const taken = answers;
+      answers = [];
+      return taken;
+    },
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }

@@ -129,6 +129,41 @@ test('with DPoP every request carries Authorization: DPoP and a fresh proof; use
   assert.equal(tokens.requested, 2);
 });
 
+test('a nonce handed out on a success (RFC 9449 §8.2) goes into the next proof, with no use_dpop_nonce round trip', async (t) => {
+  // The API's nonces: n-1 until it rotates; the answer to a proof still carrying n-1 hands out n-2.
+  let current = 'n-1';
+  const seen: { nonce: string | undefined; status: number }[] = [];
+  const baseUrl = await serve(t, (req, res) => {
+    const proof = String(req.headers.dpop ?? '');
+    const { nonce } = JSON.parse(Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString()) as {
+      nonce?: string;
+    };
+    const answer = (status: number, headers: Record<string, string>, body = '') => {
+      seen.push({ nonce, status });
+      res.writeHead(status, headers).end(body);
+    };
+    if (nonce === current) answer(200, { 'content-type': 'application/json' }, '[]');
+    else if (nonce === 'n-1' && current === 'n-2')
+      answer(200, { 'content-type': 'application/json', 'dpop-nonce': current }, '[]');
+    else
+      answer(401, {
+        'www-authenticate': 'DPoP realm="api", error="use_dpop_nonce", algs="ES256"',
+        'dpop-nonce': current,
+      });
+  });
+  const api = createApiClient({ baseUrl, tokens: fixedToken('bound-token'), dpop: await createDpopKey() });
+  assert.equal((await api.send('GET', 'api/todos')).status, 200);
+  current = 'n-2';
+  assert.equal((await api.send('GET', 'api/todos')).status, 200);
+  assert.equal((await api.send('GET', 'api/todos')).status, 200);
+  assert.deepEqual(seen, [
+    { nonce: undefined, status: 401 },
+    { nonce: 'n-1', status: 200 },
+    { nonce: 'n-1', status: 200 }, // the previous nonce, still accepted; its answer carries n-2
+    { nonce: 'n-2', status: 200 }, // taken from that 200: no refusal needed to learn it
+  ]);
+});
+
 test('an API that requires DPoP: a Bearer client gets one clear error, without asking for a second token', async (t) => {
   let requests = 0;
   const baseUrl = await serve(t, (_req, res) => {

@@ -9,7 +9,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ChallengeContext } from '../core/challenge.ts';
-import { tagForRequest } from '../core/dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, freshDpopNonceOf, tagForRequest } from '../core/dpop/challenge.ts';
 import { ConfigurationError } from '../core/errors.ts';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
@@ -97,6 +97,13 @@ export function sendError(
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
+/** RFC 9449 §8.2: an accepted DPoP request whose nonce is about to expire learns the next one. */
+function accept(request: FastifyRequest, reply: FastifyReply, principal: Principal | null): void {
+  request.principal = principal;
+  const nonce = freshDpopNonceOf(request.raw);
+  if (nonce !== undefined) reply.header(DPOP_NONCE_HEADER, nonce);
+}
+
 /**
  * Callback style, not async: a token the verified-token cache holds is answered in the same tick,
  * without promise hops. A refused request gets its reply and no `done()`.
@@ -112,7 +119,7 @@ function check(
     request.raw,
     route,
     (principal) => {
-      request.principal = principal;
+      accept(request, reply, principal);
       done();
     },
     (error) => {
@@ -134,7 +141,7 @@ export function authenticate(
 ): Promise<Principal | null | undefined> {
   return guard(request.server.gatehouse, request.raw, route).then(
     (principal) => {
-      request.principal = principal;
+      accept(request, reply, principal);
       return principal;
     },
     (error: unknown) => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChallengeContext } from '../core/challenge.ts';
+import { DPOP_NONCE_HEADER, freshDpopNonceOf } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
@@ -28,6 +29,12 @@ export function sendError(res: ServerResponse, error: unknown, context?: string 
   res.end(JSON.stringify(response.body));
 }
 
+/** RFC 9449 §8.2: an accepted DPoP request whose nonce is about to expire learns the next one. */
+function handOutFreshNonce(req: IncomingMessage, res: ServerResponse): void {
+  const nonce = freshDpopNonceOf(req);
+  if (nonce !== undefined && !res.headersSent) res.setHeader(DPOP_NONCE_HEADER, nonce);
+}
+
 /**
  * Authenticates a request; on failure answers it and returns `undefined`, so a handler writes
  * `const principal = await authenticate(gh, req, res); if (principal === undefined) return;`.
@@ -39,7 +46,9 @@ export async function authenticate(
   route: RouteAuth = {},
 ): Promise<Principal | null | undefined> {
   try {
-    return await guard(gatehouse, req, route);
+    const principal = await guard(gatehouse, req, route);
+    handOutFreshNonce(req, res);
+    return principal;
   } catch (error) {
     sendError(res, error, gatehouse.options);
     return undefined;
@@ -56,6 +65,7 @@ export function protect(gatehouse: Gatehouse, route: RouteAuth, handler: Protect
       req,
       route,
       (principal) => {
+        handOutFreshNonce(req, res);
         try {
           const result = handler(req, res, principal);
           if (result instanceof Promise) result.catch(fail);

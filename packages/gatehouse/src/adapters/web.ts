@@ -1,4 +1,5 @@
 import type { ChallengeContext } from '../core/challenge.ts';
+import { DPOP_NONCE_HEADER, freshDpopNonceOf } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
@@ -22,8 +23,16 @@ export function sendError(error: unknown, context?: string | ChallengeContext): 
 export const errorToResponse: typeof sendError = sendError;
 
 export type AuthenticateResult =
-  | { principal: Principal | null; response?: undefined }
-  | { principal?: undefined; response: Response };
+  | {
+      principal: Principal | null;
+      response?: undefined;
+      /**
+       * Headers for the handler's answer, when there are any: a fresh `DPoP-Nonce` for a DPoP
+       * request whose nonce is about to expire (RFC 9449 §8.2). `protect` adds them itself.
+       */
+      headers?: Record<string, string>;
+    }
+  | { principal?: undefined; response: Response; headers?: undefined };
 
 /** Authenticates a Web `Request`: either the principal, or the `Response` to return. */
 export async function authenticate(
@@ -32,7 +41,9 @@ export async function authenticate(
   route: RouteAuth = {},
 ): Promise<AuthenticateResult> {
   try {
-    return { principal: await guard(gatehouse, request, route) };
+    const principal = await guard(gatehouse, request, route);
+    const nonce = freshDpopNonceOf(request);
+    return nonce === undefined ? { principal } : { principal, headers: { [DPOP_NONCE_HEADER]: nonce } };
   } catch (error) {
     return { response: sendError(error, gatehouse.options) };
   }
@@ -50,8 +61,21 @@ export function protect<Args extends unknown[]>(
   return async (request, ...rest) => {
     const result = await authenticate(gatehouse, request, route);
     if (result.response) return result.response;
-    return handler(request, result.principal, ...rest);
+    const response = await handler(request, result.principal, ...rest);
+    return result.headers ? withHeaders(response, result.headers) : response;
   };
+}
+
+/** `response` with `headers` added; a copy when its headers are immutable (`Response.redirect`, `fetch`). */
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  let target = response;
+  try {
+    for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+  } catch {
+    target = new Response(response.body, response);
+    for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+  }
+  return target;
 }
 
 /**

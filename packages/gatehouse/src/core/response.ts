@@ -1,5 +1,5 @@
 import { type ChallengeContext, challengeFor } from './challenge.ts';
-import { dpopNonceFor } from './dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, dpopNonceFor } from './dpop/challenge.ts';
 import { type GatehouseError, isGatehouseError } from './errors.ts';
 
 /** A framework-neutral HTTP answer that every adapter copies verbatim. */
@@ -44,9 +44,10 @@ function gatehouseResponse(
   const headers: Record<string, string> = {};
   const challenge = challengeFor(error, realm);
   if (challenge) headers['www-authenticate'] = challenge;
-  // DPoP (RFC 9449 §9): a use_dpop_nonce answer carries the nonce to use.
+  // DPoP (RFC 9449 §9): a use_dpop_nonce answer carries the nonce to use; a later refusal of a DPoP
+  // request whose nonce is about to expire, the next one.
   const nonce = dpopNonceFor(error);
-  if (nonce !== undefined) headers['dpop-nonce'] = nonce;
+  if (nonce !== undefined) headers[DPOP_NONCE_HEADER] = nonce;
   if (error.retryAfter !== undefined)
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   return problem(error.status, error.code, error.description, headers);

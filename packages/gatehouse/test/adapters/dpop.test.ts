@@ -1,4 +1,5 @@
 import { runDpopBehaviour } from './dpop-behaviour.ts';
+import { runDpopNonceBehaviour } from './dpop-nonce-behaviour.ts';
 import {
   expressAuthorizeServer,
   expressServer,
@@ -13,3 +14,8 @@ runDpopBehaviour('Express', expressServer);
 runDpopBehaviour('Express (authenticate + authorize middleware)', expressAuthorizeServer);
 runDpopBehaviour('node:http', nodeHttpServer);
 runDpopBehaviour('Web Request (Hono)', webServer);
+runDpopNonceBehaviour('Fastify', fastifyServer);
+runDpopNonceBehaviour('Express', expressServer);
+runDpopNonceBehaviour('Express (authenticate + authorize middleware)', expressAuthorizeServer);
+runDpopNonceBehaviour('node:http', nodeHttpServer);
+runDpopNonceBehaviour('Web Request (Hono)', webServer);

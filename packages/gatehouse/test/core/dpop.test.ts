@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { calculateJwkThumbprint } from 'jose';
 import { challengeFor } from '../../src/core/challenge.ts';
 import { tagChallenge } from '../../src/core/dpop/challenge.ts';
-import { DpopProofError } from '../../src/core/dpop/errors.ts';
+import { DpopNonceError, DpopProofError } from '../../src/core/dpop/errors.ts';
 import { NonceSource } from '../../src/core/dpop/nonce.ts';
 import { resolveDpop } from '../../src/core/dpop/options.ts';
 import { checkProof } from '../../src/core/dpop/proof.ts';
@@ -211,6 +211,40 @@ describe('server nonces (RFC 9449 §9): stateless, shared through the secret', (
     assert.equal(source.accepts(`${slot}.${'A'.repeat(24)}`), false);
     for (const bad of [undefined, 42, '', 'x', `${slot}.`, 'zzzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAAAA'])
       assert.equal(source.accepts(bad), false);
+  });
+
+  it("says which slot a nonce is from: the previous slot's is stale and admitted with the current one to hand out", () => {
+    let now = 1_000_000_000;
+    const source = new NonceSource(secret, 300, () => now);
+    const first = source.current();
+    assert.equal(source.check(first), 'current');
+    assert.equal(source.admit(first), undefined);
+    now += 300_000;
+    const second = source.current();
+    assert.notEqual(second, first);
+    assert.equal(source.check(first), 'stale');
+    assert.equal(source.admit(first), second);
+    assert.equal(source.check(second), 'current');
+    now += 300_000;
+    assert.equal(source.check(first), undefined);
+    assert.throws(
+      () => source.admit(first),
+      (error: unknown) => error instanceof DpopNonceError && error.nonce === source.current(),
+    );
+    assert.throws(() => source.admit(undefined), DpopNonceError);
+  });
+
+  it('the clock going back gives the same nonces as before: slots are computed, never remembered wrongly', () => {
+    let now = 1_000_000_000;
+    const source = new NonceSource(secret, 300, () => now);
+    const earlier = source.current();
+    for (const step of [300_000, 300_000, 300_000]) {
+      now += step;
+      assert.equal(source.current(), new NonceSource(secret, 300, () => now).current());
+    }
+    now -= 900_000;
+    assert.equal(source.current(), earlier);
+    assert.equal(source.check(earlier), 'current');
   });
 });
 

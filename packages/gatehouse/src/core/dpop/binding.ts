@@ -10,7 +10,7 @@ import { extractBearerToken, type RequestLike } from '../extract.ts';
 import type { Principal } from '../principal.ts';
 import { certificateThumbprint, checkCertificateBinding, type ResolvedMtls } from './certificate.ts';
 import { rememberDpopRequest, tagChallenge } from './challenge.ts';
-import { DpopNonceError, DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
+import { DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './errors.ts';
 import { NonceSource } from './nonce.ts';
 import type { ResolvedDpop } from './options.ts';
 import { checkProof, type VerifiedProof } from './proof.ts';
@@ -104,24 +104,21 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     const proof = extractProof(request);
     const target = requestTarget(request, config.publicUrl);
     const verified = checkProof(proof, { ...target, accessToken: token, now: deps.now() }, policy);
-    // §4.3 check 10 and §9: a nonce this server (or any instance sharing its secret) handed out.
-    if (nonces !== undefined && !nonces.accepts(verified.nonce)) {
-      throw new DpopNonceError(nonces.current(), {
-        description: 'Use the DPoP nonce the server provided',
-        detail: verified.nonce === undefined ? 'proof has no nonce' : 'proof nonce is not current',
-      });
-    }
+    // §4.3 check 10 and §9: a nonce this server (or any instance sharing its secret) handed out;
+    // one about to expire is answered with the next (§8.2), a current one costs nothing more.
+    const freshNonce = nonces?.admit(verified.nonce);
     // The token may come from the verified-token cache; the proof above never does.
     const principal = deps.verifyToken(token);
     return principal instanceof Promise
-      ? principal.then((known) => bindAndRecord(known, verified, request))
-      : bindAndRecord(principal, verified, request);
+      ? principal.then((known) => bindAndRecord(known, verified, request, freshNonce))
+      : bindAndRecord(principal, verified, request, freshNonce);
   }
 
   function bindAndRecord(
     principal: Principal,
     verified: VerifiedProof,
     request: RequestLike,
+    freshNonce: string | undefined,
   ): Principal | Promise<Principal> {
     // §7.1: the token must be bound, to this very key.
     const unbound = dpopBindingFailure(boundThumbprint(principal), verified.jkt);
@@ -146,7 +143,10 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
           detail: 'proof jti seen before within its window',
         });
       }
-      rememberDpopRequest(request, acceptedDpop);
+      rememberDpopRequest(
+        request,
+        freshNonce === undefined ? acceptedDpop : { ...acceptedDpop, freshNonce },
+      );
       return principal;
     };
     if (replayed instanceof Promise) {

@@ -15,6 +15,11 @@ export interface DpopChallengeContext {
   usedDpop: boolean;
   /** Add the DPoP challenge to an answer to a Bearer (or anonymous) request. */
   advertise: boolean;
+  /**
+   * The nonce to hand out with any answer to this DPoP request (RFC 9449 §8.2, §9): set when its
+   * proof carried the previous slot's nonce, which is about to expire.
+   */
+  freshNonce?: string;
 }
 
 /** Errors the DPoP gate let through or raised, with how their challenge must read. */
@@ -25,6 +30,18 @@ const dpopRequests = new WeakMap<object, DpopChallengeContext>();
 
 export function rememberDpopRequest(request: object, context: DpopChallengeContext): void {
   dpopRequests.set(request, context);
+}
+
+/** The header that hands out a DPoP nonce (RFC 9449 §8.1, §9), as Node writes header names. */
+export const DPOP_NONCE_HEADER = 'dpop-nonce';
+
+/**
+ * The `DPoP-Nonce` an accepted DPoP request's answer should carry (RFC 9449 §8.2, §9), or undefined
+ * when its nonce is current, nonces are off, or the request did not use DPoP: adapters set it on
+ * the response before the handler runs.
+ */
+export function freshDpopNonceOf(request: object): string | undefined {
+  return dpopRequests.get(request)?.freshNonce;
 }
 
 /** Tags an authorization refusal of a DPoP-authenticated request (RFC 9449 §7.1: DPoP challenge). */
@@ -97,7 +114,10 @@ export function dpopChallengeFor(
   return `${bearer}, ${dpopChallenge(realm, undefined, context.algorithms, metadata)}`;
 }
 
-/** The `DPoP-Nonce` header of an answer (RFC 9449 §9), when the error hands out a nonce. */
+/**
+ * The `DPoP-Nonce` header of an answer (RFC 9449 §9): the nonce a use_dpop_nonce refusal hands out,
+ * or the fresh one for a refusal (a 403, say) of a DPoP request whose nonce was about to expire.
+ */
 export function dpopNonceFor(error: GatehouseError): string | undefined {
-  return error instanceof DpopNonceError ? error.nonce : undefined;
+  return error instanceof DpopNonceError ? error.nonce : contexts.get(error)?.freshNonce;
 }

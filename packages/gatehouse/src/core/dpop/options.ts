@@ -34,7 +34,8 @@ export interface DpopOptions {
   /**
    * Server nonces (RFC 9449 §9): proofs must carry a `nonce` this server handed out in a
    * `DPoP-Nonce` header. Stateless: an HMAC of a time slot under `secret` (at least 32 characters;
-   * the same on every instance), valid for one to two `lifetime`s.
+   * the same on every instance), valid for one to two `lifetime`s. Handed out on use_dpop_nonce
+   * refusals, and on any answer to a proof whose nonce is the previous slot's (§8.2).
    */
   nonce?: {
     secret: string;
