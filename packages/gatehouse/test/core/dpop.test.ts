@@ -108,6 +108,26 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
     assert.equal(target.htu, 'https://api.example.com/v1/todos');
   });
 
+  it('an origin-form target is a path: `//host/x` names no other host, a backslash is no slash', () => {
+    const htu = (url: string, publicUrl?: string) =>
+      requestTarget(
+        { headers: { host: 'api.example.com' }, method: 'GET', url, socket: { encrypted: true } },
+        publicUrl === undefined ? undefined : new URL(publicUrl),
+      ).htu;
+    // RFC 9112 §3.2.1: `//evil.example/read` is a path whose first segment is empty.
+    assert.equal(htu('//evil.example/read?x=1'), 'https://api.example.com//evil.example/read');
+    assert.equal(
+      htu('//evil.example/read', 'https://api.example.com/v1'),
+      'https://api.example.com/v1//evil.example/read',
+    );
+    assert.equal(htu('///read'), 'https://api.example.com///read');
+    // RFC 3986 §6.2.2 normalization still applies: dot segments and unreserved percent-encodings.
+    assert.equal(htu('/a/%2e%2e/read'), 'https://api.example.com/read');
+    // No URI has a backslash; the URL parser would read one as `/`, a router as part of a segment.
+    for (const target of ['/\\evil.example/read', '/a\\..\\read', 'http://api.example.com/a\\..\\read'])
+      assert.throws(() => htu(target, 'https://api.example.com'), { code: 'ERR_DPOP_PROOF_URI' }, target);
+  });
+
   it('a request without a method or a URL cannot be checked', () => {
     assert.throws(() => requestTarget({ headers: { host: 'h' }, url: '/' }, undefined), {
       code: 'ERR_DPOP_PROOF_URI',

@@ -139,14 +139,19 @@ function targetHtu(
   encrypted: boolean,
   publicUrl: URL | undefined,
 ): string {
+  // No URI has a backslash (RFC 3986 §2); the WHATWG parser would read it as `/`, a router as a letter.
+  if (target.includes('\\')) throw uriError('request target has a backslash');
   let url: URL;
   try {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       url = new URL(target);
     } else {
       if (publicUrl === undefined && host === undefined) throw uriError('request has no Host header');
-      const scheme = encrypted ? 'https' : 'http';
-      url = new URL(target.startsWith('/') ? target : `/${target}`, `${scheme}://${host ?? 'localhost'}`);
+      url = new URL(`${encrypted ? 'https' : 'http'}://${host ?? 'localhost'}`);
+      // Set as a path: resolved as a reference, `//other.example/read` (RFC 9112 §3.2.1: a path with
+      // an empty first segment) would name another host and lose its first segment.
+      const query = target.indexOf('?');
+      url.pathname = query === -1 ? target : target.slice(0, query);
     }
   } catch (error) {
     if (error instanceof DpopProofError) throw error;
