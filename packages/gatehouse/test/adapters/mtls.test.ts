@@ -165,6 +165,30 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     assert.equal(code(await get('%E0%A4%A')), 'ERR_MTLS_BINDING');
   });
 
+  it("behind a proxy that adds its header to the client's own: several certificates, none believed", async () => {
+    // A proxy that appends (HAProxy `add-header`) rather than replaces passes the client's header
+    // on, first; Node joins repeated headers into one value, so the first certificate was the client's.
+    const running = await nodeHttpServer(gatehouse({ mtls: { certificateHeader: 'X-Client-Cert' } }));
+    closers.push(() => running.close());
+    const get = (...certs: string[]) =>
+      send(running.url, '/read', { headers: { authorization: `Bearer ${bound}`, 'x-client-cert': certs } });
+    const pem = (pair: Pair) => encodeURIComponent(pair.cert);
+    const der = (pair: Pair) => new X509Certificate(pair.cert).raw.toString('base64');
+    for (const [claimed, presented] of [
+      [pem(alice), pem(mallory)],
+      [pem(alice), der(mallory)],
+      [alice.cert.replace(/\n/g, ' '), mallory.cert.replace(/\n/g, ' ')],
+      [der(alice), der(mallory)],
+    ]) {
+      const reply = await get(claimed!, presented!);
+      assert.equal(reply.status, 401);
+      assert.equal(code(reply), 'ERR_MTLS_BINDING');
+    }
+    // One header holding both, as a Web `Headers` or a proxy joining them would pass it on.
+    assert.equal(code(await get(`${pem(alice)}, ${pem(mallory)}`)), 'ERR_MTLS_BINDING');
+    assert.equal((await get(pem(alice))).status, 200);
+  });
+
   it('behind a proxy: the header is believed only from the trusted proxies (loopback unless told)', async () => {
     const get = async (trustedProxies: string[]) => {
       const running = await nodeHttpServer(

@@ -73,7 +73,11 @@ function headerValue(headers: HeadersLike, name: string): string | undefined {
   return value.length === 1 ? value[0] : undefined; // several certificates: none is trusted
 }
 
-/** DER bytes of a certificate in a proxy header: PEM (URL-encoded or not) or base64 DER. */
+/**
+ * DER bytes of a certificate in a proxy header: PEM (URL-encoded or not) or base64 DER. Neither has
+ * a comma, which is how Node and `Headers` join repeated headers: a client's own header, passed on
+ * by a proxy that adds its header rather than replacing it, would come first.
+ */
 function derFromHeader(raw: string): Buffer | undefined {
   let text = raw.trim();
   try {
@@ -81,6 +85,7 @@ function derFromHeader(raw: string): Buffer | undefined {
   } catch {
     return undefined;
   }
+  if (text.includes(',')) return undefined; // several certificates: none is trusted
   const pem = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(text);
   const body = (pem ? pem[1]! : text).replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return undefined;
