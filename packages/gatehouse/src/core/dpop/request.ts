@@ -8,6 +8,13 @@ import { DpopProofError } from './errors.ts';
 
 const isSpace = (c: number) => c === 32 || c === 9;
 
+/** `dpop` in any case at `at`, compared by character codes (no lowercased copy on every request). */
+function startsWithDpop(value: string, at: number): boolean {
+  if (value.length < at + 4) return false;
+  for (let i = 0; i < 4; i++) if ((value.charCodeAt(at + i) | 0x20) !== 'dpop'.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * The access token of `Authorization: DPoP <token>` (RFC 9449 §7.1, scheme case-insensitive), or
  * `undefined` for any other scheme or no header. Throws `invalid_token` for an empty or oversized
@@ -16,10 +23,16 @@ const isSpace = (c: number) => c === 32 || c === 9;
 export function extractDpopToken(request: RequestLike): string | undefined {
   const value = authorizationValue(request);
   if (value === undefined) return undefined;
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
-  if (trimmed.length < 4 || trimmed.slice(0, 4).toLowerCase() !== 'dpop') return undefined;
-  if (trimmed.length > 4 && !isSpace(trimmed.charCodeAt(4))) return undefined; // `DPoPx` is another scheme
-  const token = trimmed.slice(4).replace(/^[ \t]+/, '');
+  // Trimmed by index: a `[ \t]+$` regex retries at every space of a run, quadratic in the header.
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpace(value.charCodeAt(start))) start++;
+  if (!startsWithDpop(value, start)) return undefined;
+  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
+  let at = start + 4;
+  if (at < end && !isSpace(value.charCodeAt(at))) return undefined; // `DPoPx` is another scheme
+  while (at < end && isSpace(value.charCodeAt(at))) at++;
+  const token = value.slice(at, end);
   if (token.length === 0) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The DPoP access token is empty',
