@@ -128,6 +128,19 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
       assert.throws(() => htu(target, 'https://api.example.com'), { code: 'ERR_DPOP_PROOF_URI' }, target);
   });
 
+  it('an absolute-form target is an http(s) URI: no other scheme re-aims publicUrl or escapes as a TypeError', () => {
+    const htu = (url: string) =>
+      requestTarget(
+        { headers: { host: 'api.example.com' }, method: 'GET', url },
+        new URL('https://api.example.com'),
+      ).htu;
+    assert.equal(htu('http://elsewhere.example/read'), 'https://api.example.com/read');
+    // Node's parser refuses these, but a RequestLike can come from anywhere: `mailto:x@other.example`
+    // has the path `x@other.example`, which appended to the public URL named other.example's root.
+    for (const target of ['mailto:x@other.example', 'urn:x:y', 'foo://a/read'])
+      assert.throws(() => htu(target), { code: 'ERR_DPOP_PROOF_URI' }, target);
+  });
+
   it('a request without a method or a URL cannot be checked', () => {
     assert.throws(() => requestTarget({ headers: { host: 'h' }, url: '/' }, undefined), {
       code: 'ERR_DPOP_PROOF_URI',

@@ -158,6 +158,9 @@ function targetHtu(
   try {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       url = new URL(target);
+      // RFC 9112 §3.2.2: the absolute form names an http(s) URI; another has a path of any shape.
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw uriError('request target is not http(s)');
     } else {
       if (publicUrl === undefined && host === undefined) throw uriError('request has no Host header');
       url = new URL(`${encrypted ? 'https' : 'http'}://${host ?? 'localhost'}`);
@@ -171,8 +174,9 @@ function targetHtu(
     throw uriError('request URL does not parse');
   }
   if (publicUrl !== undefined) {
-    const prefix = publicUrl.pathname.replace(/\/+$/, '');
-    url = new URL(`${publicUrl.protocol}//${publicUrl.host}${prefix}${url.pathname}`);
+    const path = url.pathname;
+    url = new URL(publicUrl.origin);
+    url.pathname = `${publicUrl.pathname.replace(/\/+$/, '')}${path}`;
   }
   return htuOf(url);
 }
