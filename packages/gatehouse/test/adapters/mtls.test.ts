@@ -18,6 +18,7 @@ import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
+import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 import { header, type Reply, send } from './http-client.ts';
 import { nodeHttpServer } from './servers.ts';
 
@@ -34,12 +35,17 @@ function makePair(dir: string, name: string): Pair {
   return { key: readFileSync(files.key, 'utf8'), cert: pem, thumbprint };
 }
 
-function tlsGet(url: string, token: string, client: Pair | undefined): Promise<Reply> {
+function tlsGet(
+  url: string,
+  token: string,
+  client: Pair | undefined,
+  headers: Record<string, string> = { authorization: `Bearer ${token}` },
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       `${url}/read`,
       {
-        headers: { authorization: `Bearer ${token}` },
+        headers,
         agent: false,
         rejectUnauthorized: false, // the test server's own self-signed certificate
         ...(client ? { key: client.key, cert: client.cert } : {}),
@@ -149,6 +155,22 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     });
   }
 
+  it('a token bound to a DPoP key and a certificate needs both: the proof and the TLS client certificate', async () => {
+    const url = await nodeTls();
+    const key = await makeDpopKey('ES256');
+    const both = await issuer.sign({ cnf: { jkt: key.jkt, 'x5t#S256': alice.thumbprint } });
+    const dpop = async (client: Pair | undefined) =>
+      tlsGet(url, both, client, {
+        authorization: `DPoP ${both}`,
+        dpop: await makeProof(key, { method: 'GET', url: `${url}/read`, token: both }),
+      });
+    assert.equal((await dpop(alice)).status, 200);
+    assert.equal(code(await dpop(mallory)), 'ERR_MTLS_BINDING');
+    assert.equal(code(await dpop(undefined)), 'ERR_MTLS_BINDING');
+    // The certificate alone is not enough either: the token is DPoP-bound (RFC 9449 §7.2).
+    assert.equal(code(await tlsGet(url, both, alice)), 'ERR_DPOP_BOUND_TOKEN_AS_BEARER');
+  });
+
   it('behind a TLS-terminating proxy: the certificate from the configured header (URL-encoded PEM)', async () => {
     const running = await nodeHttpServer(gatehouse({ mtls: { certificateHeader: 'X-Client-Cert' } }));
     closers.push(() => running.close());
@@ -203,6 +225,21 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     const forged = await get(['10.0.0.1', 'fd00::/8']);
     assert.equal(forged.status, 401);
     assert.equal(code(forged), 'ERR_MTLS_BINDING');
+    // The peer is the socket's address; no header can claim to be the proxy.
+    const running = await nodeHttpServer(
+      gatehouse({ mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.1'] } }),
+    );
+    closers.push(() => running.close());
+    const claimed = await send(running.url, '/read', {
+      headers: {
+        authorization: `Bearer ${bound}`,
+        'x-client-cert': encodeURIComponent(alice.cert),
+        'x-forwarded-for': '10.0.0.1',
+        'x-real-ip': '10.0.0.1',
+        forwarded: 'for=10.0.0.1',
+      },
+    });
+    assert.equal(code(claimed), 'ERR_MTLS_BINDING');
     assert.equal((await get(['10.0.0.0/8', '127.0.0.1'])).status, 200);
     assert.equal((await get(['*'])).status, 200);
   });
