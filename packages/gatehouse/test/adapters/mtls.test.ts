@@ -17,6 +17,7 @@ import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
+import { clientCertificateDer, resolveMtls } from '../../src/core/dpop/certificate.ts';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
 import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 import { header, type Reply, send } from './http-client.ts';
@@ -294,5 +295,30 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
       () => createGatehouse({ ...options, mtls: { trustedProxies: ['10.0.0.1'] } }),
       /mtls\.trustedProxies needs mtls\.certificateHeader/,
     );
+  });
+});
+
+describe('the certificate header, read in linear time', () => {
+  it('16 KB of unclosed PEM headers costs no more than a certificate', () => {
+    const config = resolveMtls({ certificateHeader: 'X-Client-Cert' });
+    const from = (value: string) =>
+      clientCertificateDer(
+        { headers: { 'x-client-cert': value }, socket: { remoteAddress: '127.0.0.1' } },
+        config,
+      );
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mtls-'));
+    try {
+      const pem = makePair(dir, 'carol').cert;
+      assert.deepEqual(from(`proxy says: ${pem}`), new X509Certificate(pem).raw);
+      assert.equal(from(pem.replace('-----END CERTIFICATE-----', '')), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A lazy BEGIN...END pattern rescanned the rest of the value from every BEGIN: 5 ms a request.
+    const unclosed = '-----BEGIN CERTIFICATE-----'.repeat(600);
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) assert.equal(from(unclosed), undefined);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 100, `100 reads took ${Math.round(elapsed)} ms`);
   });
 });
