@@ -8,7 +8,7 @@ import { DpopProofError } from '../../src/core/dpop/errors.ts';
 import { NonceSource } from '../../src/core/dpop/nonce.ts';
 import { resolveDpop } from '../../src/core/dpop/options.ts';
 import { checkProof } from '../../src/core/dpop/proof.ts';
-import { extractDpopToken, htuOf, requestTarget } from '../../src/core/dpop/request.ts';
+import { extractDpopToken, htuOf, normalizedHtu, requestTarget } from '../../src/core/dpop/request.ts';
 import { accessTokenHash, ConfigurationError, MemoryReplayStore, RedisReplayStore } from '../../src/index.ts';
 import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 
@@ -106,6 +106,20 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
       new URL('https://api.example.com/v1/'),
     );
     assert.equal(target.htu, 'https://api.example.com/v1/todos');
+  });
+
+  it('a proof htu meets the request URI only when they are the same URI: no trailing dot, no scheme swap', () => {
+    const requestHtu = (host: string, encrypted = true) =>
+      requestTarget({ headers: { host }, method: 'GET', url: '/read', socket: { encrypted } }, undefined).htu;
+    const same = (proofHtu: string, host: string, encrypted = true) =>
+      normalizedHtu(proofHtu) === requestHtu(host, encrypted);
+    assert.ok(same('https://api.example.com/read', 'API.Example.com:443'));
+    assert.ok(same('HTTPS://[0:0::1]:8443/read', '[::1]:8443'));
+    assert.ok(!same('https://api.example.com./read', 'api.example.com'), 'a trailing dot is another name');
+    assert.ok(!same('https://api.example.com/read', 'api.example.com.'));
+    assert.ok(!same('http://api.example.com:443/read', 'api.example.com'), 'http on port 443 is not https');
+    assert.ok(!same('https://api.example.com/read', 'api.example.com', false));
+    assert.ok(!same('https://api.example.com:8443/read', 'api.example.com'));
   });
 
   it('an origin-form target is a path: `//host/x` names no other host, a backslash is no slash', () => {
