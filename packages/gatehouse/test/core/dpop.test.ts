@@ -135,6 +135,11 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
       'https://api.example.com/v1//evil.example/read',
     );
     assert.equal(htu('///read'), 'https://api.example.com///read');
+    assert.equal(
+      htu('/read#frag?x'),
+      'https://api.example.com/read',
+      'fragment and query are not part of htu',
+    );
     // RFC 3986 §6.2.2 normalization still applies: dot segments and unreserved percent-encodings.
     assert.equal(htu('/a/%2e%2e/read'), 'https://api.example.com/read');
     // No URI has a backslash; the URL parser would read one as `/`, a router as part of a segment.

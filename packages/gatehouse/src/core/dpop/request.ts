@@ -166,8 +166,8 @@ function targetHtu(
       url = new URL(`${encrypted ? 'https' : 'http'}://${host ?? 'localhost'}`);
       // Set as a path: resolved as a reference, `//other.example/read` (RFC 9112 §3.2.1: a path with
       // an empty first segment) would name another host and lose its first segment.
-      const query = target.indexOf('?');
-      url.pathname = query === -1 ? target : target.slice(0, query);
+      const end = target.search(/[?#]/); // query and fragment are not part of htu
+      url.pathname = end === -1 ? target : target.slice(0, end);
     }
   } catch (error) {
     if (error instanceof DpopProofError) throw error;
