@@ -270,6 +270,63 @@ export function runDpopBehaviour(name: string, makeServer: MakeServer): void {
       });
     });
 
+    describe('what an attacker sends around the proof', () => {
+      it('a bound token as Bearer is refused even with a valid DPoP header beside it (§7.2)', async () => {
+        const proof = await makeProof(client, { method: 'GET', url: `${allowed}/read`, token: bound });
+        const reply = await send(allowed, '/read', {
+          headers: { authorization: `Bearer ${bound}`, dpop: proof },
+        });
+        refused(reply, 401, 'ERR_DPOP_BOUND_TOKEN_AS_BEARER');
+      });
+
+      it('two proofs in one DPoP header, comma-joined as a proxy would join two headers (§4.3 check 1)', async () => {
+        const one = await makeProof(client, { method: 'GET', url: `${allowed}/read`, token: bound });
+        const two = await makeProof(client, { method: 'GET', url: `${allowed}/read`, token: bound });
+        refused(
+          await dpopGet(allowed, '/read', bound, { proof: `${one}, ${two}` }),
+          401,
+          'ERR_DPOP_PROOF_MULTIPLE',
+        );
+      });
+
+      it('X-Forwarded-Host and -Proto name no URI: without publicUrl, htu is the Host the request came to', async () => {
+        const forwarded = 'https://api.example.com';
+        const proof = await makeProof(client, { method: 'GET', url: `${forwarded}/read`, token: bound });
+        const reply = await send(allowed, '/read', {
+          headers: {
+            authorization: `DPoP ${bound}`,
+            dpop: proof,
+            'x-forwarded-host': 'api.example.com',
+            'x-forwarded-proto': 'https',
+            forwarded: 'host=api.example.com;proto=https',
+          },
+        });
+        refused(reply, 401, 'ERR_DPOP_PROOF_URI');
+      });
+
+      it('the DPoP scheme with no token is invalid_token; more than one space before the token is fine', async () => {
+        const empty = await send(allowed, '/read', { headers: { authorization: 'DPoP ' } });
+        refused(empty, 401, 'ERR_TOKEN_MALFORMED');
+        const proof = await makeProof(client, { method: 'GET', url: `${allowed}/read`, token: bound });
+        ok(await send(allowed, '/read', { headers: { authorization: `DPoP   ${bound}`, dpop: proof } }));
+      });
+
+      it("a jti is recorded per key (§11.1): another client's proof with the same jti burns nothing", async () => {
+        const jti = `shared-${randomBytes(8).toString('hex')}`;
+        const attackerToken = await issuer.sign({ cnf: { jkt: attacker.jkt } });
+        ok(await dpopGet(allowed, '/read', attackerToken, { key: attacker, claims: { jti } }));
+        ok(await dpopGet(allowed, '/read', bound, { claims: { jti } }));
+        refused(await dpopGet(allowed, '/read', bound, { claims: { jti } }), 401, 'ERR_DPOP_PROOF_REPLAY');
+      });
+
+      it('a token whose cnf.jkt is not the thumbprint string (a number, a list) binds to no key (§6.1)', async () => {
+        for (const jkt of [42, [client.jkt], { value: client.jkt }]) {
+          const token = await issuer.sign({ cnf: { jkt } });
+          refused(await dpopGet(allowed, '/read', token), 401, 'ERR_DPOP_BINDING');
+        }
+      });
+    });
+
     describe('authorization after DPoP (§7.1)', () => {
       it('a bound token without the scope: 403 insufficient_scope in a DPoP challenge', async () => {
         const readOnly = await issuer.sign({ cnf: { jkt: client.jkt }, scp: 'ToDoList.Read' });

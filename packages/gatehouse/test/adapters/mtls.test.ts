@@ -17,7 +17,9 @@ import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
+import { clientCertificateDer, resolveMtls } from '../../src/core/dpop/certificate.ts';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
+import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 import { header, type Reply, send } from './http-client.ts';
 import { nodeHttpServer } from './servers.ts';
 
@@ -34,12 +36,17 @@ function makePair(dir: string, name: string): Pair {
   return { key: readFileSync(files.key, 'utf8'), cert: pem, thumbprint };
 }
 
-function tlsGet(url: string, token: string, client: Pair | undefined): Promise<Reply> {
+function tlsGet(
+  url: string,
+  token: string,
+  client: Pair | undefined,
+  headers: Record<string, string> = { authorization: `Bearer ${token}` },
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       `${url}/read`,
       {
-        headers: { authorization: `Bearer ${token}` },
+        headers,
         agent: false,
         rejectUnauthorized: false, // the test server's own self-signed certificate
         ...(client ? { key: client.key, cert: client.cert } : {}),
@@ -149,6 +156,22 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     });
   }
 
+  it('a token bound to a DPoP key and a certificate needs both: the proof and the TLS client certificate', async () => {
+    const url = await nodeTls();
+    const key = await makeDpopKey('ES256');
+    const both = await issuer.sign({ cnf: { jkt: key.jkt, 'x5t#S256': alice.thumbprint } });
+    const dpop = async (client: Pair | undefined) =>
+      tlsGet(url, both, client, {
+        authorization: `DPoP ${both}`,
+        dpop: await makeProof(key, { method: 'GET', url: `${url}/read`, token: both }),
+      });
+    assert.equal((await dpop(alice)).status, 200);
+    assert.equal(code(await dpop(mallory)), 'ERR_MTLS_BINDING');
+    assert.equal(code(await dpop(undefined)), 'ERR_MTLS_BINDING');
+    // The certificate alone is not enough either: the token is DPoP-bound (RFC 9449 §7.2).
+    assert.equal(code(await tlsGet(url, both, alice)), 'ERR_DPOP_BOUND_TOKEN_AS_BEARER');
+  });
+
   it('behind a TLS-terminating proxy: the certificate from the configured header (URL-encoded PEM)', async () => {
     const running = await nodeHttpServer(gatehouse({ mtls: { certificateHeader: 'X-Client-Cert' } }));
     closers.push(() => running.close());
@@ -165,6 +188,30 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     assert.equal(code(await get('%E0%A4%A')), 'ERR_MTLS_BINDING');
   });
 
+  it("behind a proxy that adds its header to the client's own: several certificates, none believed", async () => {
+    // A proxy that appends (HAProxy `add-header`) rather than replaces passes the client's header
+    // on, first; Node joins repeated headers into one value, so the first certificate was the client's.
+    const running = await nodeHttpServer(gatehouse({ mtls: { certificateHeader: 'X-Client-Cert' } }));
+    closers.push(() => running.close());
+    const get = (...certs: string[]) =>
+      send(running.url, '/read', { headers: { authorization: `Bearer ${bound}`, 'x-client-cert': certs } });
+    const pem = (pair: Pair) => encodeURIComponent(pair.cert);
+    const der = (pair: Pair) => new X509Certificate(pair.cert).raw.toString('base64');
+    for (const [claimed, presented] of [
+      [pem(alice), pem(mallory)],
+      [pem(alice), der(mallory)],
+      [alice.cert.replace(/\n/g, ' '), mallory.cert.replace(/\n/g, ' ')],
+      [der(alice), der(mallory)],
+    ]) {
+      const reply = await get(claimed!, presented!);
+      assert.equal(reply.status, 401);
+      assert.equal(code(reply), 'ERR_MTLS_BINDING');
+    }
+    // One header holding both, as a Web `Headers` or a proxy joining them would pass it on.
+    assert.equal(code(await get(`${pem(alice)}, ${pem(mallory)}`)), 'ERR_MTLS_BINDING');
+    assert.equal((await get(pem(alice))).status, 200);
+  });
+
   it('behind a proxy: the header is believed only from the trusted proxies (loopback unless told)', async () => {
     const get = async (trustedProxies: string[]) => {
       const running = await nodeHttpServer(
@@ -179,6 +226,21 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     const forged = await get(['10.0.0.1', 'fd00::/8']);
     assert.equal(forged.status, 401);
     assert.equal(code(forged), 'ERR_MTLS_BINDING');
+    // The peer is the socket's address; no header can claim to be the proxy.
+    const running = await nodeHttpServer(
+      gatehouse({ mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.1'] } }),
+    );
+    closers.push(() => running.close());
+    const claimed = await send(running.url, '/read', {
+      headers: {
+        authorization: `Bearer ${bound}`,
+        'x-client-cert': encodeURIComponent(alice.cert),
+        'x-forwarded-for': '10.0.0.1',
+        'x-real-ip': '10.0.0.1',
+        forwarded: 'for=10.0.0.1',
+      },
+    });
+    assert.equal(code(claimed), 'ERR_MTLS_BINDING');
     assert.equal((await get(['10.0.0.0/8', '127.0.0.1'])).status, 200);
     assert.equal((await get(['*'])).status, 200);
   });
@@ -248,5 +310,30 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
       () => createGatehouse({ ...options, mtls: { trustedProxies: ['10.0.0.1'] } }),
       /mtls\.trustedProxies needs mtls\.certificateHeader/,
     );
+  });
+});
+
+describe('the certificate header, read in linear time', () => {
+  it('16 KB of unclosed PEM headers costs no more than a certificate', () => {
+    const config = resolveMtls({ certificateHeader: 'X-Client-Cert' });
+    const from = (value: string) =>
+      clientCertificateDer(
+        { headers: { 'x-client-cert': value }, socket: { remoteAddress: '127.0.0.1' } },
+        config,
+      );
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mtls-'));
+    try {
+      const pem = makePair(dir, 'carol').cert;
+      assert.deepEqual(from(`proxy says: ${pem}`), new X509Certificate(pem).raw);
+      assert.equal(from(pem.replace('-----END CERTIFICATE-----', '')), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A lazy BEGIN...END pattern rescanned the rest of the value from every BEGIN: 5 ms a request.
+    const unclosed = '-----BEGIN CERTIFICATE-----'.repeat(600);
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) assert.equal(from(unclosed), undefined);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 100, `100 reads took ${Math.round(elapsed)} ms`);
   });
 });

@@ -1,6 +1,6 @@
 /** DPoP proof verification with node:crypto: every algorithm family, the key cache, strict parsing. */
 import assert from 'node:assert/strict';
-import { constants, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint, type JWK, SignJWT } from 'jose';
 import { ProofHeaderMemo } from '../../src/core/dpop/header-memo.ts';
@@ -167,6 +167,94 @@ describe('DPoP proofs have one spelling (strict base64url)', () => {
     assert.throws(() => checkProof(`${odd}.${payload}.${signature}`, request(), policy), {
       code: 'ERR_DPOP_PROOF_MALFORMED',
     });
+  });
+});
+
+describe('what an attacker who read the checks sends: each refused by the check it aims past', () => {
+  const key = keyPairFor('ES256');
+  const p384 = keyPairFor('ES384');
+  /** A proof from header and claims JSON text as given (duplicate names, `__proto__`), signed by `signer`. */
+  function signedText(
+    headerJson: string,
+    claimsJson: string,
+    signer: TestKey = key,
+    hash = 'sha256',
+  ): string {
+    const input = `${Buffer.from(headerJson).toString('base64url')}.${Buffer.from(claimsJson).toString('base64url')}`;
+    const signature = sign(hash, Buffer.from(input), { key: signer.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${signature.toString('base64url')}`;
+  }
+  const headerText = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk, ...extra });
+  const claimsText = (extra: Record<string, unknown> = {}) => JSON.stringify(claims(extra));
+  const refusedAs = (code: string, proof: string, label: string) =>
+    assert.throws(() => checkProof(proof, request(), policy), { code }, label);
+
+  it('the key named anywhere but jwk (jku, x5u, kid, x5c), or only under __proto__, is no key', () => {
+    const jwkText = JSON.stringify(key.jwk);
+    for (const [label, header] of [
+      ['jku', { jku: 'https://attacker.example/jwks.json' }],
+      ['x5u', { x5u: 'https://attacker.example/cert.pem' }],
+      ['kid', { kid: 'client-key-1' }],
+      ['x5c', { x5c: ['MIIB'] }],
+    ] as const)
+      refusedAs(
+        'ERR_DPOP_PROOF_KEY',
+        signedText(headerText({ jwk: undefined, ...header }), claimsText()),
+        label,
+      );
+    const hidden = `{"typ":"dpop+jwt","alg":"ES256","__proto__":{"jwk":${jwkText}}}`;
+    refusedAs('ERR_DPOP_PROOF_KEY', signedText(hidden, claimsText()), '__proto__');
+  });
+
+  it('keys that are symmetric, carry a secret, or are of another curve than alg; algorithms not offered', () => {
+    refusedAs(
+      'ERR_DPOP_PROOF_KEY',
+      signedText(headerText({ jwk: { kty: 'oct', k: 'c2VjcmV0' } }), claimsText()),
+      'oct',
+    );
+    refusedAs(
+      'ERR_DPOP_PROOF_KEY',
+      signedText(headerText({ jwk: { ...key.jwk, k: 'c2VjcmV0' } }), claimsText()),
+      'k',
+    );
+    // ES256 with a P-384 key, signed over SHA-256 with it.
+    refusedAs('ERR_DPOP_PROOF_KEY', signedText(headerText({ jwk: p384.jwk }), claimsText(), p384), 'P-384');
+    refusedAs('ERR_DPOP_PROOF_ALGORITHM', signedText(headerText({ alg: 'ES256K' }), claimsText()), 'ES256K');
+  });
+
+  it('an unencoded payload (crit b64 false) has no claims object', () => {
+    const header = headerText({ crit: ['b64'], b64: false });
+    refusedAs('ERR_DPOP_PROOF_MALFORMED', signedText(header, claimsText()), 'b64');
+  });
+
+  it('a repeated header name counts once, the last (RFC 7515 §4): a proof binds to the key that signed it', () => {
+    const victim = keyPairFor('ES256');
+    const twoKeys = `{"typ":"dpop+jwt","alg":"ES256","jwk":${JSON.stringify(victim.jwk)},"jwk":${JSON.stringify(key.jwk)}}`;
+    const verified = checkProof(signedText(twoKeys, claimsText()), request(), policy);
+    assert.equal(verified.jkt, new ProofKeyCache().resolve(key.jwk)?.jkt);
+    const none = `{"typ":"dpop+jwt","alg":"ES256","jwk":${JSON.stringify(key.jwk)},"alg":"none"}`;
+    refusedAs('ERR_DPOP_PROOF_ALGORITHM', signedText(none, claimsText()), 'alg none last');
+  });
+
+  it('claims of the wrong type, case, size or encoding', () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [code, extra] of [
+      ['ERR_DPOP_PROOF_JTI', { jti: 42 }],
+      ['ERR_DPOP_PROOF_JTI', { jti: '' }],
+      ['ERR_DPOP_PROOF_JTI', { jti: 'j'.repeat(257) }],
+      ['ERR_DPOP_PROOF_METHOD', { htm: 'get' }],
+      ['ERR_DPOP_PROOF_URI', { htu: '/read' }],
+      ['ERR_DPOP_PROOF_URI', { htu: [URL_] }],
+      ['ERR_DPOP_PROOF_URI', { htu: 'https://api.example.com/read/' }],
+      ['ERR_DPOP_PROOF_IAT', { iat: String(now) }],
+      ['ERR_DPOP_PROOF_IAT', { iat: 1e308 }],
+      ['ERR_DPOP_PROOF_IAT', { iat: -1 }],
+      ['ERR_DPOP_PROOF_ATH', { ath: `${accessTokenHash(TOKEN)}=` }],
+      ['ERR_DPOP_PROOF_ATH', { ath: createHash('sha256').update(TOKEN).digest('hex') }],
+      ['ERR_DPOP_PROOF_ATH', { ath: undefined }],
+    ] as const)
+      refusedAs(code, signedText(headerText(), claimsText(extra)), JSON.stringify(extra).slice(0, 40));
   });
 });
 

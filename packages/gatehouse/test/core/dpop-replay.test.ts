@@ -67,6 +67,23 @@ describe('MemoryReplayStore at a busy instance’s rate (RFC 9449 §11.1)', () =
     assert.equal(store.size, 1_000);
   });
 
+  it('full, it refuses at the cost of a refusal: no rebuild of every table on each request', () => {
+    // One client with a valid token can fill the store (at dpop.iatWindow 600, 2,800 proofs a
+    // second); each request after that rebuilt every table before its 503, 0.2 s at the default
+    // size: the event loop, Bearer requests included, stalled.
+    let now = 1_700_000_000_000;
+    const store = new MemoryReplayStore({ maxEntries: 200_000, clock: () => now });
+    for (let n = 0; n < 200_000; n++) store.seen(id(n), now + 1_000 + (n % 120) * 1_000);
+    const started = performance.now();
+    for (let n = 0; n < 100; n++) assert.throws(() => store.seen(`more${n}`, now + WINDOW), /full/);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 200, `100 refusals took ${Math.round(elapsed)} ms`);
+    // Once records expire, room is made again (a second later at most), and live ones are kept.
+    now += 2_500;
+    assert.equal(store.seen('after expiry', now + WINDOW), false);
+    assert.equal(store.seen(id(119), now + WINDOW), true, 'a live record is never forgotten');
+  });
+
   it('refuses an expiry that is not a finite number (the gate then answers 503)', () => {
     const store = new MemoryReplayStore();
     assert.throws(() => store.seen('a', Number.NaN), TypeError);

@@ -73,7 +73,14 @@ function headerValue(headers: HeadersLike, name: string): string | undefined {
   return value.length === 1 ? value[0] : undefined; // several certificates: none is trusted
 }
 
-/** DER bytes of a certificate in a proxy header: PEM (URL-encoded or not) or base64 DER. */
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
+const PEM_END = '-----END CERTIFICATE-----';
+
+/**
+ * DER bytes of a certificate in a proxy header: PEM (URL-encoded or not) or base64 DER. Neither has
+ * a comma, which is how Node and `Headers` join repeated headers: a client's own header, passed on
+ * by a proxy that adds its header rather than replacing it, would come first.
+ */
 function derFromHeader(raw: string): Buffer | undefined {
   let text = raw.trim();
   try {
@@ -81,8 +88,11 @@ function derFromHeader(raw: string): Buffer | undefined {
   } catch {
     return undefined;
   }
-  const pem = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(text);
-  const body = (pem ? pem[1]! : text).replace(/\s+/g, '');
+  if (text.includes(',')) return undefined; // several certificates: none is trusted
+  // Found by index: a lazy BEGIN...END pattern rescans the rest of the value from every BEGIN.
+  const begin = text.indexOf(PEM_BEGIN);
+  const end = begin === -1 ? -1 : text.indexOf(PEM_END, begin + PEM_BEGIN.length);
+  const body = (end === -1 ? text : text.slice(begin + PEM_BEGIN.length, end)).replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return undefined;
   const der = Buffer.from(body, 'base64');
   return der.length > 0 ? der : undefined;

@@ -34,6 +34,10 @@ export interface MemoryReplayStoreOptions {
  * 121 s) are all a lookup visits.
  */
 const GENERATION_SPAN = 10_000;
+/** Milliseconds between purges of expired records while the store is full... */
+const PURGE_INTERVAL = 1_000;
+/** ...unless the table is this small (4,096 slots): rebuilding it costs microseconds. */
+const CHEAP_PURGE_BYTES = 64 * 1024;
 
 interface Generation {
   /** Expiries in this generation are from `start` (included) to `start + GENERATION_SPAN`. */
@@ -62,6 +66,7 @@ export class MemoryReplayStore implements ReplayStore {
   readonly #generations = new Map<number, Generation>();
   readonly #max: number;
   readonly #now: () => number;
+  #purgedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryReplayStoreOptions = {}) {
     this.#max = options.maxEntries ?? 2_000_000;
@@ -80,6 +85,20 @@ export class MemoryReplayStore implements ReplayStore {
     let bytes = 0;
     for (const generation of this.#generations.values()) bytes += generation.table.byteLength;
     return bytes;
+  }
+
+  /**
+   * Drops expired records; from a large table at most once a `PURGE_INTERVAL`, since a full store is
+   * asked on every request and rebuilding every table each time stalled the event loop for all of
+   * them. Only the generation whose span holds `now` can hold expired records: older ones were
+   * dropped whole, newer ones have not begun to expire.
+   */
+  #purge(now: number): void {
+    const current = this.#generations.get(Math.floor(now / GENERATION_SPAN));
+    if (current === undefined) return;
+    if (current.table.byteLength > CHEAP_PURGE_BYTES && now - this.#purgedAt < PURGE_INTERVAL) return;
+    this.#purgedAt = now;
+    current.table.dropUntil(now - current.start);
   }
 
   seen(jti: string, expiresAt: number): boolean {
@@ -109,7 +128,7 @@ export class MemoryReplayStore implements ReplayStore {
       return false;
     }
     if (this.size >= this.#max) {
-      for (const generation of this.#generations.values()) generation.table.dropUntil(now - generation.start);
+      this.#purge(now);
       // Forgetting a live record would let its proof be replayed: refuse instead (fail closed).
       if (this.size >= this.#max) throw new Error('DPoP replay store is full');
     }

@@ -8,6 +8,13 @@ import { DpopProofError } from './errors.ts';
 
 const isSpace = (c: number) => c === 32 || c === 9;
 
+/** `dpop` in any case at `at`, compared by character codes (no lowercased copy on every request). */
+function startsWithDpop(value: string, at: number): boolean {
+  if (value.length < at + 4) return false;
+  for (let i = 0; i < 4; i++) if ((value.charCodeAt(at + i) | 0x20) !== 'dpop'.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * The access token of `Authorization: DPoP <token>` (RFC 9449 §7.1, scheme case-insensitive), or
  * `undefined` for any other scheme or no header. Throws `invalid_token` for an empty or oversized
@@ -16,10 +23,16 @@ const isSpace = (c: number) => c === 32 || c === 9;
 export function extractDpopToken(request: RequestLike): string | undefined {
   const value = authorizationValue(request);
   if (value === undefined) return undefined;
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
-  if (trimmed.length < 4 || trimmed.slice(0, 4).toLowerCase() !== 'dpop') return undefined;
-  if (trimmed.length > 4 && !isSpace(trimmed.charCodeAt(4))) return undefined; // `DPoPx` is another scheme
-  const token = trimmed.slice(4).replace(/^[ \t]+/, '');
+  // Trimmed by index: a `[ \t]+$` regex retries at every space of a run, quadratic in the header.
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpace(value.charCodeAt(start))) start++;
+  if (!startsWithDpop(value, start)) return undefined;
+  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
+  let at = start + 4;
+  if (at < end && !isSpace(value.charCodeAt(at))) return undefined; // `DPoPx` is another scheme
+  while (at < end && isSpace(value.charCodeAt(at))) at++;
+  const token = value.slice(at, end);
   if (token.length === 0) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The DPoP access token is empty',
@@ -139,22 +152,31 @@ function targetHtu(
   encrypted: boolean,
   publicUrl: URL | undefined,
 ): string {
+  // No URI has a backslash (RFC 3986 §2); the WHATWG parser would read it as `/`, a router as a letter.
+  if (target.includes('\\')) throw uriError('request target has a backslash');
   let url: URL;
   try {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       url = new URL(target);
+      // RFC 9112 §3.2.2: the absolute form names an http(s) URI; another has a path of any shape.
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw uriError('request target is not http(s)');
     } else {
       if (publicUrl === undefined && host === undefined) throw uriError('request has no Host header');
-      const scheme = encrypted ? 'https' : 'http';
-      url = new URL(target.startsWith('/') ? target : `/${target}`, `${scheme}://${host ?? 'localhost'}`);
+      url = new URL(`${encrypted ? 'https' : 'http'}://${host ?? 'localhost'}`);
+      // Set as a path: resolved as a reference, `//other.example/read` (RFC 9112 §3.2.1: a path with
+      // an empty first segment) would name another host and lose its first segment.
+      const end = target.search(/[?#]/); // query and fragment are not part of htu
+      url.pathname = end === -1 ? target : target.slice(0, end);
     }
   } catch (error) {
     if (error instanceof DpopProofError) throw error;
     throw uriError('request URL does not parse');
   }
   if (publicUrl !== undefined) {
-    const prefix = publicUrl.pathname.replace(/\/+$/, '');
-    url = new URL(`${publicUrl.protocol}//${publicUrl.host}${prefix}${url.pathname}`);
+    const path = url.pathname;
+    url = new URL(publicUrl.origin);
+    url.pathname = `${publicUrl.pathname.replace(/\/+$/, '')}${path}`;
   }
   return htuOf(url);
 }
