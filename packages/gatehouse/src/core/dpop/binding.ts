@@ -143,10 +143,7 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
           detail: 'proof jti seen before within its window',
         });
       }
-      rememberDpopRequest(
-        request,
-        freshNonce === undefined ? acceptedDpop : { ...acceptedDpop, freshNonce },
-      );
+      rememberDpopRequest(request, freshNonce === undefined ? acceptedDpop : { ...acceptedDpop, freshNonce });
       return principal;
     };
     if (replayed instanceof Promise) {
