@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { seenDigest } from '../../src/core/dpop/replay.ts';
 import { MemoryReplayStore } from '../../src/index.ts';
 
 /** A record id as the gate makes it: SHA-256, base64url, of the key thumbprint and the jti. */
@@ -88,5 +89,44 @@ describe('MemoryReplayStore at a busy instance’s rate (RFC 9449 §11.1)', () =
     const store = new MemoryReplayStore();
     assert.throws(() => store.seen('a', Number.NaN), TypeError);
     assert.throws(() => store.seen('a', Number.POSITIVE_INFINITY), TypeError);
+  });
+});
+
+describe('what the gate hands a replay store', () => {
+  const digest = (jkt: string, jti: string) => createHash('sha256').update(`${jkt}:${jti}`).digest('binary');
+
+  it('a shared store (Redis, or any other) gets the SHA-256 of thumbprint and jti, base64url, as before', async () => {
+    const ids: string[] = [];
+    const store = {
+      seen(recorded: string) {
+        ids.push(recorded);
+        return false;
+      },
+    };
+    assert.equal(await seenDigest(store, digest('key-a', 'jti-1'), Date.now() + WINDOW), false);
+    assert.deepEqual(ids, [createHash('sha256').update('key-a:jti-1').digest('base64url')]);
+  });
+
+  it('the memory store takes the digest as its fingerprint: once per key and jti, another key’s jti burns nothing', () => {
+    const store = new MemoryReplayStore();
+    const expiresAt = Date.now() + WINDOW;
+    assert.equal(seenDigest(store, digest('key-a', 'jti-1'), expiresAt), false);
+    assert.equal(seenDigest(store, digest('key-a', 'jti-1'), expiresAt), true);
+    assert.equal(seenDigest(store, digest('key-b', 'jti-1'), expiresAt), false);
+  });
+
+  it('a subclass that wraps seen() is asked through seen(), never around it', () => {
+    const asked: string[] = [];
+    class Counting extends MemoryReplayStore {
+      override seen(recorded: string, expiresAt: number): boolean {
+        asked.push(recorded);
+        return super.seen(recorded, expiresAt);
+      }
+    }
+    const store = new Counting();
+    const expiresAt = Date.now() + WINDOW;
+    assert.equal(seenDigest(store, digest('key-a', 'jti-1'), expiresAt), false);
+    assert.equal(seenDigest(store, digest('key-a', 'jti-1'), expiresAt), true);
+    assert.equal(asked.length, 2);
   });
 });

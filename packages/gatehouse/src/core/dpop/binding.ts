@@ -14,6 +14,7 @@ import { DpopProofError, DpopTokenError, ReplayStoreUnavailableError } from './e
 import { NonceSource } from './nonce.ts';
 import type { ResolvedDpop } from './options.ts';
 import { checkProof, type VerifiedProof } from './proof.ts';
+import { seenDigest } from './replay.ts';
 import { extractDpopToken, extractProof, requestTarget } from './request.ts';
 
 type Outcome = Principal | null | Promise<Principal | null>;
@@ -129,10 +130,10 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     // long as the iat check would still let the proof through.
     const expiresAt = (verified.iat + config.iatWindow + deps.clockTolerance + 1) * 1000;
     // Hashed: every record has the same small size whatever the client's jti.
-    const id = hash('sha256', `${verified.jkt}:${verified.jti}`, 'base64url');
+    const digest = hash('sha256', `${verified.jkt}:${verified.jti}`, 'binary');
     let replayed: boolean | Promise<boolean>;
     try {
-      replayed = config.replayStore.seen(id, expiresAt);
+      replayed = seenDigest(config.replayStore, digest, expiresAt);
     } catch (error) {
       throw replayStoreFailed(error);
     }

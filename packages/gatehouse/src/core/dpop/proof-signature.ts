@@ -14,29 +14,40 @@ const ECDSA: Readonly<Record<string, { hash: string; size: number }>> = {
   ES512: { hash: 'sha512', size: 132 },
 };
 
-/** Writes the unsigned big-endian integer `bytes` as a DER INTEGER (minimal, non-negative). */
-function derInteger(bytes: Buffer): Buffer {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const value = bytes.subarray(start);
-  const pad = value[0]! & 0x80 ? 1 : 0;
-  const out = Buffer.allocUnsafe(2 + pad + value.length);
-  out[0] = 0x02;
-  out[1] = pad + value.length;
-  if (pad) out[2] = 0;
-  value.copy(out, 2 + pad);
-  return out;
+/** Where the minimal DER INTEGER of the unsigned big-endian `bytes[from, to)` starts (leading zeros dropped). */
+function integerStart(bytes: Buffer, from: number, to: number): number {
+  let start = from;
+  while (start < to - 1 && bytes[start] === 0) start++;
+  return start;
 }
 
-/** A JWS ECDSA signature (R || S, fixed width) as the DER `ECDSA-Sig-Value` OpenSSL reads. */
+/** Writes `bytes[start, end)` as a DER INTEGER at `at` (a 0 first when the top bit is set); the next offset. */
+function writeInteger(out: Buffer, at: number, bytes: Buffer, start: number, end: number): number {
+  const pad = bytes[start]! & 0x80 ? 1 : 0;
+  out[at] = 0x02;
+  out[at + 1] = end - start + pad;
+  if (pad) out[at + 2] = 0;
+  return at + 2 + pad + bytes.copy(out, at + 2 + pad, start, end);
+}
+
+/**
+ * A JWS ECDSA signature (R || S, fixed width) as the DER `ECDSA-Sig-Value` OpenSSL reads, written
+ * into one buffer: this runs on every DPoP request.
+ */
 export function p1363ToDer(signature: Buffer): Buffer {
   const half = signature.length / 2;
-  const r = derInteger(signature.subarray(0, half));
-  const s = derInteger(signature.subarray(half));
-  const length = r.length + s.length;
+  const r = integerStart(signature, 0, half);
+  const s = integerStart(signature, half, signature.length);
+  const padded = (start: number) => (signature[start]! & 0x80 ? 1 : 0);
+  const length = 4 + (half - r + padded(r)) + (signature.length - s + padded(s));
   // P-521 signatures can pass 127 bytes of content: the long form of the length then.
-  const header = length < 0x80 ? Buffer.from([0x30, length]) : Buffer.from([0x30, 0x81, length]);
-  return Buffer.concat([header, r, s], header.length + length);
+  const header = length < 0x80 ? 2 : 3;
+  const out = Buffer.allocUnsafe(header + length);
+  out[0] = 0x30;
+  if (header === 3) out[1] = 0x81;
+  out[header - 1] = length;
+  writeInteger(out, writeInteger(out, header, signature, r, half), signature, s, signature.length);
+  return out;
 }
 
 /** Whether `signature` over `signingInput` verifies with `key` for `alg`; never throws. */

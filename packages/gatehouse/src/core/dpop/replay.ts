@@ -45,13 +45,8 @@ interface Generation {
   readonly table: FingerprintTable;
 }
 
-/**
- * 96 bits of the SHA-256 of a record id: ids of any length take 16 bytes, and cannot be steered.
- * The one-shot `hash` into a binary (latin1) string (a character a byte) costs a fifth of `createHash` and
- * a Buffer, and this runs on every DPoP request.
- */
-function fingerprint(id: string): [number, number, number] {
-  const digest = hash('sha256', id, 'binary');
+/** 96 bits of a SHA-256 digest given as a binary (latin1) string, a character a byte. */
+function digestWords(digest: string): [number, number, number] {
   const word = (at: number) =>
     (digest.charCodeAt(at) |
       (digest.charCodeAt(at + 1) << 8) |
@@ -59,6 +54,29 @@ function fingerprint(id: string): [number, number, number] {
       (digest.charCodeAt(at + 3) << 24)) >>>
     0;
   return [word(0), word(4), word(8)];
+}
+
+/**
+ * 96 bits of the SHA-256 of a record id: ids of any length take 16 bytes, and cannot be steered.
+ * The one-shot `hash` into a binary string costs a fifth of `createHash` and a Buffer.
+ */
+function fingerprint(id: string): [number, number, number] {
+  return digestWords(hash('sha256', id, 'binary'));
+}
+
+/**
+ * The DPoP gate's own way into the memory store: the SHA-256 of a proof's key thumbprint and `jti`
+ * (binary string), which already is a fingerprint no client can steer, so it is not hashed again.
+ * Every other caller, and every other store, gets the base64url id through `seen`.
+ */
+export function seenDigest(
+  store: ReplayStore,
+  digest: string,
+  expiresAt: number,
+): boolean | Promise<boolean> {
+  if (store instanceof MemoryReplayStore && Object.getPrototypeOf(store) === MemoryReplayStore.prototype)
+    return store.seenWords(digestWords(digest), expiresAt);
+  return store.seen(Buffer.from(digest, 'latin1').toString('base64url'), expiresAt);
 }
 
 /** One process's replay records: bounded and expiring. Several instances need a shared store (Redis). */
@@ -102,10 +120,14 @@ export class MemoryReplayStore implements ReplayStore {
   }
 
   seen(jti: string, expiresAt: number): boolean {
+    return this.seenWords(fingerprint(jti), expiresAt);
+  }
+
+  /** @internal `seen` for a record already reduced to its 96-bit fingerprint (see `seenDigest`). */
+  seenWords([a, b, c]: readonly [number, number, number], expiresAt: number): boolean {
     if (!Number.isFinite(expiresAt)) throw new TypeError('expiresAt must be a finite number');
     const now = this.#now();
     const expiry = Math.ceil(expiresAt);
-    const [a, b, c] = fingerprint(jti);
     const index = Math.floor(expiry / GENERATION_SPAN);
     let target: Generation | undefined;
     let slotInTarget = -1;

@@ -52,11 +52,21 @@ function isWebHeaders(headers: HeadersLike): headers is { get(name: string): str
   return typeof (headers as { get?: unknown }).get === 'function';
 }
 
+/**
+ * Whether the raw header name `raw` is `name` (lower case letters), in any case, compared by
+ * character codes: lower-casing every raw name made a string per header per request.
+ */
+function isHeader(raw: string, name: string): boolean {
+  if (raw.length !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if ((raw.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
 function headerValues(request: RequestLike, name: string): string[] {
   const raw = request.rawHeaders;
   if (raw) {
     const found: string[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) found.push(raw[i + 1]!);
+    for (let i = 0; i + 1 < raw.length; i += 2) if (isHeader(raw[i]!, name)) found.push(raw[i + 1]!);
     return found;
   }
   const { headers } = request;
