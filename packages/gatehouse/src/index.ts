@@ -58,6 +58,7 @@ export {
   createGatehouse,
   type Gatehouse,
   type GatehouseStatus,
+  type VerifyOptions,
 } from './core/gatehouse.ts';
 export type { RouteAuth } from './core/guard.ts';
 export type { IntrospectionOptions, ResolvedIntrospection } from './core/introspection/options.ts';

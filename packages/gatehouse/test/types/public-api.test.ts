@@ -27,6 +27,7 @@ import {
   requireAppPermissions,
   requireScopes,
   type VerifyEvent,
+  type VerifyOptions,
 } from 'gatehouse-auth';
 import * as expressAdapter from 'gatehouse-auth/express';
 import * as expressJwt from 'gatehouse-auth/express-jwt';
@@ -43,6 +44,8 @@ test('the core creates a gatehouse from issuer options and types its answers', (
   expectTypeOf(createGatehouse).parameter(0).toEqualTypeOf<GatehouseOptions>();
   expectTypeOf(createGatehouse).returns.toEqualTypeOf<Gatehouse>();
   expectTypeOf<Gatehouse['verify']>().returns.toEqualTypeOf<Promise<Principal>>();
+  expectTypeOf<Gatehouse['verify']>().parameter(1).toEqualTypeOf<VerifyOptions | undefined>();
+  expectTypeOf<VerifyOptions['senderConstrained']>().toEqualTypeOf<'refuse' | 'caller-checks' | undefined>();
   expectTypeOf<Gatehouse['authenticate']>().parameter(1).toEqualTypeOf<AuthenticateOptions | undefined>();
   expectTypeOf<Gatehouse['status']>().returns.toEqualTypeOf<GatehouseStatus>();
   expectTypeOf<Gatehouse['issuerMetadata']>().returns.toEqualTypeOf<Readonly<IssuerMetadata> | undefined>();
