@@ -14,6 +14,7 @@ export {
   type VerifyEvent,
 } from './core/diagnostics.ts';
 export { CertificateBindingError, type MtlsOptions, type ResolvedMtls } from './core/dpop/certificate.ts';
+export { dpopNonceToSend } from './core/dpop/challenge.ts';
 export {
   DpopNonceError,
   type DpopProofCode,

@@ -104,7 +104,7 @@ test('every subpath exports what its types promise', () => {
   const expected: Record<string, [Record<string, unknown>, string[]]> = {
     'gatehouse-auth': [
       core,
-      ['createGatehouse', 'requireScopes', 'GatehouseError', 'explain', 'bearerChallenge'],
+      ['createGatehouse', 'requireScopes', 'GatehouseError', 'explain', 'bearerChallenge', 'dpopNonceToSend'],
     ],
     'gatehouse-auth/express': [
       expressAdapter,
@@ -139,6 +139,8 @@ test('every subpath exports what its types promise', () => {
     for (const name of names) assert.equal(typeof module[name], 'function', `${specifier} exports ${name}`);
   }
   expectTypeOf(fastifyAdapter.gatehouse).toBeFunction();
+  expectTypeOf(core.dpopNonceToSend).parameter(0).toEqualTypeOf<core.RequestLike>();
+  expectTypeOf(core.dpopNonceToSend).returns.toEqualTypeOf<string | undefined>();
   expectTypeOf(otel.instrument).parameter(0).toEqualTypeOf<Gatehouse | undefined>();
   expectTypeOf(otel.instrument).returns.toEqualTypeOf<otel.Instrumentation>();
   expectTypeOf(passportCompat.BearerStrategy).toBeConstructibleWith(
