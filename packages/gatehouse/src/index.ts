@@ -14,6 +14,7 @@ export {
   type VerifyEvent,
 } from './core/diagnostics.ts';
 export { CertificateBindingError, type MtlsOptions, type ResolvedMtls } from './core/dpop/certificate.ts';
+export { dpopNonceToSend } from './core/dpop/challenge.ts';
 export {
   DpopNonceError,
   type DpopProofCode,
@@ -58,6 +59,7 @@ export {
   createGatehouse,
   type Gatehouse,
   type GatehouseStatus,
+  type VerifyOptions,
 } from './core/gatehouse.ts';
 export type { RouteAuth } from './core/guard.ts';
 export type { IntrospectionOptions, ResolvedIntrospection } from './core/introspection/options.ts';

@@ -142,7 +142,8 @@ export async function explain(gatehouse: Gatehouse, token: string, nowMs = Date.
       );
     add('signing key', keyCheck.ok, keyCheck.detail);
   }
-  const verdict = await gatehouse.verify(token).then(
+  // explain judges the token alone; its binding is for the request that carries it.
+  const verdict = await gatehouse.verify(token, { senderConstrained: 'caller-checks' }).then(
     () => undefined,
     (e: unknown) =>
       e instanceof GatehouseError

@@ -7,6 +7,7 @@ import type { KeySetSnapshot, KeySetStatus } from './keys/issuer-keys.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Requirement } from './policy.ts';
 import type { Principal } from './principal.ts';
+import type { VerifyOptions } from './verify-options.ts';
 
 /*
  * What `createGatehouse` returns, on its own so the modules that take a gatehouse (explain, the
@@ -20,8 +21,13 @@ export interface GatehouseStatus extends KeySetStatus {
 
 export interface Gatehouse {
   readonly options: ResolvedOptions;
-  /** Verifies a raw token and returns its principal, or throws a `GatehouseError`. */
-  verify(token: string): Promise<Principal>;
+  /**
+   * Verifies a raw token and returns its principal, or rejects with a `GatehouseError`. A raw token
+   * has no request to prove its sender: a DPoP-bound or certificate-bound token is refused
+   * (`ERR_DPOP_BOUND_TOKEN_AS_BEARER`, `ERR_MTLS_BINDING`) unless `senderConstrained:
+   * 'caller-checks'` says the caller checks the binding itself. `authenticate(request)` checks it.
+   */
+  verify(token: string, options?: VerifyOptions): Promise<Principal>;
   /** Extracts and verifies the bearer token of a request. `null` only when optional and no token was sent. */
   authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<Principal | null>;
   /**

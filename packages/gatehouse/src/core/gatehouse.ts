@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { AuthenticateOptions } from './authenticate-options.ts';
 import { CACHE_HIT, CACHE_MISS, cacheChannel, publishVerify, verifyChannel } from './diagnostics.ts';
 import { createDpopGate } from './dpop/binding.ts';
+import { refuseUnprovenSender } from './dpop/unproven-sender.ts';
 import { MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
 import type { Gatehouse, GatehouseStatus } from './gatehouse-api.ts';
@@ -18,9 +19,11 @@ import { logRefusal } from './refusal-log.ts';
 import { warnOfAnyTenant } from './tenants.ts';
 import { TokenCache } from './token-cache.ts';
 import { TokenVerifier } from './token-verifier.ts';
+import type { VerifyOptions } from './verify-options.ts';
 
 export type { AuthenticateOptions } from './authenticate-options.ts';
 export type { Gatehouse, GatehouseStatus } from './gatehouse-api.ts';
+export type { VerifyOptions } from './verify-options.ts';
 
 /**
  * Builds a verifier for one issuer or several. Options are validated here; a mistake throws at
@@ -69,12 +72,18 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     cache,
   });
 
-  async function verify(token: string): Promise<Principal> {
-    if (!verifyChannel.hasSubscribers) return lookup(token) ?? verifier.verify(token);
+  async function verify(token: string, opts: VerifyOptions = {}): Promise<Principal> {
+    // Anything but the explicit opt-in refuses a bound token: checked after the cache too.
+    const senderChecked = opts.senderConstrained === 'caller-checks';
+    if (!verifyChannel.hasSubscribers) {
+      const principal = lookup(token) ?? (await verifier.verify(token));
+      return senderChecked ? principal : refuseUnprovenSender(principal);
+    }
     const started = performance.now();
     const hit = lookup(token);
     try {
       const principal = hit ?? (await verifier.verify(token));
+      if (!senderChecked) refuseUnprovenSender(principal);
       publishAccepted(principal, hit !== undefined, started);
       return principal;
     } catch (error) {

@@ -76,4 +76,49 @@ describe('the request target as sent is the URI a proof must name (RFC 9449 §4.
     assert.equal((await get('//evil.example/read', `${PUBLIC}//evil.example/read`)).status, 200);
     assert.equal((await get('/read', `${PUBLIC}/read`)).status, 200);
   });
+
+  it('a target with a `.` or `..` path segment, in any spelling, is refused whatever the proof names', async () => {
+    // The URL parser reads each of these as /read (or /a/read); a router serves another path.
+    const targets = [
+      '/a/../read',
+      '/a/%2e%2e/read',
+      '/a/%2E%2E/read',
+      '/a/.%2e/read',
+      '/a/%2e./read',
+      '/./read',
+      '/a/%2e/read',
+      '/a/read/..',
+      '/a/read/%2E?x=1',
+      `http://api.example.com/a/%2e%2e/read`,
+    ];
+    for (const target of targets) {
+      for (const proofUrl of [
+        `${PUBLIC}/read`,
+        `${PUBLIC}/a/read`,
+        `${PUBLIC}${target.replace(/^http:\/\/[^/]+/, '')}`,
+      ]) {
+        const reply = await get(target, proofUrl);
+        assert.equal(reply.status, 401, `${target} with a proof for ${proofUrl}: ${reply.raw}`);
+        assert.match(reply.raw, /"code":"ERR_DPOP_PROOF_URI"/, target);
+      }
+    }
+  });
+
+  it('segments that merely hold dots, and dots in the query, are ordinary paths', async () => {
+    for (const path of ['/v1.2/read', '/..a/read', '/a../read', '/a/.../read', '/.well-known/x']) {
+      const reply = await get(path, `${PUBLIC}${path}`);
+      assert.equal(reply.status, 200, `${path}: ${reply.raw}`);
+      assert.match(reply.raw, new RegExp(`"url":"${path.replace(/\./g, '\\.')}"`), path);
+    }
+    const withQuery = await get('/read?next=/a/../b', `${PUBLIC}/read`);
+    assert.equal(withQuery.status, 200, withQuery.raw);
+  });
+
+  it('a refused target stays refused when it is sent again (a refusal is never remembered as an htu)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const reply = await get('/a/%2e%2e/read', `${PUBLIC}/read`);
+      assert.equal(reply.status, 401, reply.raw);
+      assert.match(reply.raw, /"code":"ERR_DPOP_PROOF_URI"/);
+    }
+  });
 });

@@ -140,8 +140,21 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
       'https://api.example.com/read',
       'fragment and query are not part of htu',
     );
-    // RFC 3986 §6.2.2 normalization still applies: dot segments and unreserved percent-encodings.
-    assert.equal(htu('/a/%2e%2e/read'), 'https://api.example.com/read');
+    // RFC 3986 §6.2.2 normalization still applies to percent-encodings of unreserved characters.
+    assert.equal(htu('/%7Euser/%61'), 'https://api.example.com/~user/a');
+    // Dot segments are not removed but refused: a router would not remove them, so the URI the
+    // proof names would not be the path served. Any spelling the URL parser reads as a dot counts.
+    for (const target of [
+      '/a/%2e%2e/read',
+      '/a/..',
+      '/./read',
+      '/a/.%2E/read',
+      '/a/%2E./read',
+      '/a/.\t./read',
+    ])
+      assert.throws(() => htu(target), { code: 'ERR_DPOP_PROOF_URI' }, target);
+    for (const target of ['/v1.2/read', '/..a/read', '/a../read', '/a/.../read', '/read?x=/../'])
+      assert.equal(htu(target), `https://api.example.com${target.split('?')[0]}`, target);
     // No URI has a backslash; the URL parser would read one as `/`, a router as part of a segment.
     for (const target of ['/\\evil.example/read', '/a\\..\\read', 'http://api.example.com/a\\..\\read'])
       assert.throws(() => htu(target, 'https://api.example.com'), { code: 'ERR_DPOP_PROOF_URI' }, target);

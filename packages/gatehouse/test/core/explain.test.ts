@@ -120,4 +120,23 @@ describe('explain judges each rule with the very predicate verify uses', () => {
       code: 'ERR_TOKEN_NOT_YET_VALID',
     });
   });
+
+  it('a sender-constrained token is judged as a token: valid, though verify alone refuses it', async (t) => {
+    const gh = createGatehouse({ issuer: issuer.url, audience: issuer.audience });
+    t.after(() => gh.close());
+    const jkt = 'N8T4bV5HMeHV0y4oEEpGgy_OVg8ii7ve8lNkMKyWxqc';
+    const bound = await issuer.sign({ cnf: { jkt } });
+    const result = await explain(gh, bound);
+    assert.equal(result.valid, true, JSON.stringify(result.checks));
+    assert.equal(result.code, undefined);
+    assert.equal(result.checks.find((c) => c.name === 'verification')?.ok, true);
+    // verify has no request to check the binding with: its default refuses the token.
+    assert.equal(
+      await gh.verify(bound).then(
+        () => 'accepted',
+        (e: unknown) => (e instanceof GatehouseError ? e.code : String(e)),
+      ),
+      'ERR_DPOP_BOUND_TOKEN_AS_BEARER',
+    );
+  });
 });

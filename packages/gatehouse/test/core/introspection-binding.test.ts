@@ -108,15 +108,17 @@ describe('a DPoP-bound opaque token from the dev IdP (RFC 9449 §6.2)', () => {
   });
 
   test('the introspection answer carries cnf.jkt and token_type DPoP, kept in the principal', async () => {
-    const principal = await gh.verify(token);
+    const principal = await gh.verify(token, { senderConstrained: 'caller-checks' });
     assert.deepEqual(principal.claims.cnf, { jkt: client.jkt });
     assert.equal(principal.claims.token_type, 'DPoP');
+    // Without the opt-in, verify() refuses it: no request, so no proof to check.
+    await assert.rejects(gh.verify(token), { code: 'ERR_DPOP_BOUND_TOKEN_AS_BEARER', status: 401 });
   });
 
   test('accepted with a proof by the bound key, each request with its own proof', async () => {
     const first = await answerOf(await dpopCall(client));
     assert.equal(first.status, 200, first.code);
-    assert.equal(first.subject, (await gh.verify(token)).subject);
+    assert.equal(first.subject, (await gh.verify(token, { senderConstrained: 'caller-checks' })).subject);
     // The answer is cached now; the proof is still checked on every request.
     assert.equal((await answerOf(await dpopCall(client))).status, 200);
     const wrongMethod = await makeProof(client, { method: 'POST', url: `${url}/read`, token });

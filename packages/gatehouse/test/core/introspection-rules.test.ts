@@ -118,21 +118,25 @@ describe('RFC 7662 §2.2 answers', () => {
 /** Thumbprints as an issuer writes them: base64url SHA-256, 43 characters. */
 const JKT = createHash('sha256').update('a DPoP proof key').digest('base64url');
 const X5T = createHash('sha256').update('a client certificate').digest('base64url');
+/** These tests read the claims of bound tokens; the binding itself is the request path's (see dpop tests). */
+const CALLER_CHECKS = { senderConstrained: 'caller-checks' } as const;
 
 describe('sender-constrained answers (RFC 9449 §6.2, RFC 8705 §3.2)', () => {
   test('a DPoP-bound answer keeps cnf.jkt in the claims, token_type DPoP in any case', async () => {
     for (const token_type of ['DPoP', 'dpop', 'Bearer', undefined]) {
       answer = { status: 200, body: { ...good(), token_type, cnf: { jkt: JKT } } };
-      const principal = await gatehouse().verify('opaque-token-value');
+      const principal = await gatehouse().verify('opaque-token-value', CALLER_CHECKS);
       assert.deepEqual(principal.claims.cnf, { jkt: JKT }, String(token_type));
     }
   });
 
   test('a certificate-bound answer keeps cnf["x5t#S256"]; one bound both ways keeps both', async () => {
     answer = { status: 200, body: { ...good(), cnf: { 'x5t#S256': X5T } } };
-    assert.deepEqual((await gatehouse().verify('opaque-token-value')).claims.cnf, { 'x5t#S256': X5T });
+    assert.deepEqual((await gatehouse().verify('opaque-token-value', CALLER_CHECKS)).claims.cnf, {
+      'x5t#S256': X5T,
+    });
     answer = { status: 200, body: { ...good(), token_type: 'DPoP', cnf: { jkt: JKT, 'x5t#S256': X5T } } };
-    assert.deepEqual((await gatehouse().verify('opaque-token-value')).claims.cnf, {
+    assert.deepEqual((await gatehouse().verify('opaque-token-value', CALLER_CHECKS)).claims.cnf, {
       jkt: JKT,
       'x5t#S256': X5T,
     });

@@ -27,6 +27,7 @@ import {
   requireAppPermissions,
   requireScopes,
   type VerifyEvent,
+  type VerifyOptions,
 } from 'gatehouse-auth';
 import * as expressAdapter from 'gatehouse-auth/express';
 import * as expressJwt from 'gatehouse-auth/express-jwt';
@@ -43,6 +44,8 @@ test('the core creates a gatehouse from issuer options and types its answers', (
   expectTypeOf(createGatehouse).parameter(0).toEqualTypeOf<GatehouseOptions>();
   expectTypeOf(createGatehouse).returns.toEqualTypeOf<Gatehouse>();
   expectTypeOf<Gatehouse['verify']>().returns.toEqualTypeOf<Promise<Principal>>();
+  expectTypeOf<Gatehouse['verify']>().parameter(1).toEqualTypeOf<VerifyOptions | undefined>();
+  expectTypeOf<VerifyOptions['senderConstrained']>().toEqualTypeOf<'refuse' | 'caller-checks' | undefined>();
   expectTypeOf<Gatehouse['authenticate']>().parameter(1).toEqualTypeOf<AuthenticateOptions | undefined>();
   expectTypeOf<Gatehouse['status']>().returns.toEqualTypeOf<GatehouseStatus>();
   expectTypeOf<Gatehouse['issuerMetadata']>().returns.toEqualTypeOf<Readonly<IssuerMetadata> | undefined>();
@@ -101,7 +104,7 @@ test('every subpath exports what its types promise', () => {
   const expected: Record<string, [Record<string, unknown>, string[]]> = {
     'gatehouse-auth': [
       core,
-      ['createGatehouse', 'requireScopes', 'GatehouseError', 'explain', 'bearerChallenge'],
+      ['createGatehouse', 'requireScopes', 'GatehouseError', 'explain', 'bearerChallenge', 'dpopNonceToSend'],
     ],
     'gatehouse-auth/express': [
       expressAdapter,
@@ -136,6 +139,8 @@ test('every subpath exports what its types promise', () => {
     for (const name of names) assert.equal(typeof module[name], 'function', `${specifier} exports ${name}`);
   }
   expectTypeOf(fastifyAdapter.gatehouse).toBeFunction();
+  expectTypeOf(core.dpopNonceToSend).parameter(0).toEqualTypeOf<core.RequestLike>();
+  expectTypeOf(core.dpopNonceToSend).returns.toEqualTypeOf<string | undefined>();
   expectTypeOf(otel.instrument).parameter(0).toEqualTypeOf<Gatehouse | undefined>();
   expectTypeOf(otel.instrument).returns.toEqualTypeOf<otel.Instrumentation>();
   expectTypeOf(passportCompat.BearerStrategy).toBeConstructibleWith(

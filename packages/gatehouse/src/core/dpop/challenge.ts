@@ -5,6 +5,7 @@
  */
 import { bearerChallenge, quote } from '../bearer-challenge.ts';
 import { GatehouseError } from '../errors.ts';
+import type { RequestLike } from '../extract.ts';
 import { DpopNonceError, DpopProofError } from './errors.ts';
 import type { DpopMode } from './options.ts';
 
@@ -42,6 +43,24 @@ export const DPOP_NONCE_HEADER = 'dpop-nonce';
  */
 export function freshDpopNonceOf(request: object): string | undefined {
   return dpopRequests.get(request)?.freshNonce;
+}
+
+/**
+ * The `DPoP-Nonce` header value to send with the answer to `request`, for code that calls
+ * `gatehouse.authenticate(request)` itself rather than through an adapter: the current nonce when
+ * the request's DPoP proof carried the previous time slot's nonce, about to expire (RFC 9449 §8.2,
+ * §9), so a client that takes the nonce from every answer is never refused for a stale one.
+ * `undefined` when there is nothing to send: a current nonce, nonces off, a Bearer request, or a
+ * request not (yet) accepted. Pass the very object given to `authenticate`.
+ *
+ * ```ts
+ * const principal = await gh.authenticate(req);
+ * const nonce = dpopNonceToSend(req);
+ * if (nonce !== undefined) res.setHeader('DPoP-Nonce', nonce);
+ * ```
+ */
+export function dpopNonceToSend(request: RequestLike): string | undefined {
+  return freshDpopNonceOf(request);
 }
 
 /** Tags an authorization refusal of a DPoP-authenticated request (RFC 9449 §7.1: DPoP challenge). */

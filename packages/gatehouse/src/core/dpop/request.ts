@@ -156,6 +156,18 @@ export function requestTarget(
 const targets = new BoundedMap<string, string>(1000);
 const MAX_MEMO_TARGET_KEY = 512;
 
+/**
+ * A `.` or `..` segment, in any spelling the WHATWG parser reads as one (`%2e`, `.%2E`, ...), in
+ * the target's path: the part before query and fragment. Tabs and line breaks, which the parser
+ * drops, are dropped first. An absolute target's `scheme://host` is checked too; no host is a dot.
+ */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+function hasDotSegment(target: string): boolean {
+  const end = target.search(/[?#]/);
+  const path = (end === -1 ? target : target.slice(0, end)).replace(/[\t\n\r]/g, '');
+  return DOT_SEGMENT.test(path);
+}
+
 function targetHtu(
   target: string,
   host: string | undefined,
@@ -164,6 +176,9 @@ function targetHtu(
 ): string {
   // No URI has a backslash (RFC 3986 §2); the WHATWG parser would read it as `/`, a router as a letter.
   if (target.includes('\\')) throw uriError('request target has a backslash');
+  // The WHATWG parser removes `.` and `..` segments, encoded ones too; routers do not, so the htu
+  // would name another path than the one served. No well-behaved client sends them.
+  if (hasDotSegment(target)) throw uriError('request target has a `.` or `..` path segment');
   let url: URL;
   try {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {

@@ -1,0 +1,117 @@
+/**
+ * A custom integration (a plain node:http handler that calls `gatehouse.authenticate` itself, no
+ * adapter) hands out fresh DPoP nonces (RFC 9449 §8.2) with the public `dpopNonceToSend`, as the
+ * adapters do: a proof with the previous slot's nonce passes and its answer carries the current one.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { TestIssuer } from 'gatehouse-test-support/issuer';
+import * as root from '../../src/index.ts';
+import { createGatehouse, dpopNonceToSend, errorResponse, type Gatehouse } from '../../src/index.ts';
+import { type DpopKey, makeDpopKey, makeProof } from '../helpers/dpop.ts';
+import { header, listen, type Reply, type RunningServer, send } from './http-client.ts';
+
+const LIFETIME = 60;
+const NONCE = /^[0-9a-z]+\.[A-Za-z0-9_-]{24}$/;
+
+describe('dpopNonceToSend: fresh DPoP nonces for code that calls authenticate itself', () => {
+  let issuer: TestIssuer;
+  let gatehouse: Gatehouse;
+  let server: RunningServer;
+  let client: DpopKey;
+  let bound: string;
+  let clock = Date.now();
+  /** What dpopNonceToSend said for the last request the handler saw. */
+  let lastAnswer: string | undefined | 'not called';
+
+  async function dpopGet(nonce: string | undefined): Promise<Reply> {
+    const proof = await makeProof(client, {
+      method: 'GET',
+      url: `${server.url}/read`,
+      token: bound,
+      claims: { nonce, iat: Math.floor(clock / 1000) },
+    });
+    return send(server.url, '/read', { headers: { authorization: `DPoP ${bound}`, dpop: proof } });
+  }
+
+  async function currentNonce(): Promise<string> {
+    const reply = await dpopGet(undefined);
+    assert.equal(reply.status, 401, reply.text);
+    const nonce = header(reply, 'dpop-nonce');
+    assert.match(nonce ?? '', NONCE);
+    return nonce as string;
+  }
+
+  before(async () => {
+    issuer = await TestIssuer.start(['RS256']);
+    client = await makeDpopKey('ES256');
+    gatehouse = createGatehouse({
+      issuer: issuer.url,
+      audience: issuer.audience,
+      clock: () => clock,
+      dpop: { nonce: { secret: 'test nonce secret, thirty-two characters or more', lifetime: LIFETIME } },
+    });
+    gatehouse.start();
+    // The integration as a user writes it: authenticate, then copy the nonce onto the answer.
+    server = await listen(
+      createServer(async (req, res) => {
+        lastAnswer = 'not called';
+        try {
+          const principal = await gatehouse.authenticate(req);
+          lastAnswer = dpopNonceToSend(req);
+          if (lastAnswer !== undefined) res.setHeader('DPoP-Nonce', lastAnswer);
+          res.end(JSON.stringify({ subject: principal?.subject }));
+        } catch (error) {
+          lastAnswer = dpopNonceToSend(req);
+          const answer = errorResponse(error, gatehouse.options);
+          res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
+        }
+      }),
+    );
+    bound = await issuer.sign({ cnf: { jkt: client.jkt } });
+  });
+  after(async () => {
+    await server?.close();
+    gatehouse?.close();
+    await issuer?.close();
+  });
+
+  it('is exported from the package root as a function', () => {
+    assert.equal(typeof root.dpopNonceToSend, 'function');
+  });
+
+  it("gives the current nonce for a proof with the previous slot's, which passes", async () => {
+    const stale = await currentNonce();
+    clock += LIFETIME * 1000;
+    const current = await currentNonce();
+    assert.notEqual(stale, current);
+    const reply = await dpopGet(stale);
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal(header(reply, 'dpop-nonce'), current);
+    assert.equal(lastAnswer, current);
+  });
+
+  it('gives nothing for a proof with the current nonce, a Bearer request, or a refused one', async () => {
+    const current = await currentNonce();
+    const fresh = await dpopGet(current);
+    assert.equal(fresh.status, 200, fresh.text);
+    assert.equal(header(fresh, 'dpop-nonce'), undefined);
+    assert.equal(lastAnswer, undefined);
+
+    const plain = await send(server.url, '/read', {
+      headers: { authorization: `Bearer ${await issuer.sign()}` },
+    });
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(header(plain, 'dpop-nonce'), undefined);
+    assert.equal(lastAnswer, undefined);
+
+    // Refused before it was accepted: the nonce on this 401 is use_dpop_nonce's, not ours.
+    await currentNonce();
+    assert.equal(lastAnswer, undefined);
+  });
+
+  it('gives nothing for an object authenticate never saw', () => {
+    assert.equal(dpopNonceToSend({ headers: {} }), undefined);
+  });
+});
