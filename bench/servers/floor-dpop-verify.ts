@@ -25,7 +25,9 @@ function keyOf(header: string): KeyObject {
   return knownKey;
 }
 
-function signatureVerifies(proof: string): boolean {
+/** Whether the proof's ES256 signature verifies with its own header key: the floor's whole check. */
+export function signatureVerifies(proof: unknown): boolean {
+  if (typeof proof !== 'string') return false;
   const first = proof.indexOf('.');
   const dot = proof.lastIndexOf('.');
   if (first <= 0 || dot <= first) return false;
@@ -45,8 +47,7 @@ export const start: StartServer = async () =>
         res.writeHead(404).end();
         return;
       }
-      const proof = req.headers.dpop;
-      if (typeof proof !== 'string' || !signatureVerifies(proof)) {
+      if (!signatureVerifies(req.headers.dpop)) {
         res.writeHead(401, { 'www-authenticate': 'DPoP' }).end();
         return;
       }
