@@ -5,15 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TestIssuer } from 'gatehouse-test-support/issuer';
-import { createGatehouse, type Gatehouse, type ProblemDetails } from '../../src/index.ts';
-import { type DpopKey, makeDpopKey, makeProof } from '../helpers/dpop.ts';
+import type { ProblemDetails } from '../../src/index.ts';
+import {
+  NONCE_SHAPE,
+  type NonceFixture,
+  staleAndCurrent,
+  startNonceFixture,
+} from '../helpers/nonce-fixture.ts';
 import { header, type Reply, type RunningServer, send } from './http-client.ts';
 import type { MakeServer } from './servers.ts';
 
-const LIFETIME = 60;
 const SUBJECT = '00000000-0000-0000-0000-0000000000a1';
-const NONCE = /^[0-9a-z]+\.[A-Za-z0-9_-]{24}$/;
 
 function passed(reply: Reply): void {
   assert.equal(reply.status, 200, reply.text);
@@ -27,21 +29,12 @@ function refusedWith(reply: Reply, status: number, code: string): void {
 
 export function runDpopNonceBehaviour(name: string, makeServer: MakeServer): void {
   describe(`${name} adapter: DPoP nonces handed out before they expire (RFC 9449 §8.2)`, () => {
-    let issuer: TestIssuer;
-    let gatehouse: Gatehouse;
+    let fixture: NonceFixture;
     let server: RunningServer;
-    let client: DpopKey;
     let bound: string;
-    /** The gatehouse's clock, moved by whole nonce lifetimes (one slot each). */
-    let clock = Date.now();
 
     async function dpopGet(path: string, token: string, nonce: string | undefined): Promise<Reply> {
-      const proof = await makeProof(client, {
-        method: 'GET',
-        url: `${server.url}${path}`,
-        token,
-        claims: { nonce, iat: Math.floor(clock / 1000) },
-      });
+      const proof = await fixture.proof(`${server.url}${path}`, nonce, token);
       return send(server.url, path, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
     }
 
@@ -50,38 +43,22 @@ export function runDpopNonceBehaviour(name: string, makeServer: MakeServer): voi
       const reply = await dpopGet('/read', bound, undefined);
       refusedWith(reply, 401, 'ERR_DPOP_NONCE');
       const nonce = header(reply, 'dpop-nonce');
-      assert.match(nonce ?? '', NONCE);
+      assert.match(nonce ?? '', NONCE_SHAPE);
       return nonce as string;
     }
 
-    /** A nonce of the previous slot, and the current one the server hands out now. */
-    async function staleAndCurrent(): Promise<{ stale: string; current: string }> {
-      const stale = await currentNonce();
-      clock += LIFETIME * 1000;
-      return { stale, current: await currentNonce() };
-    }
-
     before(async () => {
-      issuer = await TestIssuer.start(['RS256']);
-      client = await makeDpopKey('ES256');
-      gatehouse = createGatehouse({
-        issuer: issuer.url,
-        audience: issuer.audience,
-        clock: () => clock,
-        dpop: { nonce: { secret: 'test nonce secret, thirty-two characters or more', lifetime: LIFETIME } },
-      });
-      gatehouse.start();
-      server = await makeServer(gatehouse);
-      bound = await issuer.sign({ cnf: { jkt: client.jkt } });
+      fixture = await startNonceFixture();
+      server = await makeServer(fixture.gatehouse);
+      bound = fixture.bound;
     });
     after(async () => {
       await server?.close();
-      gatehouse?.close();
-      await issuer?.close();
+      await fixture?.close();
     });
 
     it("the previous slot's nonce passes and the 200 carries the current one; that one passes without a header", async () => {
-      const { stale, current } = await staleAndCurrent();
+      const { stale, current } = await staleAndCurrent(fixture, currentNonce);
       assert.notEqual(stale, current);
       const reply = await dpopGet('/read', bound, stale);
       passed(reply);
@@ -102,15 +79,16 @@ export function runDpopNonceBehaviour(name: string, makeServer: MakeServer): voi
 
     it('a nonce two slots old is still refused with use_dpop_nonce and the current nonce', async () => {
       const old = await currentNonce();
-      clock += 2 * LIFETIME * 1000;
+      fixture.nextSlot();
+      fixture.nextSlot();
       const reply = await dpopGet('/read', bound, old);
       refusedWith(reply, 401, 'ERR_DPOP_NONCE');
       assert.equal(header(reply, 'dpop-nonce'), await currentNonce());
     });
 
     it('a 403 (missing scope) to a DPoP request with a stale nonce carries the current one; with a current nonce, none', async () => {
-      const readOnly = await issuer.sign({ cnf: { jkt: client.jkt }, scp: 'ToDoList.Read' });
-      const { stale, current } = await staleAndCurrent();
+      const readOnly = await fixture.issuer.sign({ cnf: { jkt: fixture.client.jkt }, scp: 'ToDoList.Read' });
+      const { stale, current } = await staleAndCurrent(fixture, currentNonce);
       const reply = await dpopGet('/write', readOnly, stale);
       refusedWith(reply, 403, 'ERR_INSUFFICIENT_SCOPE');
       assert.match(
@@ -124,14 +102,14 @@ export function runDpopNonceBehaviour(name: string, makeServer: MakeServer): voi
     });
 
     it('Bearer requests never get a DPoP-Nonce, accepted or refused', async () => {
-      clock += LIFETIME * 1000;
+      fixture.nextSlot();
       const bearer = (token: string) =>
         send(server.url, '/read', { headers: { authorization: `Bearer ${token}` } });
-      const accepted = await bearer(await issuer.sign());
+      const accepted = await bearer(await fixture.issuer.sign());
       passed(accepted);
       assert.equal(header(accepted, 'dpop-nonce'), undefined);
       const forbidden = await send(server.url, '/write', {
-        headers: { authorization: `Bearer ${await issuer.sign({ scp: 'ToDoList.Read' })}` },
+        headers: { authorization: `Bearer ${await fixture.issuer.sign({ scp: 'ToDoList.Read' })}` },
       });
       refusedWith(forbidden, 403, 'ERR_INSUFFICIENT_SCOPE');
       assert.equal(header(forbidden, 'dpop-nonce'), undefined);

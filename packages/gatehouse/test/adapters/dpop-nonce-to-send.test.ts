@@ -6,53 +6,38 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { TestIssuer } from 'gatehouse-test-support/issuer';
 import * as root from '../../src/index.ts';
-import { createGatehouse, dpopNonceToSend, errorResponse, type Gatehouse } from '../../src/index.ts';
-import { type DpopKey, makeDpopKey, makeProof } from '../helpers/dpop.ts';
+import { dpopNonceToSend, errorResponse } from '../../src/index.ts';
+import {
+  NONCE_SHAPE,
+  type NonceFixture,
+  staleAndCurrent,
+  startNonceFixture,
+} from '../helpers/nonce-fixture.ts';
 import { header, listen, type Reply, type RunningServer, send } from './http-client.ts';
 
-const LIFETIME = 60;
-const NONCE = /^[0-9a-z]+\.[A-Za-z0-9_-]{24}$/;
-
 describe('dpopNonceToSend: fresh DPoP nonces for code that calls authenticate itself', () => {
-  let issuer: TestIssuer;
-  let gatehouse: Gatehouse;
+  let fixture: NonceFixture;
   let server: RunningServer;
-  let client: DpopKey;
-  let bound: string;
-  let clock = Date.now();
   /** What dpopNonceToSend said for the last request the handler saw. */
   let lastAnswer: string | undefined | 'not called';
 
   async function dpopGet(nonce: string | undefined): Promise<Reply> {
-    const proof = await makeProof(client, {
-      method: 'GET',
-      url: `${server.url}/read`,
-      token: bound,
-      claims: { nonce, iat: Math.floor(clock / 1000) },
-    });
-    return send(server.url, '/read', { headers: { authorization: `DPoP ${bound}`, dpop: proof } });
+    const proof = await fixture.proof(`${server.url}/read`, nonce);
+    return send(server.url, '/read', { headers: { authorization: `DPoP ${fixture.bound}`, dpop: proof } });
   }
 
   async function currentNonce(): Promise<string> {
     const reply = await dpopGet(undefined);
     assert.equal(reply.status, 401, reply.text);
     const nonce = header(reply, 'dpop-nonce');
-    assert.match(nonce ?? '', NONCE);
+    assert.match(nonce ?? '', NONCE_SHAPE);
     return nonce as string;
   }
 
   before(async () => {
-    issuer = await TestIssuer.start(['RS256']);
-    client = await makeDpopKey('ES256');
-    gatehouse = createGatehouse({
-      issuer: issuer.url,
-      audience: issuer.audience,
-      clock: () => clock,
-      dpop: { nonce: { secret: 'test nonce secret, thirty-two characters or more', lifetime: LIFETIME } },
-    });
-    gatehouse.start();
+    fixture = await startNonceFixture();
+    const { gatehouse } = fixture;
     // The integration as a user writes it: authenticate, then copy the nonce onto the answer.
     server = await listen(
       createServer(async (req, res) => {
@@ -69,12 +54,10 @@ describe('dpopNonceToSend: fresh DPoP nonces for code that calls authenticate it
         }
       }),
     );
-    bound = await issuer.sign({ cnf: { jkt: client.jkt } });
   });
   after(async () => {
     await server?.close();
-    gatehouse?.close();
-    await issuer?.close();
+    await fixture?.close();
   });
 
   it('is exported from the package root as a function', () => {
@@ -82,9 +65,7 @@ describe('dpopNonceToSend: fresh DPoP nonces for code that calls authenticate it
   });
 
   it("gives the current nonce for a proof with the previous slot's, which passes", async () => {
-    const stale = await currentNonce();
-    clock += LIFETIME * 1000;
-    const current = await currentNonce();
+    const { stale, current } = await staleAndCurrent(fixture, currentNonce);
     assert.notEqual(stale, current);
     const reply = await dpopGet(stale);
     assert.equal(reply.status, 200, reply.text);
@@ -100,7 +81,7 @@ describe('dpopNonceToSend: fresh DPoP nonces for code that calls authenticate it
     assert.equal(lastAnswer, undefined);
 
     const plain = await send(server.url, '/read', {
-      headers: { authorization: `Bearer ${await issuer.sign()}` },
+      headers: { authorization: `Bearer ${await fixture.issuer.sign()}` },
     });
     assert.equal(plain.status, 200, plain.text);
     assert.equal(header(plain, 'dpop-nonce'), undefined);
