@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ChallengeContext } from '../core/challenge.ts';
-import { DPOP_NONCE_HEADER, freshDpopNonceOf, tagForRequest } from '../core/dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, dpopNonceToSend, tagForRequest } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guardThen, type RouteAuth } from '../core/guard.ts';
 import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
@@ -37,7 +37,7 @@ export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): Reque
       (principal) => {
         req.principal = principal;
         // RFC 9449 §8.2: a DPoP request whose nonce is about to expire learns the next one.
-        const nonce = freshDpopNonceOf(req);
+        const nonce = dpopNonceToSend(req);
         if (nonce !== undefined) res.setHeader(DPOP_NONCE_HEADER, nonce);
         next();
       },

@@ -9,7 +9,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ChallengeContext } from '../core/challenge.ts';
-import { DPOP_NONCE_HEADER, freshDpopNonceOf, tagForRequest } from '../core/dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, dpopNonceToSend, tagForRequest } from '../core/dpop/challenge.ts';
 import { ConfigurationError } from '../core/errors.ts';
 import { createGatehouse, type Gatehouse } from '../core/gatehouse.ts';
 import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
@@ -100,7 +100,7 @@ export function sendError(
 /** RFC 9449 §8.2: an accepted DPoP request whose nonce is about to expire learns the next one. */
 function accept(request: FastifyRequest, reply: FastifyReply, principal: Principal | null): void {
   request.principal = principal;
-  const nonce = freshDpopNonceOf(request.raw);
+  const nonce = dpopNonceToSend(request.raw);
   if (nonce !== undefined) reply.header(DPOP_NONCE_HEADER, nonce);
 }
 

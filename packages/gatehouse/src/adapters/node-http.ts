@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChallengeContext } from '../core/challenge.ts';
-import { DPOP_NONCE_HEADER, freshDpopNonceOf } from '../core/dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, dpopNonceToSend } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, guardThen, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
@@ -31,7 +31,7 @@ export function sendError(res: ServerResponse, error: unknown, context?: string 
 
 /** RFC 9449 §8.2: an accepted DPoP request whose nonce is about to expire learns the next one. */
 function handOutFreshNonce(req: IncomingMessage, res: ServerResponse): void {
-  const nonce = freshDpopNonceOf(req);
+  const nonce = dpopNonceToSend(req);
   if (nonce !== undefined && !res.headersSent) res.setHeader(DPOP_NONCE_HEADER, nonce);
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Request as RestifyRequest, Response as RestifyResponse } from 'restify';
 import type { ChallengeContext } from '../core/challenge.ts';
-import { DPOP_NONCE_HEADER, freshDpopNonceOf, tagForRequest } from '../core/dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, dpopNonceToSend, tagForRequest } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, type RouteAuth } from '../core/guard.ts';
 import { authorize as authorizePrincipal, type Requirement } from '../core/policy.ts';
@@ -43,7 +43,7 @@ export function authenticate(gatehouse: Gatehouse, route: RouteAuth = {}): Resti
       (principal) => {
         req.principal = principal;
         // RFC 9449 §8.2: a DPoP request whose nonce is about to expire learns the next one.
-        const nonce = freshDpopNonceOf(req);
+        const nonce = dpopNonceToSend(req);
         if (nonce !== undefined) res.setHeader(DPOP_NONCE_HEADER, nonce);
         next();
       },

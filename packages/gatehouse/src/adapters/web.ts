@@ -1,5 +1,5 @@
 import type { ChallengeContext } from '../core/challenge.ts';
-import { DPOP_NONCE_HEADER, freshDpopNonceOf } from '../core/dpop/challenge.ts';
+import { DPOP_NONCE_HEADER, dpopNonceToSend } from '../core/dpop/challenge.ts';
 import type { Gatehouse } from '../core/gatehouse.ts';
 import { guard, type RouteAuth } from '../core/guard.ts';
 import type { Principal } from '../core/principal.ts';
@@ -42,7 +42,7 @@ export async function authenticate(
 ): Promise<AuthenticateResult> {
   try {
     const principal = await guard(gatehouse, request, route);
-    const nonce = freshDpopNonceOf(request);
+    const nonce = dpopNonceToSend(request);
     return nonce === undefined ? { principal } : { principal, headers: { [DPOP_NONCE_HEADER]: nonce } };
   } catch (error) {
     return { response: sendError(error, gatehouse.options) };

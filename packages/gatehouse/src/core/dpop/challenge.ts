@@ -37,21 +37,13 @@ export function rememberDpopRequest(request: object, context: DpopChallengeConte
 export const DPOP_NONCE_HEADER = 'dpop-nonce';
 
 /**
- * The `DPoP-Nonce` an accepted DPoP request's answer should carry (RFC 9449 §8.2, §9), or undefined
- * when its nonce is current, nonces are off, or the request did not use DPoP: adapters set it on
- * the response before the handler runs.
- */
-export function freshDpopNonceOf(request: object): string | undefined {
-  return dpopRequests.get(request)?.freshNonce;
-}
-
-/**
  * The `DPoP-Nonce` header value to send with the answer to `request`, for code that calls
  * `gatehouse.authenticate(request)` itself rather than through an adapter: the current nonce when
  * the request's DPoP proof carried the previous time slot's nonce, about to expire (RFC 9449 §8.2,
  * §9), so a client that takes the nonce from every answer is never refused for a stale one.
  * `undefined` when there is nothing to send: a current nonce, nonces off, a Bearer request, or a
- * request not (yet) accepted. Pass the very object given to `authenticate`.
+ * request not (yet) accepted. Pass the very object given to `authenticate`. The adapters call it
+ * to set the header before the handler runs.
  *
  * ```ts
  * const principal = await gh.authenticate(req);
@@ -60,7 +52,7 @@ export function freshDpopNonceOf(request: object): string | undefined {
  * ```
  */
 export function dpopNonceToSend(request: RequestLike): string | undefined {
-  return freshDpopNonceOf(request);
+  return dpopRequests.get(request)?.freshNonce;
 }
 
 /** Tags an authorization refusal of a DPoP-authenticated request (RFC 9449 §7.1: DPoP challenge). */
