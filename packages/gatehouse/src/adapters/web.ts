@@ -68,14 +68,15 @@ export function protect<Args extends unknown[]>(
 
 /** `response` with `headers` added; a copy when its headers are immutable (`Response.redirect`, `fetch`). */
 function withHeaders(response: Response, headers: Record<string, string>): Response {
-  let target = response;
+  const setOn = (target: Response): Response => {
+    for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+    return target;
+  };
   try {
-    for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+    return setOn(response);
   } catch {
-    target = new Response(response.body, response);
-    for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+    return setOn(new Response(response.body, response));
   }
-  return target;
 }
 
 /**

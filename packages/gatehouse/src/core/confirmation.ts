@@ -6,6 +6,7 @@
  * enforce is refused: a binding it ignored would make a stolen sender-constrained token (an Entra
  * PoP token with `cnf.jwk`, say) a bearer token again.
  */
+import { isCanonicalBase64url } from './dpop/compact.ts';
 import { InvalidTokenError } from './errors.ts';
 
 /** The confirmation methods this API enforces (RFC 9449 §6.1, RFC 8705 §3.1). */
@@ -16,11 +17,7 @@ const SHA256_BASE64URL = /^[A-Za-z0-9_-]{43}$/;
 
 function isSha256Base64url(value: unknown): value is string {
   // Canonical too: 43 characters hold 258 bits; the last one's two spare bits must be zero.
-  return (
-    typeof value === 'string' &&
-    SHA256_BASE64URL.test(value) &&
-    Buffer.from(value, 'base64url').toString('base64url') === value
-  );
+  return typeof value === 'string' && SHA256_BASE64URL.test(value) && isCanonicalBase64url(value);
 }
 
 function badConfirmation(detail: string): InvalidTokenError {
