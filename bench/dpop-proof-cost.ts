@@ -1,16 +1,20 @@
 /**
  * `node bench/dpop-proof-cost.ts` — what Gatehouse's DPoP proof check costs in process, without
- * HTTP, next to the floor (one ES256 `crypto.verify` of the signature as DER, KeyObject made once): CPU µs per proof
- * over distinct proofs of one client key, medians of interleaved rounds. `--baseline` adds the
- * `verifyProof` (before 0.2: async) or `checkProof` of another build of proof.ts (e.g. one checked out
- * from an earlier commit), so two
- * versions are compared in one run; the replay store row is the per-request cost of the default
- * `MemoryReplayStore` as the gate calls it.
+ * HTTP, next to the floor (one ES256 `crypto.verify` of the signature as DER, KeyObject made once):
+ * CPU µs per proof over distinct proofs of one client key, medians of rounds whose rows are
+ * interleaved in small chunks. The replay store row is the per-request cost of the default
+ * `MemoryReplayStore` as the gate calls it; the Bearer row is a cached Bearer request, which the
+ * DPoP overhead (the DPoP gate less it, over the floor) is taken against, as the HTTP bench does.
+ *
+ * Two versions compared in one run (e.g. a worktree of an earlier commit, with node_modules linked):
+ * `--baseline` adds the `verifyProof` (before 0.2: async) or `checkProof` of another proof.ts;
+ * `--baseline-src` the whole DPoP gate of another `packages/gatehouse/src`.
  *
  *   node bench/dpop-proof-cost.ts [--proofs 20000] [--rounds 5] [--baseline path/to/proof.ts]
+ *                                 [--baseline-src path/to/packages/gatehouse/src]
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     proofs: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '5' },
     baseline: { type: 'string' },
+    'baseline-src': { type: 'string' },
   },
   strict: true,
 });
@@ -89,55 +94,117 @@ rows['MemoryReplayStore.seen (default store)'] = (_proof, n) => {
   if (store.seen(ids[n]!, request.now + 121_000)) throw new Error('replay store: a new id was seen');
 };
 
+/**
+ * Header values as node's HTTP parser hands them over: a fresh flat string each (a template literal
+ * would be a rope, flattened by the first character read, a copy no server request pays).
+ */
+const flat = (text: string): string => Buffer.from(text, 'latin1').toString('latin1');
+const asRequest = (proof: string, scheme = 'DPoP', token = TOKEN) => {
+  const authorization = flat(`${scheme} ${token}`);
+  const dpop = flat(proof);
+  return {
+    method: 'GET',
+    url: '/items',
+    headers: { host: '127.0.0.1:8080', authorization, dpop },
+    rawHeaders: ['Host', '127.0.0.1:8080', 'Authorization', authorization, 'DPoP', dpop],
+    socket: {},
+  };
+};
+const requests = proofs.map((proof) => asRequest(proof));
+
+/*
+ * The same request as a bench Bearer row makes: the same Gatehouse options without DPoP, an unbound
+ * token (no `cnf`) from the cache. The DPoP gate less this row is what the HTTP bench
+ * calls the DPoP overhead; the report sets it against the floor as the HTTP bench does.
+ */
+const BEARER_TOKEN = issuer.sign(issuer.claims());
+const bearerGate = createGatehouse({ issuer: issuer.issuer, audience: AUDIENCE });
+bearerGate.start();
+while (!bearerGate.ready) await new Promise((resolve) => setTimeout(resolve, 10));
+const bearerRequests = proofs.map(() => asRequest('', 'Bearer', BEARER_TOKEN));
+await bearerGate.authenticate(bearerRequests[0]!);
+const BEARER_ROW = 'Gatehouse Bearer (authenticateNow, cached token, no DPoP)';
+rows[BEARER_ROW] = (_proof, n) => {
+  const outcome = bearerGate.authenticateNow(bearerRequests[n]!);
+  if (outcome instanceof Promise || outcome === null) throw new Error('bearer: not answered at once');
+};
+
 /*
  * The whole gate as an adapter calls it (`authenticateNow`: the token from the verified-token cache,
  * the proof checked, the binding, the memory replay store), on request objects made before timing.
  * One Gatehouse per pass over the proofs, each with its own replay store: a pass replays the last.
  */
-const gates: Gatehouse[] = [];
-for (let i = 0; i <= ROUNDS; i++) {
-  const gate = createGatehouse({
-    issuer: issuer.issuer,
-    audience: AUDIENCE,
-    dpop: { mode: 'required', iatWindow: 600, replayStore: new MemoryReplayStore() },
-  });
-  gate.start();
-  gates.push(gate);
+const closers: (() => void)[] = [() => bearerGate.close()];
+async function gateRow(create: typeof createGatehouse, Store: typeof MemoryReplayStore) {
+  const gates: Gatehouse[] = [];
+  for (let i = 0; i <= ROUNDS; i++) {
+    const gate = create({
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      dpop: { mode: 'required', iatWindow: 600, replayStore: new Store() },
+    });
+    gate.start();
+    gates.push(gate);
+    closers.push(() => gate.close());
+  }
+  while (!gates.every((gate) => gate.ready)) await new Promise((resolve) => setTimeout(resolve, 10));
+  // The first request of each gate verifies the token (async) and fills the cache, outside timing.
+  for (const gate of gates) await gate.authenticate(asRequest(sign()));
+  let gate = gates[0]!;
+  let nextGate = 0;
+  return (_proof: string, n: number) => {
+    if (n === 0) gate = gates[nextGate++]!;
+    const outcome = gate.authenticateNow(requests[n]!);
+    if (outcome instanceof Promise || outcome === null) throw new Error('gate: not answered at once');
+  };
 }
-while (!gates.every((gate) => gate.ready)) await new Promise((resolve) => setTimeout(resolve, 10));
-const asRequest = (proof: string) => ({
-  method: 'GET',
-  url: '/items',
-  headers: { host: '127.0.0.1:8080', authorization: `DPoP ${TOKEN}`, dpop: proof },
-  rawHeaders: ['Host', '127.0.0.1:8080', 'Authorization', `DPoP ${TOKEN}`, 'DPoP', proof],
-  socket: {},
-});
-// The first request of each gate verifies the token (async) and fills the cache, outside timing.
-for (const gate of gates) await gate.authenticate(asRequest(sign()));
-const requests = proofs.map(asRequest);
-let gate = gates[0]!;
-let nextGate = 0;
-rows['Gatehouse DPoP gate (authenticateNow, cached token, memory replay store)'] = (_proof, n) => {
-  if (n === 0) gate = gates[nextGate++]!;
-  const outcome = gate.authenticateNow(requests[n]!);
-  if (outcome instanceof Promise || outcome === null) throw new Error('gate: not answered at once');
-};
+const GATE_ROW = 'Gatehouse DPoP gate (authenticateNow, cached token, memory replay store)';
+rows[GATE_ROW] = await gateRow(createGatehouse, MemoryReplayStore);
+const gateRows = [GATE_ROW];
+if (values['baseline-src'] !== undefined) {
+  const src = resolve(values['baseline-src']);
+  const other = (await import(pathToFileURL(join(src, 'index.ts')).href)) as {
+    createGatehouse: typeof createGatehouse;
+    MemoryReplayStore: typeof MemoryReplayStore;
+  };
+  const name = `baseline DPoP gate (${values['baseline-src']})`;
+  rows[name] = await gateRow(other.createGatehouse, other.MemoryReplayStore);
+  gateRows.push(name);
+}
 
-async function once(fn: (proof: string, n: number) => unknown): Promise<number> {
+/**
+ * CPU µs per proof of one row over proofs [from, to). The VM this is built on drifts by a fifth
+ * within seconds, so a round interleaves the rows in chunks of CHUNK proofs (order rotating) and
+ * adds up each row's time: rows compared within a round then saw the same machine.
+ */
+const CHUNK = 250;
+async function timeChunk(
+  fn: (proof: string, n: number) => unknown,
+  from: number,
+  to: number,
+): Promise<number> {
   const before = process.cpuUsage();
-  for (let n = 0; n < proofs.length; n++) await fn(proofs[n]!, n);
+  for (let n = from; n < to; n++) await fn(proofs[n]!, n);
   const cpu = process.cpuUsage(before);
-  return (cpu.user + cpu.system) / proofs.length;
+  return cpu.user + cpu.system;
 }
 
 const names = Object.keys(rows);
 const samples = new Map<string, number[]>(names.map((name) => [name, []]));
-for (const fn of Object.values(rows)) await once(fn); // warm-up: JIT, OpenSSL contexts, key caches
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < names.length; k++) {
-    const name = names[(k + round) % names.length]!;
-    samples.get(name)!.push(await once(rows[name]!));
+async function round(): Promise<Map<string, number>> {
+  const totals = new Map<string, number>(names.map((name) => [name, 0]));
+  for (let from = 0, chunk = 0; from < proofs.length; from += CHUNK, chunk++) {
+    const to = Math.min(from + CHUNK, proofs.length);
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + chunk) % names.length]!;
+      totals.set(name, totals.get(name)! + (await timeChunk(rows[name]!, from, to)));
+    }
   }
+  return totals;
+}
+await round(); // warm-up: JIT, OpenSSL contexts, key caches
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [name, total] of await round()) samples.get(name)!.push(total / proofs.length);
 }
 process.stdout.write(
   `${COUNT.toLocaleString('en-US')} distinct ES256 proofs of one key, ${ROUNDS} interleaved rounds, Node ${process.version}\n\n`,
@@ -152,5 +219,17 @@ for (const name of names) {
       .join(' ')}\n`,
   );
 }
-for (const each of gates) each.close();
+// Per round, as the HTTP bench takes it: what DPoP adds to a request, over the floor of that round.
+process.stdout.write('\n');
+for (const name of gateRows) {
+  const overhead = samples
+    .get(name)!
+    .map((us, round) => (us - samples.get(BEARER_ROW)![round]!) / samples.get(names[0]!)![round]!);
+  process.stdout.write(
+    `DPoP overhead (${name === GATE_ROW ? 'DPoP gate' : name} less Bearer) ÷ floor, per round: median ${median([...overhead]).toFixed(2)}×  ${overhead
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
+}
+for (const close of closers) close();
 await issuer.close();

@@ -92,6 +92,29 @@ describe('dpopNonceToSend: fresh DPoP nonces for code that calls authenticate it
     assert.equal(lastAnswer, undefined);
   });
 
+  it('works for a request object that takes no new property (frozen), and for one that does', async () => {
+    const { stale, current } = await staleAndCurrent(fixture, currentNonce);
+    const host = new URL(server.url).host;
+    const request = async () => ({
+      method: 'GET',
+      url: '/read',
+      headers: {
+        host,
+        authorization: `DPoP ${fixture.bound}`,
+        dpop: await fixture.proof(`${server.url}/read`, stale),
+      },
+    });
+    const frozen = Object.freeze(await request());
+    assert.ok(await fixture.gatehouse.authenticate(frozen));
+    assert.equal(dpopNonceToSend(frozen), current);
+    const open = await request();
+    assert.ok(await fixture.gatehouse.authenticate(open));
+    assert.equal(dpopNonceToSend(open), current);
+    // Nothing of the gate's shows through the request's own enumerable keys, nor in its JSON.
+    assert.deepEqual(Object.keys(open), ['method', 'url', 'headers']);
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(open))), ['method', 'url', 'headers']);
+  });
+
   it('gives nothing for an object authenticate never saw', () => {
     assert.equal(dpopNonceToSend({ headers: {} }), undefined);
   });

@@ -9,6 +9,7 @@ import { NonceSource } from '../../src/core/dpop/nonce.ts';
 import { resolveDpop } from '../../src/core/dpop/options.ts';
 import { checkProof } from '../../src/core/dpop/proof.ts';
 import { extractDpopToken, htuOf, normalizedHtu, requestTarget } from '../../src/core/dpop/request.ts';
+import type { RequestLike } from '../../src/core/extract.ts';
 import { accessTokenHash, ConfigurationError, MemoryReplayStore, RedisReplayStore } from '../../src/index.ts';
 import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 
@@ -120,6 +121,60 @@ describe('htu (RFC 9449 §4.3 check 9)', () => {
     assert.ok(!same('http://api.example.com:443/read', 'api.example.com'), 'http on port 443 is not https');
     assert.ok(!same('https://api.example.com/read', 'api.example.com', false));
     assert.ok(!same('https://api.example.com:8443/read', 'api.example.com'));
+  });
+
+  it('requests one after the other that differ in one part only (Host, TLS, public URL, raw Host) each get their own htu', () => {
+    // The previous request's htu is reused when every input matches: this pins that none is left out.
+    const proxy = new URL('https://public.example/api');
+    const otherProxy = new URL('https://public.example/api');
+    const cases: [RequestLike, URL | undefined, string][] = [
+      [
+        { headers: { host: 'a.example' }, method: 'GET', url: '/r', socket: { encrypted: true } },
+        undefined,
+        'https://a.example/r',
+      ],
+      [
+        { headers: { host: 'b.example' }, method: 'GET', url: '/r', socket: { encrypted: true } },
+        undefined,
+        'https://b.example/r',
+      ],
+      [
+        { headers: { host: 'b.example' }, method: 'GET', url: '/r', socket: { encrypted: false } },
+        undefined,
+        'http://b.example/r',
+      ],
+      [{ headers: { host: 'b.example' }, method: 'GET', url: '/r' }, proxy, 'https://public.example/api/r'],
+      [{ headers: { host: 'b.example' }, method: 'GET', url: '/s' }, proxy, 'https://public.example/api/s'],
+      [
+        { headers: { host: 'b.example' }, method: 'GET', url: '/s' },
+        new URL('https://other.example'),
+        'https://other.example/s',
+      ],
+      [
+        { headers: { host: 'b.example' }, method: 'GET', url: '/s' },
+        otherProxy,
+        'https://public.example/api/s',
+      ],
+      [
+        { headers: { host: 'b.example' }, rawHeaders: ['Host', 'c.example'], method: 'GET', url: '/s' },
+        undefined,
+        'http://c.example/s',
+      ],
+      [{ headers: { host: 'b.example' }, method: 'GET', url: '/s' }, undefined, 'http://b.example/s'],
+      [
+        {
+          headers: {},
+          rawHeaders: ['Host', 'a.example'],
+          method: 'GET',
+          url: '/r',
+          socket: { encrypted: true },
+        },
+        undefined,
+        'https://a.example/r',
+      ],
+    ];
+    for (const [request, publicUrl, htu] of [...cases, ...[...cases].reverse()])
+      assert.equal(requestTarget(request, publicUrl).htu, htu);
   });
 
   it('an origin-form target is a path: `//host/x` names no other host, a backslash is no slash', () => {

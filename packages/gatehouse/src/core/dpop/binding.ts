@@ -103,8 +103,8 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
    */
   function viaDpop(request: RequestLike, token: string): Principal | Promise<Principal> {
     const proof = extractProof(request);
-    const target = requestTarget(request, config.publicUrl);
-    const verified = checkProof(proof, { ...target, accessToken: token, now: deps.now() }, policy);
+    const { method, htu } = requestTarget(request, config.publicUrl);
+    const verified = checkProof(proof, { method, htu, accessToken: token, now: deps.now() }, policy);
     // §4.3 check 10 and §9: a nonce this server (or any instance sharing its secret) handed out;
     // one about to expire is answered with the next (§8.2), a current one costs nothing more.
     const freshNonce = nonces?.admit(verified.nonce);

@@ -26,11 +26,24 @@ export interface DpopChallengeContext {
 /** Errors the DPoP gate let through or raised, with how their challenge must read. */
 const contexts = new WeakMap<GatehouseError, DpopChallengeContext>();
 
-/** Requests authenticated with DPoP: a later refusal of theirs (403) challenges with DPoP too. */
+/**
+ * Requests authenticated with DPoP: a later refusal of theirs (403) challenges with DPoP too. The
+ * context rides on the request under a symbol of this module (no other code can name it): a
+ * WeakMap entry per request cost a tenth of the gate's own work, and more for the garbage
+ * collector once the request is gone. A request object that takes no new property (frozen,
+ * sealed) goes to the WeakMap.
+ */
+const DPOP_CONTEXT = Symbol('gatehouse-auth.dpopContext');
+type Remembered = { [DPOP_CONTEXT]?: DpopChallengeContext };
 const dpopRequests = new WeakMap<object, DpopChallengeContext>();
 
 export function rememberDpopRequest(request: object, context: DpopChallengeContext): void {
-  dpopRequests.set(request, context);
+  if (Object.isExtensible(request)) (request as Remembered)[DPOP_CONTEXT] = context;
+  else dpopRequests.set(request, context);
+}
+
+function rememberedContext(request: object): DpopChallengeContext | undefined {
+  return (request as Remembered)[DPOP_CONTEXT] ?? dpopRequests.get(request);
 }
 
 /** The header that hands out a DPoP nonce (RFC 9449 §8.1, §9), as Node writes header names. */
@@ -52,12 +65,12 @@ export const DPOP_NONCE_HEADER = 'dpop-nonce';
  * ```
  */
 export function dpopNonceToSend(request: RequestLike): string | undefined {
-  return dpopRequests.get(request)?.freshNonce;
+  return rememberedContext(request)?.freshNonce;
 }
 
 /** Tags an authorization refusal of a DPoP-authenticated request (RFC 9449 §7.1: DPoP challenge). */
 export function tagForRequest(error: unknown, request: object): unknown {
-  const context = dpopRequests.get(request);
+  const context = rememberedContext(request);
   return context === undefined ? error : tagChallenge(error, context);
 }
 

@@ -16,6 +16,9 @@ export interface ParsedHeader {
 export class ProofHeaderMemo {
   static readonly DEFAULT_MAX_ENTRIES = 1000;
   readonly #headers: BoundedMap<string, ParsedHeader>;
+  /** The last header found: a client sends the same one each time, and comparing costs less than hashing. */
+  #lastEncoded = '';
+  #last: ParsedHeader | undefined;
 
   constructor(maxEntries = ProofHeaderMemo.DEFAULT_MAX_ENTRIES) {
     this.#headers = new BoundedMap(maxEntries);
@@ -26,7 +29,13 @@ export class ProofHeaderMemo {
   }
 
   get(encoded: string): ParsedHeader | undefined {
-    return this.#headers.get(encoded);
+    if (encoded === this.#lastEncoded) return this.#last;
+    const found = this.#headers.get(encoded);
+    if (found !== undefined) {
+      this.#lastEncoded = encoded;
+      this.#last = found;
+    }
+    return found;
   }
 
   remember(encoded: string, header: Record<string, unknown>, proofKey: ProofKey): void {

@@ -43,6 +43,8 @@ const PURGE_INTERVAL = 1_000;
 const CHEAP_PURGE_BYTES = 64 * 1024;
 
 interface Generation {
+  /** `start / GENERATION_SPAN`. */
+  readonly index: number;
   /** Expiries in this generation are from `start` (included) to `start + GENERATION_SPAN`. */
   readonly start: number;
   readonly table: FingerprintTable;
@@ -84,7 +86,8 @@ export function seenDigest(
 
 /** One process's replay records: bounded and expiring. Several instances need a shared store (Redis). */
 export class MemoryReplayStore implements ReplayStore {
-  readonly #generations = new Map<number, Generation>();
+  /** A handful (one per span the longest expiry covers): a plain array is the cheapest to walk. */
+  readonly #generations: Generation[] = [];
   readonly #max: number;
   readonly #now: () => number;
   #purgedAt = Number.NEGATIVE_INFINITY;
@@ -97,14 +100,14 @@ export class MemoryReplayStore implements ReplayStore {
   /** Records held, expired ones included until their table is dropped or the store fills. */
   get size(): number {
     let size = 0;
-    for (const generation of this.#generations.values()) size += generation.table.count;
+    for (const generation of this.#generations) size += generation.table.count;
     return size;
   }
 
   /** Bytes of the record tables. */
   get byteLength(): number {
     let bytes = 0;
-    for (const generation of this.#generations.values()) bytes += generation.table.byteLength;
+    for (const generation of this.#generations) bytes += generation.table.byteLength;
     return bytes;
   }
 
@@ -115,7 +118,8 @@ export class MemoryReplayStore implements ReplayStore {
    * dropped whole, newer ones have not begun to expire.
    */
   #purge(now: number): void {
-    const current = this.#generations.get(Math.floor(now / GENERATION_SPAN));
+    const index = Math.floor(now / GENERATION_SPAN);
+    const current = this.#generations.find((generation) => generation.index === index);
     if (current === undefined) return;
     if (current.table.byteLength > CHEAP_PURGE_BYTES && now - this.#purgedAt < PURGE_INTERVAL) return;
     this.#purgedAt = now;
@@ -134,17 +138,22 @@ export class MemoryReplayStore implements ReplayStore {
     const index = Math.floor(expiry / GENERATION_SPAN);
     let target: Generation | undefined;
     let slotInTarget = -1;
-    for (const [key, generation] of this.#generations) {
+    let size = 0;
+    const generations = this.#generations;
+    for (let i = 0; i < generations.length; i++) {
+      const generation = generations[i]!;
       if (generation.start + GENERATION_SPAN <= now) {
-        this.#generations.delete(key); // every record in it has expired
+        generations.splice(i--, 1); // every record in it has expired
         continue;
       }
-      const slot = generation.table.find(a, b, c);
-      if (slot !== -1 && generation.start + generation.table.expiryOf(slot) > now) return true;
-      if (key === index) {
+      const { table } = generation;
+      const slot = table.find(a, b, c);
+      if (slot !== -1 && generation.start + table.expiryOf(slot) > now) return true;
+      if (generation.index === index) {
         target = generation;
         slotInTarget = slot;
       }
+      size += table.count;
     }
     if (expiry <= now) return false; // already expired: nothing to remember
     if (target !== undefined && slotInTarget !== -1) {
@@ -152,14 +161,14 @@ export class MemoryReplayStore implements ReplayStore {
       target.table.setExpiry(slotInTarget, expiry - target.start);
       return false;
     }
-    if (this.size >= this.#max) {
+    if (size >= this.#max) {
       this.#purge(now);
       // Forgetting a live record would let its proof be replayed: refuse instead (fail closed).
       if (this.size >= this.#max) throw new Error('DPoP replay store is full');
     }
     if (target === undefined) {
-      target = { start: index * GENERATION_SPAN, table: new FingerprintTable() };
-      this.#generations.set(index, target);
+      target = { index, start: index * GENERATION_SPAN, table: new FingerprintTable() };
+      generations.push(target);
     }
     target.table.add(a, b, c, expiry - target.start);
     return false;

@@ -79,6 +79,14 @@ function headerValues(request: RequestLike, name: string): string[] {
   return typeof value === 'string' ? [value] : [...value];
 }
 
+/** The first value of header `name` (lower case): for Host, which a client sends once and first. */
+function firstHeader(request: RequestLike, name: string): string | undefined {
+  const raw = request.rawHeaders;
+  if (!raw) return headerValues(request, name)[0];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (isHeader(raw[i]!, name)) return raw[i + 1]!;
+  return undefined;
+}
+
 /** The one `DPoP` header (RFC 9449 §4.3 check 1: not more than one; §7.1: present with the DPoP scheme). */
 export function extractProof(request: RequestLike): string {
   const values = headerValues(request, 'dpop');
@@ -131,21 +139,42 @@ export function requestTarget(
   const target = request.originalUrl ?? request.url;
   if (typeof target !== 'string' || target.length === 0)
     throw uriError('the adapter passed no request URL to the core');
-  // The same few URLs are called again and again: their htu is worked out once (see targetHtu).
-  const host = headerValues(request, 'host')[0];
+  // The same few URLs are called again and again: their htu is worked out once (see targetHtu),
+  // and the one of the previous request is recognised by its parts, without building a key.
+  const host = firstHeader(request, 'host');
   const encrypted = (request.socket as { encrypted?: unknown } | undefined)?.encrypted === true;
+  const last = lastTarget;
+  if (
+    last !== undefined &&
+    last.target === target &&
+    last.host === host &&
+    last.encrypted === encrypted &&
+    last.publicUrl === publicUrl
+  )
+    return { method, htu: last.htu };
   const key = [
     publicUrl?.href ?? '-',
     encrypted ? 'https' : 'http',
     host === undefined ? '-' : `h${host}`,
     target,
   ].join('\n');
-  const known = targets.get(key);
-  if (known !== undefined) return { method, htu: known };
-  const htu = targetHtu(target, host, encrypted, publicUrl);
-  if (key.length <= MAX_MEMO_TARGET_KEY) targets.set(key, htu);
+  if (key.length > MAX_MEMO_TARGET_KEY) return { method, htu: targetHtu(target, host, encrypted, publicUrl) };
+  let htu = targets.get(key);
+  if (htu === undefined) {
+    htu = targetHtu(target, host, encrypted, publicUrl);
+    targets.set(key, htu);
+  }
+  lastTarget = { publicUrl, encrypted, host, target, htu };
   return { method, htu };
 }
+
+/**
+ * The inputs of the last target served from the memo below, and its htu: all of them compared,
+ * `publicUrl` by identity (the gate's own configuration object), so only that very input matches.
+ */
+let lastTarget:
+  | { publicUrl: URL | undefined; encrypted: boolean; host: string | undefined; target: string; htu: string }
+  | undefined;
 
 /**
  * htu by public URL, scheme, Host and request target, joined by line feeds, which none of them can
