@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { AuthenticateOptions } from './authenticate-options.ts';
 import { CACHE_HIT, CACHE_MISS, cacheChannel, publishVerify, verifyChannel } from './diagnostics.ts';
-import { createDpopGate } from './dpop/binding.ts';
+import { createDpopGate, type GateObservation } from './dpop/binding.ts';
 import { refuseUnprovenSender } from './dpop/unproven-sender.ts';
 import { MissingTokenError } from './errors.ts';
 import { extractBearerToken, type RequestLike } from './extract.ts';
@@ -102,12 +102,13 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
       durationMs: performance.now() - started,
     });
   }
-  function publishRefused(error: unknown, started: number): void {
-    // The issuer that refused it, when a token got that far (none for a missing or malformed one).
+  function publishRefused(error: unknown, started: number, judged?: Principal): void {
+    // The issuer that refused it, when a token got that far (none for a missing or malformed one),
+    // or that accepted a token the request then failed to prove it holds (DPoP, certificate).
     publishVerify({
       stage: 'authenticate',
       error,
-      issuer: verifier.refusedBy(error),
+      issuer: verifier.refusedBy(error) ?? issuerNameOf(judged),
       cached: false,
       durationMs: performance.now() - started,
     });
@@ -126,11 +127,53 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     return principal ? router.nameOf(principal.issuer) : undefined;
   }
 
+  /**
+   * One authenticate call's diagnostics (only when someone listens): the DPoP gate tells it the
+   * final outcome, so a token the gate refuses after the bearer path accepted it is one refusal.
+   */
+  function observe(): GateObservation | undefined {
+    if (!verifyChannel.hasSubscribers) return undefined;
+    const started = performance.now();
+    let judged: Principal | undefined;
+    let fromCache = false;
+    return {
+      verified(principal, cached) {
+        judged = principal;
+        fromCache = cached;
+      },
+      accepted: (principal) => publishAccepted(principal, fromCache, started),
+      refused: (error) => publishRefused(error, started, judged),
+    };
+  }
+
+  /** A token's principal from the cache (told to the cache channel) or verified afresh; throws or rejects. */
+  function principalOf(
+    token: string,
+    observation: GateObservation | undefined,
+  ): Principal | Promise<Principal> {
+    const hit = lookup(token);
+    if (hit !== undefined) {
+      observation?.verified(hit, true);
+      return hit;
+    }
+    const outcome = verifier.verify(token);
+    if (observation === undefined) return outcome;
+    if (outcome instanceof Promise) {
+      return outcome.then((principal) => {
+        observation.verified(principal, false);
+        return principal;
+      });
+    }
+    observation.verified(outcome, false);
+    return outcome;
+  }
+
   // DPoP (RFC 9449): the gate runs before and after the bearer path below; see dpop/binding.ts.
   const dpop = createDpopGate(resolved.dpop, resolved.mtls, {
     now,
     clockTolerance: resolved.clockTolerance,
-    verifyToken: (token) => cache?.get(token, now()) ?? verifier.verify(token),
+    observe,
+    verifyToken: principalOf,
     report: (error) => logRefusal(error, logger),
   });
 
@@ -141,16 +184,14 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     return dpop.authenticate(request, opts, authenticateBearer);
   }
 
+  /** RFC 6750; the gate around it publishes the outcome (it may still refuse what this accepts). */
   function authenticateBearer(
     request: RequestLike,
-    opts: AuthenticateOptions = {},
+    opts: AuthenticateOptions,
+    observation: GateObservation | undefined,
   ): Principal | null | Promise<Principal | null> {
-    // Read once: a subscriber arriving mid-request sees the next request, never half of this one.
-    const observed = verifyChannel.hasSubscribers;
-    const started = observed ? performance.now() : 0;
     const refuse = (error: unknown): never => {
       logRefusal(error, logger);
-      if (observed) publishRefused(error, started);
       throw error;
     };
     let token: string | undefined;
@@ -163,26 +204,13 @@ export function createGatehouse(options: GatehouseOptions): Gatehouse {
     } catch (error) {
       return refuse(error);
     }
-    const hit = lookup(token);
-    if (hit !== undefined) {
-      if (observed) publishAccepted(hit, true, started);
-      return hit;
-    }
     let outcome: Principal | Promise<Principal>;
     try {
-      outcome = verifier.verify(token);
+      outcome = principalOf(token, observation);
     } catch (error) {
       return refuse(error);
     }
-    if (!(outcome instanceof Promise)) {
-      if (observed) publishAccepted(outcome, false, started);
-      return outcome;
-    }
-    if (!observed) return outcome.catch(refuse);
-    return outcome.then((principal) => {
-      publishAccepted(principal, false, started);
-      return principal;
-    }, refuse);
+    return outcome instanceof Promise ? outcome.catch(refuse) : outcome;
   }
 
   function cached(request: RequestLike): Principal | undefined {

@@ -17,6 +17,7 @@ import {
 import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
 import { type Instrumentation, instrument } from '../../src/otel.ts';
+import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
@@ -140,6 +141,36 @@ describe('gatehouse-auth/otel: counters, histogram, gauges and span attributes f
     const misses = await points('gatehouse.cache.misses');
     assert.ok(Number(hits[0]?.value) >= 1, 'the third sight is a hit');
     assert.ok(Number(misses[0]?.value) >= 2);
+  });
+
+  it('counts DPoP requests: an acceptance and a replayed proof, each judged once', async () => {
+    const key = await makeDpopKey('ES256');
+    const token = await issuer.sign({ cnf: { jkt: key.jkt } });
+    const proof = await makeProof(key, { method: 'GET', url: 'http://api.example.com/items', token });
+    const request = {
+      method: 'GET',
+      url: '/items',
+      headers: { authorization: `DPoP ${token}`, dpop: proof, host: 'api.example.com' },
+    };
+    const judged = async () =>
+      (await points('gatehouse.verify.duration')).reduce((sum, p) => sum + Number(p.value), 0);
+    const before = await judged();
+    const accepted = await inSpan('GET /dpop', () => gh.authenticate(request));
+    const replayed = await inSpan('GET /dpop-replayed', () => gh.authenticate(request));
+
+    assert.equal(accepted['gatehouse.outcome'], 'accepted');
+    assert.equal(replayed['gatehouse.outcome'], 'refused');
+    assert.equal(replayed['gatehouse.error_code'], 'ERR_DPOP_PROOF_REPLAY');
+    const replays = (await points('gatehouse.refusals')).find(
+      (p) => p.attributes.code === 'ERR_DPOP_PROOF_REPLAY',
+    );
+    assert.deepEqual(replays?.attributes, {
+      code: 'ERR_DPOP_PROOF_REPLAY',
+      issuer: 'otel-idp',
+      stage: 'authenticate',
+    });
+    assert.equal(replays?.value, 1);
+    assert.equal((await judged()) - before, 2, 'one duration per DPoP request');
   });
 
   it('stop() unsubscribes: later refusals are not counted', async () => {

@@ -19,24 +19,47 @@ import { extractDpopToken, extractProof, requestTarget } from './request.ts';
 
 type Outcome = Principal | null | Promise<Principal | null>;
 
+/**
+ * One authenticate call watched for diagnostics, made only when someone listens. The gate tells it
+ * the final outcome once (the error as the caller gets it); a token accepted as such and then
+ * refused by the gate (a bound token sent as Bearer, a replayed proof) is a refusal, never both.
+ */
+export interface GateObservation {
+  /** The token itself checked out (`cached`: the verified-token cache answered); not yet the outcome. */
+  verified(principal: Principal, cached: boolean): void;
+  accepted(principal: Principal): void;
+  refused(error: unknown): void;
+}
+
 export interface DpopGateDeps {
   /** Milliseconds since the epoch. */
   now: () => number;
   /** Seconds. */
   clockTolerance: number;
-  /** The token's principal: from the verified-token cache, or verified afresh. Throws or rejects. */
-  verifyToken: (token: string) => Principal | Promise<Principal>;
+  /**
+   * Called once per authenticate call: where to tell its outcome, or undefined when nobody listens
+   * (then nothing is built and no clock is read for diagnostics).
+   */
+  observe: () => GateObservation | undefined;
+  /**
+   * The token's principal: from the verified-token cache, or verified afresh. Throws or rejects.
+   * Tells `observation`, when given, that the token checked out and whether the cache answered.
+   */
+  verifyToken: (token: string, observation: GateObservation | undefined) => Principal | Promise<Principal>;
   /** Logs a refusal (never the token or the proof). */
   report: (error: unknown) => void;
 }
 
+/** The RFC 6750 path: `observation` as for `DpopGateDeps.verifyToken`. */
+export type BearerPath = (
+  request: RequestLike,
+  options: AuthenticateOptions,
+  observation: GateObservation | undefined,
+) => Outcome;
+
 export interface DpopGate {
   /** Runs `bearer` (the RFC 6750 path) unless the request uses the DPoP scheme. */
-  authenticate(
-    request: RequestLike,
-    options: AuthenticateOptions,
-    bearer: (request: RequestLike, options: AuthenticateOptions) => Outcome,
-  ): Outcome;
+  authenticate(request: RequestLike, options: AuthenticateOptions, bearer: BearerPath): Outcome;
   /** Whether a principal may be answered from the cache for a Bearer request (`Gatehouse.cached`). */
   servesAsBearer(principal: Principal): boolean;
 }
@@ -101,7 +124,11 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
    * store answers at once (the memory store): a DPoP request then costs the proof check and no
    * extra turn of the event loop, as a Bearer request from the cache does.
    */
-  function viaDpop(request: RequestLike, token: string): Principal | Promise<Principal> {
+  function viaDpop(
+    request: RequestLike,
+    token: string,
+    observation: GateObservation | undefined,
+  ): Principal | Promise<Principal> {
     const proof = extractProof(request);
     const { method, htu } = requestTarget(request, config.publicUrl);
     const verified = checkProof(proof, { method, htu, accessToken: token, now: deps.now() }, policy);
@@ -109,7 +136,7 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     // one about to expire is answered with the next (§8.2), a current one costs nothing more.
     const freshNonce = nonces?.admit(verified.nonce);
     // The token may come from the verified-token cache; the proof above never does.
-    const principal = deps.verifyToken(token);
+    const principal = deps.verifyToken(token, observation);
     return principal instanceof Promise
       ? principal.then((known) => bindAndRecord(known, verified, request, freshNonce))
       : bindAndRecord(principal, verified, request, freshNonce);
@@ -178,64 +205,98 @@ export function createDpopGate(config: ResolvedDpop, mtls: ResolvedMtls, deps: D
     return principal;
   }
 
-  return {
-    authenticate(request, options, bearer) {
-      if (config.mode !== 'off') {
-        let token: string | undefined;
+  // An optional request without a token was judged by nobody: no event, as before DPoP was observed.
+  const accepted = (principal: Principal | null, observation: GateObservation): Principal | null => {
+    if (principal !== null) observation.accepted(principal);
+    return principal;
+  };
+
+  function judge(
+    request: RequestLike,
+    options: AuthenticateOptions,
+    bearer: BearerPath,
+    observation: GateObservation | undefined,
+  ): Outcome {
+    if (config.mode !== 'off') {
+      let token: string | undefined;
+      try {
+        token = extractDpopToken(request);
+      } catch (error) {
+        // Two Authorization headers: the bearer path answers that malformed request as it always did.
+        if (!(error instanceof GatehouseError) || error.code !== 'ERR_REQUEST_INVALID')
+          throw refuse(error, true);
+      }
+      if (token !== undefined) {
+        let outcome: Principal | Promise<Principal>;
         try {
-          token = extractDpopToken(request);
+          outcome = viaDpop(request, token, observation);
         } catch (error) {
-          // Two Authorization headers: the bearer path answers that malformed request as it always did.
-          if (!(error instanceof GatehouseError) || error.code !== 'ERR_REQUEST_INVALID')
-            throw refuse(error, true);
+          throw refuse(error, true);
         }
-        if (token !== undefined) {
-          let outcome: Principal | Promise<Principal>;
-          try {
-            outcome = viaDpop(request, token);
-          } catch (error) {
+        if (outcome instanceof Promise) {
+          return outcome.catch((error: unknown) => {
             throw refuse(error, true);
-          }
-          if (outcome instanceof Promise) {
-            return outcome.catch((error: unknown) => {
-              throw refuse(error, true);
-            });
-          }
-          return outcome;
+          });
         }
-        if (config.mode === 'required') {
-          let bearerToken: string | undefined;
-          try {
-            bearerToken = extractBearerToken(request);
-          } catch {
-            bearerToken = undefined; // the bearer path below refuses the malformed request itself
-          }
-          if (bearerToken !== undefined) {
-            throw refuse(
-              new DpopTokenError('ERR_DPOP_REQUIRED', {
-                description: 'This resource requires a DPoP-bound token and a DPoP proof',
-                detail: 'token sent with the Bearer scheme where DPoP is required',
-              }),
-              false,
-            );
-          }
+        return outcome;
+      }
+      if (config.mode === 'required') {
+        let bearerToken: string | undefined;
+        try {
+          bearerToken = extractBearerToken(request);
+        } catch {
+          bearerToken = undefined; // the bearer path below refuses the malformed request itself
+        }
+        if (bearerToken !== undefined) {
+          throw refuse(
+            new DpopTokenError('ERR_DPOP_REQUIRED', {
+              description: 'This resource requires a DPoP-bound token and a DPoP proof',
+              detail: 'token sent with the Bearer scheme where DPoP is required',
+            }),
+            false,
+          );
         }
       }
+    }
+    let outcome: Outcome;
+    try {
+      outcome = bearer(request, options, observation);
+    } catch (error) {
+      throw tagChallenge(error, context(false));
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (principal) => asBearer(principal, request),
+        (error: unknown) => {
+          throw tagChallenge(error, context(false));
+        },
+      );
+    }
+    return asBearer(outcome, request);
+  }
+
+  return {
+    authenticate(request, options, bearer) {
+      // Read once: a subscriber arriving mid-request sees the next request, never half of this one.
+      const observation = deps.observe();
+      if (observation === undefined) return judge(request, options, bearer, undefined);
       let outcome: Outcome;
       try {
-        outcome = bearer(request, options);
+        outcome = judge(request, options, bearer, observation);
       } catch (error) {
-        throw tagChallenge(error, context(false));
+        observation.refused(error);
+        throw error;
       }
       if (outcome instanceof Promise) {
         return outcome.then(
-          (principal) => asBearer(principal, request),
+          (principal) => accepted(principal, observation),
           (error: unknown) => {
-            throw tagChallenge(error, context(false));
+            observation.refused(error);
+            throw error;
           },
         );
       }
-      return asBearer(outcome, request);
+      return accepted(outcome, observation);
     },
     servesAsBearer(principal) {
       return (
