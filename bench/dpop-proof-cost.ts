@@ -10,8 +10,10 @@
  * `--baseline` adds the `verifyProof` (before 0.2: async) or `checkProof` of another proof.ts;
  * `--baseline-src` the whole DPoP gate of another `packages/gatehouse/src`.
  *
+ * `npm run bench -- --cases dpop` runs it with `--json` after every round, on the servers' core.
+ *
  *   node bench/dpop-proof-cost.ts [--proofs 20000] [--rounds 5] [--baseline path/to/proof.ts]
- *                                 [--baseline-src path/to/packages/gatehouse/src]
+ *                                 [--baseline-src path/to/packages/gatehouse/src] [--json]
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -25,6 +27,7 @@ import {
 import { MemoryReplayStore } from '../packages/gatehouse/src/core/dpop/replay.ts';
 import { createGatehouse, type Gatehouse } from '../packages/gatehouse/src/index.ts';
 import { accessTokenHash, makeClientKey, proofSigner } from './lib/dpop-client.ts';
+import type { GateCost } from './lib/dpop-report.ts';
 import { AUDIENCE, startIssuer } from './lib/issuer.ts';
 import { derSignature, FLOOR_ROW } from './lib/proof-floor.ts';
 import { median } from './lib/report.ts';
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     baseline: { type: 'string' },
     'baseline-src': { type: 'string' },
+    json: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -206,30 +210,40 @@ await round(); // warm-up: JIT, OpenSSL contexts, key caches
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, total] of await round()) samples.get(name)!.push(total / proofs.length);
 }
-process.stdout.write(
-  `${COUNT.toLocaleString('en-US')} distinct ES256 proofs of one key, ${ROUNDS} interleaved rounds, Node ${process.version}\n\n`,
-);
-const floor = median(samples.get(names[0]!)!);
-for (const name of names) {
-  const us = median(samples.get(name)!);
-  process.stdout.write(
-    `${name.padEnd(64)}${us.toFixed(1).padStart(8)} µs  ${(us / floor).toFixed(2).padStart(5)}× floor  ${samples
-      .get(name)!
-      .map((x) => x.toFixed(1))
-      .join(' ')}\n`,
-  );
-}
 // Per round, as the HTTP bench takes it: what DPoP adds to a request, over the floor of that round.
-process.stdout.write('\n');
-for (const name of gateRows) {
-  const overhead = samples
-    .get(name)!
-    .map((us, round) => (us - samples.get(BEARER_ROW)![round]!) / samples.get(names[0]!)![round]!);
+const overheadOf = (name: string) =>
+  samples.get(name)!.map((us, r) => (us - samples.get(BEARER_ROW)![r]!) / samples.get(names[0]!)![r]!);
+if (values.json) {
+  const cost: GateCost = {
+    floorUs: samples.get(names[0]!)!,
+    bearerUs: samples.get(BEARER_ROW)!,
+    gateUs: samples.get(GATE_ROW)!,
+    overhead: overheadOf(GATE_ROW),
+  };
+  process.stdout.write(`${JSON.stringify(cost)}\n`);
+} else {
   process.stdout.write(
-    `DPoP overhead (${name === GATE_ROW ? 'DPoP gate' : name} less Bearer) ÷ floor, per round: median ${median([...overhead]).toFixed(2)}×  ${overhead
-      .map((x) => x.toFixed(2))
-      .join(' ')}\n`,
+    `${COUNT.toLocaleString('en-US')} distinct ES256 proofs of one key, ${ROUNDS} interleaved rounds, Node ${process.version}\n\n`,
   );
+  const floor = median(samples.get(names[0]!)!);
+  for (const name of names) {
+    const us = median(samples.get(name)!);
+    process.stdout.write(
+      `${name.padEnd(64)}${us.toFixed(1).padStart(8)} µs  ${(us / floor).toFixed(2).padStart(5)}× floor  ${samples
+        .get(name)!
+        .map((x) => x.toFixed(1))
+        .join(' ')}\n`,
+    );
+  }
+  process.stdout.write('\n');
+  for (const name of gateRows) {
+    const overhead = overheadOf(name);
+    process.stdout.write(
+      `DPoP overhead (${name === GATE_ROW ? 'DPoP gate' : name} less Bearer) ÷ floor, per round: median ${median([...overhead]).toFixed(2)}×  ${overhead
+        .map((x) => x.toFixed(2))
+        .join(' ')}\n`,
+    );
+  }
 }
 for (const close of closers) close();
 await issuer.close();

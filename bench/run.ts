@@ -24,9 +24,10 @@ import {
   type ProofTarget,
   proofSigner,
 } from './lib/dpop-client.ts';
-import { dpopTable } from './lib/dpop-report.ts';
+import { dpopTable, type GateCost } from './lib/dpop-report.ts';
 import { AUDIENCE, type Issuer, SCOPE, startIssuer } from './lib/issuer.ts';
 import { load as autocannonLoad, type LoadOptions, type LoadResult } from './lib/load.ts';
+import { median } from './lib/median.ts';
 import { observedTable } from './lib/observed-report.ts';
 import { type ServerProcess, startServer } from './lib/process.ts';
 import { type ProfileSummary, profileMarkdown, summarizeFile } from './lib/profile.ts';
@@ -292,13 +293,36 @@ function runGroups(live: readonly Row[]): Row[][] {
  * VM by a fifth or more), and an overhead is only comparable with a floor measured beside it.
  */
 function measureFloor(s: Settings): Promise<FloorRow[]> {
-  const script = join(BENCH, 'dpop-floor.ts');
-  const args = [script, '--json', '--proofs', s.duration < 5 ? '500' : '2000', '--rounds', '3'];
+  return jsonChild<FloorRow[]>(s, 'dpop-floor.ts', [
+    '--proofs',
+    s.duration < 5 ? '500' : '2000',
+    '--rounds',
+    '3',
+  ]);
+}
+
+/**
+ * The DPoP overhead in process (the whole gate less a cached Bearer request, over the floor), in
+ * its own process on the servers' core after each round, like the floor: the issue's target is
+ * read both ways, in process and over HTTP.
+ */
+function measureGate(s: Settings): Promise<GateCost> {
+  return jsonChild<GateCost>(s, 'dpop-proof-cost.ts', [
+    '--proofs',
+    s.duration < 5 ? '1000' : '4000',
+    '--rounds',
+    '3',
+  ]);
+}
+
+/** Runs a bench script with `--json`, pinned to the servers' core when pinning, and parses what it prints. */
+function jsonChild<T>(s: Settings, name: string, args: readonly string[]): Promise<T> {
+  const argv = [join(BENCH, name), '--json', ...args];
   const child = s.pin
-    ? spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, ...args], {
+    ? spawn('taskset', ['-c', String(SERVER_CPU), process.execPath, ...argv], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
@@ -306,8 +330,8 @@ function measureFloor(s: Settings): Promise<FloorRow[]> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as FloorRow[]);
-      else reject(new Error(`dpop-floor.ts exited with ${code}`));
+      if (code === 0) resolve(JSON.parse(out) as T);
+      else reject(new Error(`${name} exited with ${code}`));
     });
   });
 }
@@ -441,6 +465,7 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
   for (const row of live)
     afterRun(ctx, `${caseName} warm-up`, row.spec, await load(await prepare(row, s.warmup)));
   const floorRounds: FloorRow[][] = [];
+  const gateRounds: GateCost[] = [];
   const groups = runGroups(live);
 
   for (let round = 0; round < s.rounds; round++) {
@@ -481,10 +506,23 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
           `   [${caseName} ${round + 1}/${s.rounds}] in process, ${floor[0]!.name}: ${floor[0]!.us.toFixed(1)} µs/proof`,
         );
       }
+      const gate = await measureGate(s).catch((error: unknown) => {
+        log(
+          `   DPoP gate not measured in process: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return undefined;
+      });
+      if (gate) {
+        gateRounds.push(gate);
+        log(
+          `   [${caseName} ${round + 1}/${s.rounds}] in process, DPoP gate less a cached Bearer request ÷ floor: ${median([...gate.overhead]).toFixed(2)}×`,
+        );
+      }
     }
   }
   await Promise.all([...running.values()].map((server) => server.stop()));
   const floor = floorRounds.length === s.rounds ? floorRounds : undefined;
+  const gate = gateRounds.length === s.rounds ? gateRounds : undefined;
   const notes: string[] = [];
   if (caseName === 'distinct') {
     notes.push(
@@ -502,7 +540,7 @@ async function runCase(ctx: Context, caseName: CaseName): Promise<CaseResult> {
       ...replays,
     );
   }
-  return { name: caseName, title, rows, notes, ...(floor ? { floor } : {}) };
+  return { name: caseName, title, rows, notes, ...(floor ? { floor } : {}), ...(gate ? { gate } : {}) };
 }
 
 /** How a server of this spec is checked: the plain tokens, or the DPoP-bound ones with fresh proofs. */
@@ -583,7 +621,7 @@ function extraTable(result: CaseResult): { title: string; table: Table } | undef
   if (result.name === 'dpop')
     return {
       title: 'DPoP overhead per request, next to one proof verification',
-      table: dpopTable(result, result.floor),
+      table: dpopTable(result, result.floor, result.gate),
     };
   if (result.name === 'observed')
     return { title: 'The price of observation (same run)', table: observedTable(result) };

@@ -22,6 +22,19 @@ export const OVERHEAD_TARGET = 1.1;
 /** Gatehouse on Express with DPoP against express-oauth2-jwt-bearer with DPoP (issue 17). */
 export const PEER_TARGET = 2;
 
+/**
+ * The DPoP overhead measured in process (bench/dpop-proof-cost.ts --json), once per round on the
+ * servers' core: CPU µs per request of the floor, of a cached Bearer request and of the whole DPoP
+ * gate (`authenticateNow`, cached bound token, fresh proof, memory replay store), each an array
+ * over that process's rounds, and `overhead` = (gate − Bearer) ÷ floor per round.
+ */
+export interface GateCost {
+  floorUs: number[];
+  bearerUs: number[];
+  gateUs: number[];
+  overhead: number[];
+}
+
 /** One round of a DPoP row: what DPoP added to a request of the same server. */
 export interface RoundOverhead {
   /** Server CPU µs per request, DPoP less Bearer. */
@@ -55,7 +68,11 @@ function divide(a: readonly number[], b: readonly number[]): number[] {
   return Array.from({ length: Math.min(a.length, b.length) }, (_, i) => a[i]! / b[i]!);
 }
 
-export function dpopTable(result: CaseResult, floor: readonly (readonly FloorRow[])[] | undefined): Table {
+export function dpopTable(
+  result: CaseResult,
+  floor: readonly (readonly FloorRow[])[] | undefined,
+  gate?: readonly GateCost[],
+): Table {
   const byName = new Map<string, Row>(result.rows.map((r) => [r.spec.name, r]));
   const usable = (row: Row | undefined): row is Row => !!row && !row.excluded && row.samples.length > 0;
   const overheadOf = (row: Row): RoundOverhead[] | undefined => {
@@ -146,6 +163,14 @@ export function dpopTable(result: CaseResult, floor: readonly (readonly FloorRow
     const ratio = median(perRound);
     notes.push(
       `Express with DPoP: Gatehouse ${int(median(gatehouse.samples.map((s) => s.rps)))} req/s, express-oauth2-jwt-bearer ${int(median(peer.samples.map((s) => s.rps)))} req/s: ${spread(perRound)}× (median of rounds) — target ≥ ${PEER_TARGET}×: ${ratio >= PEER_TARGET ? 'met' : 'NOT met'}.`,
+    );
+  }
+  if (gate && gate.length > 0) {
+    // Each round's process took its own few interleaved rounds: their median stands for that round.
+    const perRound = gate.map((cost) => median([...cost.overhead]));
+    const ratio = median([...perRound]);
+    notes.push(
+      `In process (bench/dpop-proof-cost.ts, on the servers' core after each round): DPoP overhead, the whole gate (authenticateNow, cached bound token, fresh proof, memory replay store) less a cached Bearer request, ${spread(perRound)}× the floor (median of ${perRound.length} rounds; gate ${fixed(median(gate.map((cost) => median([...cost.gateUs]))))} µs, Bearer ${fixed(median(gate.map((cost) => median([...cost.bearerUs]))))} µs, floor ${fixed(median(gate.map((cost) => median([...cost.floorUs]))))} µs) — target ≤ ${fixed(OVERHEAD_TARGET)}×: ${ratio <= OVERHEAD_TARGET ? 'met' : 'NOT met'}.`,
     );
   }
   if (floor && floor.length > 0) {

@@ -1,5 +1,6 @@
 /** Turns the samples into the tables: medians over rounds, ratios, and the auth cost per request. */
 import { type CaseName, FRAMEWORK_BASELINE, REFERENCE, SERVERS, type ServerSpec } from './catalog.ts';
+import type { GateCost } from './dpop-report.ts';
 import { median } from './median.ts';
 import type { FloorRow } from './proof-floor.ts';
 
@@ -37,6 +38,8 @@ export interface CaseResult {
   notes: string[];
   /** The DPoP case: one ES256 proof verified in process, the floor of its overhead; one entry per round. */
   floor?: readonly (readonly FloorRow[])[];
+  /** The DPoP case: the whole gate's overhead measured in process after each round. */
+  gate?: readonly GateCost[];
 }
 
 export interface Stats {
