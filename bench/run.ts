@@ -309,7 +309,7 @@ function measureFloor(s: Settings): Promise<FloorRow[]> {
 function measureGate(s: Settings): Promise<GateCost> {
   return jsonChild<GateCost>(s, 'dpop-proof-cost.ts', [
     '--proofs',
-    s.duration < 5 ? '1000' : '4000',
+    s.duration < 5 ? '2000' : '10000',
     '--rounds',
     '3',
   ]);
