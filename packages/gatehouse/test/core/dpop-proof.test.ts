@@ -256,6 +256,28 @@ describe('what an attacker who read the checks sends: each refused by the check 
     ] as const)
       refusedAs(code, signedText(headerText(), claimsText(extra)), JSON.stringify(extra).slice(0, 40));
   });
+
+  it("tokens that end alike (the ath memo's key) each need their own ath, whatever order they come in", () => {
+    // Two tokens with the same signature tail, as an attacker who can choose a token's prefix sends.
+    const tail = `.${'s'.repeat(64)}`;
+    const [first, second] = [`header.first-payload${tail}`, `header.second-payload${tail}`];
+    const proofFor = (token: string) =>
+      signedText(headerText(), claimsText({ ath: accessTokenHash(token), jti: randomUUID() }));
+    const withToken = (token: string) => ({ ...request(), accessToken: token });
+    for (const [token, other] of [
+      [first, second],
+      [second, first],
+      [first, second],
+    ] as const) {
+      assert.equal(typeof checkProof(proofFor(token), withToken(token), policy).jkt, 'string');
+      assert.throws(() => checkProof(proofFor(token), withToken(other), policy), {
+        code: 'ERR_DPOP_PROOF_ATH',
+      });
+      assert.throws(() => checkProof(proofFor(other), withToken(token), policy), {
+        code: 'ERR_DPOP_PROOF_ATH',
+      });
+    }
+  });
 });
 
 describe('ProofKeyCache: each distinct proof key imported once, bounded', () => {
