@@ -22,7 +22,7 @@ export interface RequestLike {
   socket?: object | undefined;
 }
 
-function isWebHeaders(headers: HeadersLike): headers is { get(name: string): string | null } {
+export function isWebHeaders(headers: HeadersLike): headers is { get(name: string): string | null } {
   return typeof (headers as { get?: unknown }).get === 'function';
 }
 
@@ -33,17 +33,23 @@ function twoHeaders(): InvalidRequestError {
   });
 }
 
+/**
+ * Whether the raw header name `raw` is `name` (lower case letters), in any case, compared by
+ * character codes: lower-casing every raw name made a string per header per request.
+ */
+export function isHeader(raw: string, name: string): boolean {
+  if (raw.length !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if ((raw.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
 /** The one Authorization value, or undefined; runs on every request, so it allocates nothing. */
 export function authorizationValue(request: RequestLike): string | undefined {
   const raw = request.rawHeaders;
   if (raw) {
     let found: string | undefined;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i]!;
-      if (
-        name.length === 13 &&
-        (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')
-      ) {
+      if (isHeader(raw[i]!, 'authorization')) {
         if (found !== undefined) throw twoHeaders();
         found = raw[i + 1]!;
       }
@@ -60,15 +66,27 @@ export function authorizationValue(request: RequestLike): string | undefined {
 
 const SP = 32;
 const HTAB = 9;
-const isSpace = (c: number) => c === SP || c === HTAB;
+/** Only SP and HTAB are header whitespace (RFC 9110 §5.6.3), not U+00A0 and friends. */
+export const isSpace = (c: number) => c === SP || c === HTAB;
 
-/** `bearer` in any case, compared by character codes to avoid a lowercased copy. */
-function startsWithBearer(value: string, at: number): boolean {
-  if (value.length < at + 6) return false;
-  for (let i = 0; i < 6; i++) {
-    if ((value.charCodeAt(at + i) | 0x20) !== 'bearer'.charCodeAt(i)) return false;
-  }
-  return true;
+/**
+ * The credentials after `scheme` (lower case letters, matched in any case) in an Authorization
+ * value: `''` when the scheme has none, `undefined` when the value has another scheme (`Bearerx`
+ * included). Trimmed by index: a `[ \t]+$` regex retries at every space of a run, quadratic in
+ * the header.
+ */
+export function schemeCredentials(value: string, scheme: string): string | undefined {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpace(value.charCodeAt(start))) start++;
+  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
+  if (end - start < scheme.length) return undefined;
+  for (let i = 0; i < scheme.length; i++)
+    if ((value.charCodeAt(start + i) | 0x20) !== scheme.charCodeAt(i)) return undefined;
+  let at = start + scheme.length;
+  if (at < end && !isSpace(value.charCodeAt(at))) return undefined;
+  while (at < end && isSpace(value.charCodeAt(at))) at++;
+  return value.slice(at, end);
 }
 
 /**
@@ -85,26 +103,19 @@ export function extractBearerToken(request: RequestLike): string | undefined {
   if (value === undefined) return undefined;
   // Web Headers joins repeated headers with ", "; no credential we accept contains a comma.
   if (value.indexOf(',') !== -1) throw twoHeaders();
-  // Only SP and HTAB are header whitespace (RFC 9110 §5.6.3), not U+00A0 and friends.
-  let start = 0;
-  let end = value.length;
-  while (start < end && isSpace(value.charCodeAt(start))) start++;
-  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
-  if (!startsWithBearer(value, start)) return undefined;
-  let at = start + 6;
-  if (at < end && !isSpace(value.charCodeAt(at))) return undefined; // `Bearerx ...` is another scheme
-  while (at < end && isSpace(value.charCodeAt(at))) at++;
-  if (at === end) {
+  const token = schemeCredentials(value, 'bearer');
+  if (token === undefined) return undefined;
+  if (token.length === 0) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The bearer token is empty',
       detail: 'Authorization header has the Bearer scheme but no token',
     });
   }
-  if (end - at > MAX_TOKEN_LENGTH) {
+  if (token.length > MAX_TOKEN_LENGTH) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The bearer token is too large',
-      detail: `token is ${end - at} characters; the limit is ${MAX_TOKEN_LENGTH}`,
+      detail: `token is ${token.length} characters; the limit is ${MAX_TOKEN_LENGTH}`,
     });
   }
-  return at === 0 && end === value.length ? value : value.slice(at, end);
+  return token;
 }

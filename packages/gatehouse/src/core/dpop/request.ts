@@ -2,18 +2,15 @@
 
 import { BoundedMap } from '../bounded-map.ts';
 import { InvalidTokenError } from '../errors.ts';
-import { authorizationValue, type HeadersLike, type RequestLike } from '../extract.ts';
+import {
+  authorizationValue,
+  isHeader,
+  isWebHeaders,
+  type RequestLike,
+  schemeCredentials,
+} from '../extract.ts';
 import { MAX_TOKEN_LENGTH } from '../token-shape.ts';
 import { DpopProofError } from './errors.ts';
-
-const isSpace = (c: number) => c === 32 || c === 9;
-
-/** `dpop` in any case at `at`, compared by character codes (no lowercased copy on every request). */
-function startsWithDpop(value: string, at: number): boolean {
-  if (value.length < at + 4) return false;
-  for (let i = 0; i < 4; i++) if ((value.charCodeAt(at + i) | 0x20) !== 'dpop'.charCodeAt(i)) return false;
-  return true;
-}
 
 /**
  * The access token of `Authorization: DPoP <token>` (RFC 9449 §7.1, scheme case-insensitive), or
@@ -23,16 +20,8 @@ function startsWithDpop(value: string, at: number): boolean {
 export function extractDpopToken(request: RequestLike): string | undefined {
   const value = authorizationValue(request);
   if (value === undefined) return undefined;
-  // Trimmed by index: a `[ \t]+$` regex retries at every space of a run, quadratic in the header.
-  let start = 0;
-  let end = value.length;
-  while (start < end && isSpace(value.charCodeAt(start))) start++;
-  if (!startsWithDpop(value, start)) return undefined;
-  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
-  let at = start + 4;
-  if (at < end && !isSpace(value.charCodeAt(at))) return undefined; // `DPoPx` is another scheme
-  while (at < end && isSpace(value.charCodeAt(at))) at++;
-  const token = value.slice(at, end);
+  const token = schemeCredentials(value, 'dpop');
+  if (token === undefined) return undefined;
   if (token.length === 0) {
     throw new InvalidTokenError('ERR_TOKEN_MALFORMED', {
       description: 'The DPoP access token is empty',
@@ -46,20 +35,6 @@ export function extractDpopToken(request: RequestLike): string | undefined {
     });
   }
   return token;
-}
-
-function isWebHeaders(headers: HeadersLike): headers is { get(name: string): string | null } {
-  return typeof (headers as { get?: unknown }).get === 'function';
-}
-
-/**
- * Whether the raw header name `raw` is `name` (lower case letters), in any case, compared by
- * character codes: lower-casing every raw name made a string per header per request.
- */
-function isHeader(raw: string, name: string): boolean {
-  if (raw.length !== name.length) return false;
-  for (let i = 0; i < name.length; i++) if ((raw.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
-  return true;
 }
 
 function headerValues(request: RequestLike, name: string): string[] {
