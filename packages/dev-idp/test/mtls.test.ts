@@ -31,8 +31,14 @@ interface ClientPair {
   key: string;
 }
 
-/** A POST over https trusting `ca`, presenting `client`'s certificate when given. */
-function post(url: string, form: Record<string, string>, ca: string, client?: ClientPair): Promise<Answer> {
+/** A form POST over https trusting `ca`, presenting `client`'s certificate and `headers` when given. */
+function post(
+  url: string,
+  form: Record<string, string>,
+  ca: string,
+  client?: ClientPair,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const body = new URLSearchParams(form).toString();
     const req = request(
@@ -41,7 +47,7 @@ function post(url: string, form: Record<string, string>, ca: string, client?: Cl
         method: 'POST',
         ca,
         agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
         ...(client ?? {}),
       },
       (res) => {
@@ -148,26 +154,13 @@ test('https mode: todo-daemon-mtls-opaque gets an opaque bound token; introspect
   const token = String(issued.body.access_token);
   assert.doesNotMatch(token, /\./, 'an opaque token');
   const basic = Buffer.from(`${DEV_CLIENT_IDS.introspector}:${DEV_INTROSPECTION_SECRET}`).toString('base64');
-  const answer = await new Promise<Answer>((resolve, reject) => {
-    const req = request(
-      String(metadata.introspection_endpoint),
-      {
-        method: 'POST',
-        ca,
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(new URLSearchParams({ token, token_type_hint: 'access_token' }).toString());
-  });
+  const answer = await post(
+    String(metadata.introspection_endpoint),
+    { token, token_type_hint: 'access_token' },
+    ca,
+    undefined,
+    { authorization: `Basic ${basic}` },
+  );
   assert.equal(answer.status, 200);
   assert.equal(answer.body.active, true);
   assert.equal(answer.body.client_id, DEV_CLIENT_IDS.daemonMtlsOpaque);

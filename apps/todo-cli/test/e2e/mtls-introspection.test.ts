@@ -6,50 +6,23 @@
  * every request. The token replayed without that certificate, or with another, is refused.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_CERTIFICATE_FILES, DEV_CLIENT_IDS, DEV_INTROSPECTION_SECRET } from 'gatehouse-dev-idp';
 import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { tempDir } from 'gatehouse-test-support/temp';
+import { getWithToken, type CertificatePair as Pair, withCert } from '../helpers/mtls.ts';
 import { ALICE, runCli, type System, startSystem } from '../helpers/system.ts';
-
-interface Pair {
-  cert: string;
-  key: string;
-}
 
 let system: System;
 let env: Record<string, string>;
 let mine: Pair;
 const scratch = tempDir('todo-cli-mtls-introspection-');
 
-/** GET with the token as Bearer, trusting the CA, with or without a client certificate. */
-function replay(token: string, client?: Pair): Promise<{ status: number; code: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${system.apiUrl}/api/todos`,
-      {
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        ca: readFileSync(system.caFile ?? '', 'utf8'),
-        agent: false,
-        ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          const body = JSON.parse(text) as { code?: unknown };
-          resolve({ status: res.statusCode ?? 0, code: Array.isArray(body) ? 'a list' : body.code });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+/** GET with the token as Bearer, with or without a client certificate: the status and the error code. */
+async function replay(token: string, client?: Pair): Promise<{ status: number; code: unknown }> {
+  const { status, body } = await getWithToken(system, '/api/todos', token, client);
+  return { status, code: Array.isArray(body) ? 'a list' : body.code };
 }
 
 before(async () => {
@@ -76,8 +49,6 @@ after(async () => {
   await system?.stop();
   scratch.remove();
 });
-
-const withCert = (pair: Pair) => ['--tls-cert', pair.cert, '--tls-key', pair.key];
 
 describe('a certificate-bound opaque token from the https dev IdP, introspected by the to-do API', () => {
   test('todo --tls-cert as todo-daemon-mtls-opaque adds an item over mutual TLS', async () => {

@@ -7,24 +7,13 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_CERTIFICATE_FILES, DEV_CLIENT_IDS } from 'gatehouse-dev-idp';
 import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { tempDir } from 'gatehouse-test-support/temp';
+import { type Answer, getWithToken, type CertificatePair as Pair, withCert } from '../helpers/mtls.ts';
 import { ALICE, runCli, type System, startApi, startSystem } from '../helpers/system.ts';
-
-interface Pair {
-  cert: string;
-  key: string;
-}
-
-interface Answer {
-  status: number;
-  challenge: string;
-  body: Record<string, unknown>;
-}
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
@@ -46,34 +35,8 @@ function thumbprint(certFile: string): string {
 }
 
 /** What curl would do: GET with the token as Bearer, trusting the CA, with or without a certificate. */
-function replay(path: string, token: string, client?: Pair): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${system.apiUrl}${path}`,
-      {
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        ca: readFileSync(system.caFile ?? '', 'utf8'),
-        agent: false,
-        ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            challenge: String(res.headers['www-authenticate'] ?? ''),
-            body: JSON.parse(text) as Record<string, unknown>,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const replay = (path: string, token: string, client?: Pair): Promise<Answer> =>
+  getWithToken(system, path, token, client);
 
 before(async () => {
   system = await startSystem({ https: true, apiTls: true });
@@ -93,8 +56,6 @@ after(async () => {
   await system?.stop();
   scratch.remove();
 });
-
-const withCert = (pair: Pair) => ['--tls-cert', pair.cert, '--tls-key', pair.key];
 
 async function ok(args: string[], environment: Record<string, string> = env): Promise<string> {
   const result = await runCli(args, environment);

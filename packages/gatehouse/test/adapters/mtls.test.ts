@@ -4,69 +4,24 @@
  * openssl for this run.
  */
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { TestIssuer } from 'gatehouse-test-support/issuer';
 import { gatehouse as fastifyGatehouse } from '../../src/adapters/fastify.ts';
 import { protect as nodeProtect } from '../../src/adapters/node-http.ts';
 import { clientCertificateDer, resolveMtls } from '../../src/core/dpop/certificate.ts';
 import { createGatehouse, type Gatehouse } from '../../src/index.ts';
 import { makeDpopKey, makeProof } from '../helpers/dpop.ts';
+import { type CertificatePair, makeCertificatePair, tlsGet } from '../helpers/tls-client.ts';
 import { header, type Reply, send } from './http-client.ts';
 import { nodeHttpServer } from './servers.ts';
-
-interface Pair {
-  key: string;
-  cert: string;
-  thumbprint: string;
-}
-
-function makePair(dir: string, name: string): Pair {
-  const files = selfSignedCertificate(dir, name);
-  const pem = readFileSync(files.cert, 'utf8');
-  const thumbprint = createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
-  return { key: readFileSync(files.key, 'utf8'), cert: pem, thumbprint };
-}
-
-function tlsGet(
-  url: string,
-  token: string,
-  client: Pair | undefined,
-  headers: Record<string, string> = { authorization: `Bearer ${token}` },
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${url}/read`,
-      {
-        headers,
-        agent: false,
-        rejectUnauthorized: false, // the test server's own self-signed certificate
-        ...(client ? { key: client.key, cert: client.cert } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 function code(reply: Reply): string {
   return (JSON.parse(reply.text) as { code: string }).code;
@@ -75,17 +30,17 @@ function code(reply: Reply): string {
 describe('certificate-bound tokens (RFC 8705 §3)', () => {
   let dir: string;
   let issuer: TestIssuer;
-  let server: Pair;
-  let alice: Pair;
-  let mallory: Pair;
+  let server: CertificatePair;
+  let alice: CertificatePair;
+  let mallory: CertificatePair;
   let bound: string;
   const closers: (() => Promise<void> | void)[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-mtls-'));
-    server = makePair(dir, 'server');
-    alice = makePair(dir, 'alice');
-    mallory = makePair(dir, 'mallory');
+    server = makeCertificatePair(dir, 'server');
+    alice = makeCertificatePair(dir, 'alice');
+    mallory = makeCertificatePair(dir, 'mallory');
     issuer = await TestIssuer.start(['RS256']);
     bound = await issuer.sign({ cnf: { 'x5t#S256': alice.thumbprint } });
   });
@@ -160,7 +115,7 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     const url = await nodeTls();
     const key = await makeDpopKey('ES256');
     const both = await issuer.sign({ cnf: { jkt: key.jkt, 'x5t#S256': alice.thumbprint } });
-    const dpop = async (client: Pair | undefined) =>
+    const dpop = async (client: CertificatePair | undefined) =>
       tlsGet(url, both, client, {
         authorization: `DPoP ${both}`,
         dpop: await makeProof(key, { method: 'GET', url: `${url}/read`, token: both }),
@@ -195,8 +150,8 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
     closers.push(() => running.close());
     const get = (...certs: string[]) =>
       send(running.url, '/read', { headers: { authorization: `Bearer ${bound}`, 'x-client-cert': certs } });
-    const pem = (pair: Pair) => encodeURIComponent(pair.cert);
-    const der = (pair: Pair) => new X509Certificate(pair.cert).raw.toString('base64');
+    const pem = (pair: CertificatePair) => encodeURIComponent(pair.cert);
+    const der = (pair: CertificatePair) => new X509Certificate(pair.cert).raw.toString('base64');
     for (const [claimed, presented] of [
       [pem(alice), pem(mallory)],
       [pem(alice), der(mallory)],
@@ -247,7 +202,7 @@ describe('certificate-bound tokens (RFC 8705 §3)', () => {
 
   it('over Node TLS with a proxy header configured: a direct client is judged by its own TLS certificate', async () => {
     const url = await nodeTls({ mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.1'] } });
-    const direct = (client: Pair, claimed?: Pair) =>
+    const direct = (client: CertificatePair, claimed?: CertificatePair) =>
       new Promise<Reply>((resolve, reject) => {
         const req = httpsRequest(
           `${url}/read`,
@@ -323,7 +278,7 @@ describe('the certificate header, read in linear time', () => {
       );
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mtls-'));
     try {
-      const pem = makePair(dir, 'carol').cert;
+      const pem = makeCertificatePair(dir, 'carol').cert;
       assert.deepEqual(from(`proxy says: ${pem}`), new X509Certificate(pem).raw);
       assert.equal(from(pem.replace('-----END CERTIFICATE-----', '')), undefined);
     } finally {

@@ -4,14 +4,11 @@
 // here, so a local introspection endpoint gives the answer a provider gives (cnf["x5t#S256"]) and
 // the API listens on real TLS with real client certificates made by openssl.
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { selfSignedCertificate } from 'gatehouse-test-support/certificates';
 import { startQuietDevIdp } from 'gatehouse-test-support/dev-idp';
 import { tempDir } from 'gatehouse-test-support/temp';
 import {
@@ -23,6 +20,7 @@ import {
 import { protect } from '../../src/adapters/node-http.ts';
 import { createGatehouse, type Gatehouse } from '../../src/core/gatehouse.ts';
 import { type DpopKey, makeDpopKey, makeProof } from '../helpers/dpop.ts';
+import { type CertificatePair, makeCertificatePair, tlsGet } from '../helpers/tls-client.ts';
 
 interface Answer {
   status: number;
@@ -153,40 +151,17 @@ describe('a DPoP-bound opaque token from the dev IdP (RFC 9449 §6.2)', () => {
   });
 });
 
-interface Pair {
-  key: string;
-  cert: string;
-  thumbprint: string;
-}
-
-function tlsGet(url: string, token: string, client: Pair | undefined): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${url}/read`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-        agent: false,
-        rejectUnauthorized: false, // the test server's own self-signed certificate
-        ...(client ? { key: client.key, cert: client.cert } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString()) as { code?: string; subject?: string };
-          resolve({ status: res.statusCode ?? 0, code: body.code, subject: body.subject });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+/** The API's answer over https, presenting `client`'s certificate when given. */
+async function tlsAnswer(url: string, token: string, client: CertificatePair | undefined): Promise<Answer> {
+  const reply = await tlsGet(url, token, client);
+  const body = JSON.parse(reply.text) as { code?: string; subject?: string };
+  return { status: reply.status, code: body.code, subject: body.subject };
 }
 
 describe('a certificate-bound opaque token (RFC 8705 §3.2)', () => {
   const dir = tempDir('gatehouse-introspection-mtls-');
   const issuer = 'http://127.0.0.1:9/issuer';
-  let pairs: Record<'server' | 'alice' | 'mallory', Pair>;
+  let pairs: Record<'server' | 'alice' | 'mallory', CertificatePair>;
   let endpoint: Server;
   let posts = 0;
   let gh: Gatehouse;
@@ -194,12 +169,7 @@ describe('a certificate-bound opaque token (RFC 8705 §3.2)', () => {
   let url: string;
 
   before(async () => {
-    const make = (name: string): Pair => {
-      const files = selfSignedCertificate(dir.path, name);
-      const cert = readFileSync(files.cert, 'utf8');
-      const thumbprint = createHash('sha256').update(new X509Certificate(cert).raw).digest('base64url');
-      return { key: readFileSync(files.key, 'utf8'), cert, thumbprint };
-    };
+    const make = (name: string) => makeCertificatePair(dir.path, name);
     pairs = { server: make('server'), alice: make('alice'), mallory: make('mallory') };
     // What a provider answers for a token issued over mutual TLS to alice's certificate.
     endpoint = createServer((req, res) => {
@@ -253,20 +223,20 @@ describe('a certificate-bound opaque token (RFC 8705 §3.2)', () => {
   });
 
   test('refused without a client certificate, and with another one: 401 ERR_MTLS_BINDING', async () => {
-    const none = await tlsGet(url, 'opaque-mtls-token-1', undefined);
+    const none = await tlsAnswer(url, 'opaque-mtls-token-1', undefined);
     assert.deepEqual([none.status, none.code], [401, 'ERR_MTLS_BINDING']);
-    const other = await tlsGet(url, 'opaque-mtls-token-1', pairs.mallory);
+    const other = await tlsAnswer(url, 'opaque-mtls-token-1', pairs.mallory);
     assert.deepEqual([other.status, other.code], [401, 'ERR_MTLS_BINDING']);
   });
 
   test('accepted with the bound certificate; the cached answer still needs it on every request', async () => {
     const before = posts;
-    const accepted = await tlsGet(url, 'opaque-mtls-token-2', pairs.alice);
+    const accepted = await tlsAnswer(url, 'opaque-mtls-token-2', pairs.alice);
     assert.deepEqual([accepted.status, accepted.subject], [200, 'alice-daemon']);
-    const stolen = await tlsGet(url, 'opaque-mtls-token-2', pairs.mallory);
+    const stolen = await tlsAnswer(url, 'opaque-mtls-token-2', pairs.mallory);
     assert.deepEqual([stolen.status, stolen.code], [401, 'ERR_MTLS_BINDING']);
     assert.equal(posts - before, 1, 'the second request was answered from the introspection cache');
     assert.equal(gh.cached({ headers: { authorization: 'Bearer opaque-mtls-token-2' } }), undefined);
-    assert.equal((await tlsGet(url, 'opaque-mtls-token-2', pairs.alice)).status, 200);
+    assert.equal((await tlsAnswer(url, 'opaque-mtls-token-2', pairs.alice)).status, 200);
   });
 });
