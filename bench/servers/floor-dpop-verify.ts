@@ -6,9 +6,9 @@
  * it pays what verification costs inside a server that is also parsing and answering HTTP, which a
  * signature checked in a tight loop (the in-process floor) does not.
  */
-import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
-import { derSignature } from '../lib/proof-floor.ts';
+import { floorVerifies } from '../lib/proof-floor.ts';
 import type { StartServer } from '../lib/protocol.ts';
 import { ITEMS, listen, PATH } from './common.ts';
 
@@ -32,9 +32,7 @@ export function signatureVerifies(proof: unknown): boolean {
   const dot = proof.lastIndexOf('.');
   if (first <= 0 || dot <= first) return false;
   try {
-    const input = Buffer.from(proof.slice(0, dot), 'latin1');
-    const signature = derSignature(Buffer.from(proof.slice(dot + 1), 'base64url'));
-    return verify('sha256', input, keyOf(proof.slice(0, first)), signature);
+    return floorVerifies(proof, keyOf(proof.slice(0, first)));
   } catch {
     return false;
   }
